@@ -1,0 +1,236 @@
+//! Configuration: `[package.metadata.migrate]` in the package's `Cargo.toml`.
+//!
+//! ```toml
+//! [package.metadata.migrate]
+//! directory = "migrations"      # relative to the package; the default
+//! dialect = "sqlite"            # "sqlite" (the default) or "postgres"
+//! table = "_migrate_history"    # the history table; the default
+//! ```
+//!
+//! The build script, the `migrations!()` macro and the CLI all read this one section, so they
+//! always agree. Every key is optional; an unknown key is an error, so a typo is never ignored.
+
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::{Diagnostic, Location};
+use crate::dialect::Dialect;
+
+/// The default name of the history table. No other migration tool uses it (sqlx uses
+/// `_sqlx_migrations`, diesel `__diesel_schema_migrations`, refinery `refinery_schema_history`,
+/// golang-migrate and dbmate `schema_migrations`, Flyway `flyway_schema_history`).
+pub const DEFAULT_TABLE: &str = "_migrate_history";
+
+/// The default migrations directory, relative to the package.
+pub const DEFAULT_DIRECTORY: &str = "migrations";
+
+/// A package's migration settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The migrations directory, relative to the package's manifest directory.
+    pub directory: String,
+    /// The SQL dialect the migrations are written in.
+    pub dialect: Dialect,
+    /// The name of the history table.
+    pub table: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            directory: DEFAULT_DIRECTORY.to_owned(),
+            dialect: Dialect::Sqlite,
+            table: DEFAULT_TABLE.to_owned(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Manifest {
+    package: Option<Package>,
+}
+
+#[derive(Deserialize)]
+struct Package {
+    metadata: Option<Metadata>,
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    migrate: Option<RawConfig>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    directory: Option<Spanned<String>>,
+    dialect: Option<Spanned<String>>,
+    table: Option<Spanned<String>>,
+}
+
+impl Config {
+    /// Reads the configuration from `<manifest_dir>/Cargo.toml`.
+    pub fn load(manifest_dir: &Path) -> Result<Config, Vec<Diagnostic>> {
+        let path = manifest_dir.join("Cargo.toml");
+        let text = std::fs::read_to_string(&path).map_err(|error| {
+            vec![Diagnostic::error(format!(
+                "cannot read `{}`: {error}",
+                path.display()
+            ))]
+        })?;
+        Config::from_manifest(&text)
+    }
+
+    /// Reads the configuration from the text of a `Cargo.toml`.
+    pub fn from_manifest(text: &str) -> Result<Config, Vec<Diagnostic>> {
+        let text: Arc<str> = Arc::from(text);
+        let at = |span: Range<usize>| Location::in_text("Cargo.toml", &text, span);
+        let manifest: Manifest = toml::from_str(&text).map_err(|error| {
+            let mut diagnostic =
+                Diagnostic::error(format!("invalid `Cargo.toml`: {}", error.message().trim()));
+            if let Some(span) = error.span() {
+                diagnostic = diagnostic.at(at(span));
+            }
+            vec![
+                diagnostic
+                    .help("`[package.metadata.migrate]` takes `directory`, `dialect` and `table`"),
+            ]
+        })?;
+        let Some(raw) = manifest
+            .package
+            .and_then(|p| p.metadata)
+            .and_then(|m| m.migrate)
+        else {
+            return Ok(Config::default());
+        };
+        let mut config = Config::default();
+        let mut problems = Vec::new();
+        if let Some(directory) = raw.directory {
+            config.directory = directory.get_ref().clone();
+        }
+        if let Some(dialect) = raw.dialect {
+            match Dialect::from_name(dialect.get_ref()) {
+                Some(d) => config.dialect = d,
+                None => problems.push(
+                    Diagnostic::error(format!("unknown dialect `{}`", dialect.get_ref()))
+                        .at(at(dialect.span()))
+                        .label("unknown dialect")
+                        .help(format!(
+                            "the dialects are {}",
+                            Dialect::ALL.map(|d| format!("`{d}`")).join(" and ")
+                        )),
+                ),
+            }
+        }
+        if let Some(table) = raw.table {
+            match check_identifier(table.get_ref()) {
+                Ok(()) => config.table = table.get_ref().clone(),
+                Err(why) => problems.push(
+                    Diagnostic::error(format!("invalid history table name `{}`: {why}", table.get_ref()))
+                        .at(at(table.span()))
+                        .label("not a plain identifier")
+                        .help("use letters, digits and `_`, starting with a letter or `_`, at most 63 bytes"),
+                ),
+            }
+        }
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// Checks that a history table name is a plain SQL identifier, safe to quote on every backend.
+/// The runtime checks names given to it at run time by the same rule.
+pub fn check_identifier(name: &str) -> Result<(), &'static str> {
+    let mut bytes = name.bytes();
+    match bytes.next() {
+        None => return Err("it is empty"),
+        Some(b) if !(b.is_ascii_alphabetic() || b == b'_') => {
+            return Err("it must start with a letter or `_`");
+        }
+        Some(_) => {}
+    }
+    if !bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err("it may only contain letters, digits and `_`");
+    }
+    if name.len() > 63 {
+        return Err("it is longer than 63 bytes");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_without_a_section() {
+        let config =
+            Config::from_manifest("[package]\nname = \"app\"\nversion.workspace = true\n").unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.table, "_migrate_history");
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let config = Config::from_manifest(
+            "[package]\nname = \"app\"\n[package.metadata.migrate]\ndirectory = \"db/migrations\"\ndialect = \"postgres\"\ntable = \"schema_history\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.directory, "db/migrations");
+        assert_eq!(config.dialect, Dialect::Postgres);
+        assert_eq!(config.table, "schema_history");
+    }
+
+    #[test]
+    fn bad_values_point_into_cargo_toml() {
+        let errors = Config::from_manifest(
+            "[package]\nname = \"app\"\n[package.metadata.migrate]\ndialect = \"oracle\"\ntable = \"drop table x\"\n",
+        )
+        .unwrap_err();
+        let found: Vec<_> = errors
+            .iter()
+            .map(|d| (d.message.clone(), d.position()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("unknown dialect `oracle`".to_string(), Some("Cargo.toml:4:11".to_string())),
+                (
+                    "invalid history table name `drop table x`: it may only contain letters, digits and `_`".to_string(),
+                    Some("Cargo.toml:5:9".to_string())
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let errors = Config::from_manifest(
+            "[package]\nname = \"app\"\n[package.metadata.migrate]\ndirectroy = \"x\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            errors[0].message.contains("unknown field `directroy`"),
+            "{}",
+            errors[0].message
+        );
+        assert_eq!(errors[0].position().as_deref(), Some("Cargo.toml:4:1"));
+    }
+
+    #[test]
+    fn identifiers() {
+        assert!(check_identifier("_migrate_history").is_ok());
+        assert!(check_identifier("History2").is_ok());
+        assert!(check_identifier("").is_err());
+        assert!(check_identifier("1abc").is_err());
+        assert!(check_identifier("a\"b").is_err());
+        assert!(check_identifier(&"a".repeat(64)).is_err());
+    }
+}

@@ -1,0 +1,545 @@
+//! Finding migrations: the file-name rules, and pairing up and down files by version.
+//!
+//! A migrations directory is flat. `<version>_<name>.up.sql` with an optional
+//! `<version>_<name>.down.sql`, or `<version>_<name>.sql` for an up-only migration. `<version>` is a
+//! positive integer (a `YYYYMMDDHHMMSS` timestamp or a sequence number, leading zeros allowed);
+//! `<name>` is lowercase words of letters and digits joined by `_`. `README.md` and dotfiles are
+//! skipped; every other entry is an error that names it.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Location};
+
+const NAMING: &str = "migrations are named `<version>_<name>.up.sql` with an optional \
+     `<version>_<name>.down.sql`, or `<version>_<name>.sql` for an up-only migration; `<version>` \
+     is a positive integer and `<name>` is lowercase words joined by `_`";
+
+/// Which file of a migration a name denotes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// `<version>_<name>.up.sql`
+    Up,
+    /// `<version>_<name>.sql`
+    UpOnly,
+    /// `<version>_<name>.down.sql`
+    Down,
+}
+
+impl Kind {
+    fn suffix(self) -> &'static str {
+        match self {
+            Kind::Up => ".up.sql",
+            Kind::UpOnly => ".sql",
+            Kind::Down => ".down.sql",
+        }
+    }
+}
+
+/// A valid migration file name, taken apart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileName {
+    /// The version as a number.
+    pub version: i64,
+    /// The version as written (leading zeros kept).
+    pub version_text: String,
+    /// The name part.
+    pub name: String,
+    /// Up, up-only or down.
+    pub kind: Kind,
+}
+
+/// Parses a file name by the naming rules; the error says what is wrong and how to fix it.
+pub fn parse_file_name(file: &str) -> Result<FileName, Diagnostic> {
+    let Some(stem) = file.strip_suffix(".sql") else {
+        if file.to_ascii_lowercase().ends_with(".sql") {
+            let fixed = format!("{}.sql", &file[..file.len() - 4]);
+            return Err(
+                Diagnostic::error(format!("`{file}` must end in `.sql`, in lowercase"))
+                    .help(format!("rename it to `{fixed}`")),
+            );
+        }
+        return Err(Diagnostic::error(format!("`{file}` is not a migration"))
+            .note(NAMING)
+            .help("move other files out of the migrations directory"));
+    };
+    let (stem, kind) = if let Some(s) = stem.strip_suffix(".up") {
+        (s, Kind::Up)
+    } else if let Some(s) = stem.strip_suffix(".down") {
+        (s, Kind::Down)
+    } else {
+        (stem, Kind::UpOnly)
+    };
+    let (version_text, name) = stem.split_once('_').unwrap_or((stem, ""));
+    if version_text.is_empty() || !version_text.bytes().all(|b| b.is_ascii_digit()) {
+        let digits: String = version_text.chars().filter(char::is_ascii_digit).collect();
+        let dashed =
+            !digits.is_empty() && version_text.chars().all(|c| c.is_ascii_digit() || c == '-');
+        let diagnostic =
+            Diagnostic::error(format!("`{file}` does not start with a version number"))
+                .note(NAMING);
+        return Err(if dashed {
+            diagnostic.help(format!(
+                "write the version as digits only: `{digits}_{}{}`",
+                suggest_name(name),
+                kind.suffix()
+            ))
+        } else {
+            diagnostic.help("move other files out of the migrations directory")
+        });
+    }
+    if name.is_empty() {
+        return Err(
+            Diagnostic::error(format!("`{file}` has no name after its version"))
+                .help(format!("name it `{version_text}_<name>{}`", kind.suffix())),
+        );
+    }
+    let version: i64 = match version_text.parse() {
+        Ok(0) => {
+            return Err(Diagnostic::error(format!(
+                "`{file}` has version 0; versions start at 1"
+            )));
+        }
+        Ok(v) => v,
+        Err(_) => {
+            return Err(Diagnostic::error(format!(
+                "the version of `{file}` is too large (the largest is {})",
+                i64::MAX
+            )));
+        }
+    };
+    if !is_valid_name(name) {
+        let suggestion = suggest_name(name);
+        let mut diagnostic = Diagnostic::error(format!(
+            "`{file}`: a migration name is lowercase words joined by `_`"
+        ));
+        if !suggestion.is_empty() {
+            diagnostic = diagnostic.help(format!(
+                "rename it to `{version_text}_{suggestion}{}`",
+                kind.suffix()
+            ));
+        }
+        return Err(diagnostic);
+    }
+    Ok(FileName {
+        version,
+        version_text: version_text.to_owned(),
+        name: name.to_owned(),
+        kind,
+    })
+}
+
+fn is_valid_name(name: &str) -> bool {
+    name.split('_').all(|word| {
+        !word.is_empty()
+            && word
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
+}
+
+fn suggest_name(name: &str) -> String {
+    name.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// A migration file found on disk.
+#[derive(Clone, Debug)]
+pub(crate) struct Found {
+    pub name: FileName,
+    pub path: PathBuf,
+    pub display: String,
+}
+
+/// Lists a migrations directory: the files with valid names, sorted by version, and a diagnostic
+/// for every entry that is not a migration.
+pub(crate) fn discover(dir: &Path, display_dir: &str, out: &mut Vec<Diagnostic>) -> Vec<Found> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) => {
+            let message = if error.kind() == std::io::ErrorKind::NotFound {
+                format!("migrations directory `{display_dir}` does not exist")
+            } else {
+                format!("cannot read migrations directory `{display_dir}`: {error}")
+            };
+            out.push(Diagnostic::error(message).help(
+                "create it, or set `directory` under `[package.metadata.migrate]` in Cargo.toml",
+            ));
+            return Vec::new();
+        }
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                out.push(Diagnostic::error(format!(
+                    "cannot read migrations directory `{display_dir}`: {error}"
+                )));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let Some(file) = entry.file_name().to_str().map(str::to_owned) else {
+            out.push(
+                Diagnostic::error(format!(
+                    "`{}` is not a migration: its name is not UTF-8",
+                    path.display()
+                ))
+                .at(Location::file(path.display().to_string())),
+            );
+            continue;
+        };
+        if file.starts_with('.') || file == "README.md" {
+            continue;
+        }
+        let display = format!("{display_dir}/{file}");
+        if path.is_dir() {
+            out.push(directory_entry(&path, &file, &display));
+            continue;
+        }
+        match parse_file_name(&file) {
+            Ok(name) => found.push(Found {
+                name,
+                path,
+                display,
+            }),
+            Err(diagnostic) => out.push(diagnostic.at(Location::file(display))),
+        }
+    }
+    found.sort_by(|a, b| {
+        (a.name.version, a.name.kind, &a.name.name).cmp(&(
+            b.name.version,
+            b.name.kind,
+            &b.name.name,
+        ))
+    });
+    found
+}
+
+fn directory_entry(path: &Path, file: &str, display: &str) -> Diagnostic {
+    let diagnostic = Diagnostic::error(format!("`{file}` is a directory, not a migration"))
+        .at(Location::file(format!("{display}/")));
+    if !path.join("up.sql").is_file() {
+        return diagnostic.help(
+            "migrations are files directly in the migrations directory; move other directories out",
+        );
+    }
+    let (version, name) = file.split_once('_').unwrap_or((file, "migration"));
+    let digits: String = version.chars().filter(char::is_ascii_digit).collect();
+    let flat = format!("{digits}_{}", suggest_name(name));
+    diagnostic
+        .note("this looks like a diesel migration directory")
+        .help(format!(
+            "move `{file}/up.sql` to `{flat}.up.sql` and `{file}/down.sql` to `{flat}.down.sql`"
+        ))
+}
+
+/// The files of one migration, matched by version and name.
+#[derive(Debug)]
+pub(crate) struct Pair {
+    pub up: usize,
+    pub down: Option<usize>,
+}
+
+/// Pairs up and down files, reporting duplicate versions, downs without an up, and a version
+/// given both as `.sql` and `.up.sql`. Indices refer to `found`.
+pub(crate) fn pair(found: &[Found], out: &mut Vec<Diagnostic>) -> Vec<Pair> {
+    let mut by_version: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (i, f) in found.iter().enumerate() {
+        by_version.entry(f.name.version).or_default().push(i);
+    }
+    let mut pairs = Vec::new();
+    for (version, files) in by_version {
+        let (mut ups, downs): (Vec<usize>, Vec<usize>) = files
+            .into_iter()
+            .partition(|&i| found[i].name.kind != Kind::Down);
+        ups.sort_by(|&a, &b| {
+            (found[a].name.kind, &found[a].name.name)
+                .cmp(&(found[b].name.kind, &found[b].name.name))
+        });
+        let file = |i: usize| {
+            Path::new(&found[i].display)
+                .file_name()
+                .map_or(String::new(), |f| f.to_string_lossy().into_owned())
+        };
+        if let [first, rest @ ..] = ups.as_slice() {
+            for &other in rest {
+                let same_name = found[other].name.name == found[*first].name.name;
+                let diagnostic = if same_name {
+                    Diagnostic::error(format!(
+                        "migration {version} is given both as `{}` and `{}`",
+                        file(*first),
+                        file(other)
+                    ))
+                    .help("keep one of them: a `.down.sql` pairs with `.up.sql`; a plain `.sql` is up-only")
+                } else {
+                    Diagnostic::error(format!(
+                        "duplicate migration version {version}: `{}` and `{}`",
+                        file(*first),
+                        file(other)
+                    ))
+                    .help("give one of them a new version")
+                };
+                out.push(diagnostic.at(Location::file(&found[other].display)));
+            }
+            if !rest.is_empty() {
+                continue;
+            }
+        }
+        let up = ups.first().copied();
+        let mut down = None;
+        for d in downs {
+            let matching = up.filter(|&u| found[u].name.name == found[d].name.name);
+            match matching {
+                Some(u) if found[u].name.kind == Kind::UpOnly => out.push(
+                    Diagnostic::error(format!(
+                        "`{}` is a down migration, but `{}` is up-only",
+                        file(d),
+                        file(u)
+                    ))
+                    .at(Location::file(&found[d].display))
+                    .help(format!(
+                        "rename `{}` to `{}_{}.up.sql`",
+                        file(u),
+                        found[u].name.version_text,
+                        found[u].name.name
+                    )),
+                ),
+                Some(_) => down = Some(d),
+                None => {
+                    let mut diagnostic =
+                        Diagnostic::error(format!("`{}` has no up migration", file(d)))
+                            .at(Location::file(&found[d].display));
+                    diagnostic = match up {
+                        Some(u) => diagnostic
+                            .note(format!(
+                                "`{}` has the same version but another name",
+                                file(u)
+                            ))
+                            .help(format!(
+                                "rename it to `{}_{}.down.sql`",
+                                found[d].name.version_text, found[u].name.name
+                            )),
+                        None => diagnostic.help(format!(
+                            "add `{}_{}.up.sql`, or delete the down migration",
+                            found[d].name.version_text, found[d].name.name
+                        )),
+                    };
+                    out.push(diagnostic);
+                }
+            }
+        }
+        if let Some(up) = up {
+            pairs.push(Pair { up, down });
+        }
+    }
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(file: &str) -> FileName {
+        parse_file_name(file).unwrap()
+    }
+
+    fn problem(file: &str) -> (String, Option<String>) {
+        let d = parse_file_name(file).unwrap_err();
+        (d.message, d.help)
+    }
+
+    #[test]
+    fn valid_names() {
+        let n = name("20240101120000_create_users.up.sql");
+        assert_eq!(
+            (n.version, n.name.as_str(), n.kind),
+            (20240101120000, "create_users", Kind::Up)
+        );
+        let n = name("0007_add_index_2.sql");
+        assert_eq!(
+            (n.version, n.version_text.as_str(), n.kind),
+            (7, "0007", Kind::UpOnly)
+        );
+        assert_eq!(name("3_x.down.sql").kind, Kind::Down);
+    }
+
+    #[test]
+    fn invalid_names_say_how_to_fix_them() {
+        assert_eq!(problem("notes.txt").0, "`notes.txt` is not a migration");
+        assert_eq!(
+            problem("1_Add-Users.sql"),
+            (
+                "`1_Add-Users.sql`: a migration name is lowercase words joined by `_`".into(),
+                Some("rename it to `1_add_users.sql`".into())
+            )
+        );
+        assert_eq!(
+            problem("1_a.SQL").1.as_deref(),
+            Some("rename it to `1_a.sql`")
+        );
+        assert_eq!(
+            problem("0_init.sql").0,
+            "`0_init.sql` has version 0; versions start at 1"
+        );
+        assert_eq!(
+            problem("42.sql").0,
+            "`42.sql` has no name after its version"
+        );
+        assert!(
+            problem("99999999999999999999_big.sql")
+                .0
+                .contains("too large")
+        );
+        assert_eq!(
+            problem("2018-04-22-151330_create_user.sql").1.as_deref(),
+            Some("write the version as digits only: `20180422151330_create_user.sql`")
+        );
+        assert_eq!(
+            problem("V1__init.sql").0,
+            "`V1__init.sql` does not start with a version number"
+        );
+        assert!(
+            problem("1_double__underscore.sql")
+                .0
+                .contains("lowercase words")
+        );
+    }
+
+    fn found(files: &[&str]) -> Vec<Found> {
+        files
+            .iter()
+            .map(|f| Found {
+                name: name(f),
+                path: PathBuf::from(f),
+                display: format!("migrations/{f}"),
+            })
+            .collect()
+    }
+
+    fn paired(files: &[&str]) -> (Vec<(String, Option<String>)>, Vec<String>) {
+        let found = found(files);
+        let mut out = Vec::new();
+        let pairs = pair(&found, &mut out);
+        let pairs = pairs
+            .iter()
+            .map(|p| {
+                (
+                    found[p.up].display.clone(),
+                    p.down.map(|d| found[d].display.clone()),
+                )
+            })
+            .collect();
+        (pairs, out.into_iter().map(|d| d.message).collect())
+    }
+
+    #[test]
+    fn pairs_ups_with_downs() {
+        let (pairs, problems) = paired(&["1_a.up.sql", "1_a.down.sql", "2_b.sql", "3_c.up.sql"]);
+        assert!(problems.is_empty());
+        assert_eq!(
+            pairs,
+            [
+                (
+                    "migrations/1_a.up.sql".to_string(),
+                    Some("migrations/1_a.down.sql".to_string())
+                ),
+                ("migrations/2_b.sql".to_string(), None),
+                ("migrations/3_c.up.sql".to_string(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_versions_name_both_files() {
+        let (pairs, problems) = paired(&["1_a.sql", "001_b.up.sql"]);
+        assert!(pairs.is_empty());
+        assert_eq!(
+            problems,
+            ["duplicate migration version 1: `001_b.up.sql` and `1_a.sql`"]
+        );
+    }
+
+    #[test]
+    fn same_migration_as_sql_and_up_sql() {
+        let (_, problems) = paired(&["1_a.sql", "1_a.up.sql"]);
+        assert_eq!(
+            problems,
+            ["migration 1 is given both as `1_a.up.sql` and `1_a.sql`"]
+        );
+    }
+
+    #[test]
+    fn orphan_and_mismatched_downs() {
+        let (pairs, problems) = paired(&[
+            "1_a.down.sql",
+            "2_b.up.sql",
+            "2_c.down.sql",
+            "3_d.sql",
+            "3_d.down.sql",
+        ]);
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(
+            problems,
+            [
+                "`1_a.down.sql` has no up migration",
+                "`2_c.down.sql` has no up migration",
+                "`3_d.down.sql` is a down migration, but `3_d.sql` is up-only",
+            ]
+        );
+    }
+
+    #[test]
+    fn discovery_reports_strays_and_skips_readme_and_dotfiles() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "1_a.up.sql",
+            "README.md",
+            ".gitkeep",
+            "notes.txt",
+            "2_B.sql",
+        ] {
+            fs::write(dir.path().join(f), "SELECT 1;").unwrap();
+        }
+        fs::create_dir(dir.path().join("2018-01-01-000000_old")).unwrap();
+        fs::write(dir.path().join("2018-01-01-000000_old/up.sql"), "").unwrap();
+        let mut out = Vec::new();
+        let found = discover(dir.path(), "migrations", &mut out);
+        assert_eq!(found.len(), 1);
+        let mut problems: Vec<_> = out.iter().map(|d| d.message.clone()).collect();
+        problems.sort();
+        assert_eq!(
+            problems,
+            [
+                "`2018-01-01-000000_old` is a directory, not a migration",
+                "`2_B.sql`: a migration name is lowercase words joined by `_`",
+                "`notes.txt` is not a migration",
+            ]
+        );
+        let diesel = out
+            .iter()
+            .find(|d| d.message.contains("directory"))
+            .unwrap();
+        assert_eq!(
+            diesel.help.as_deref(),
+            Some(
+                "move `2018-01-01-000000_old/up.sql` to `20180101000000_old.up.sql` and `2018-01-01-000000_old/down.sql` to `20180101000000_old.down.sql`"
+            )
+        );
+    }
+
+    #[test]
+    fn missing_directory() {
+        let mut out = Vec::new();
+        assert!(discover(Path::new("/definitely/not/here"), "migrations", &mut out).is_empty());
+        assert_eq!(
+            out[0].message,
+            "migrations directory `migrations` does not exist"
+        );
+    }
+}

@@ -1,0 +1,231 @@
+//! The migration compiler: finds a package's SQL migrations, checks them, and describes them for
+//! code generation. One code path serves the build script ([`run`]), the `migrations!()` macro and
+//! the CLI, so all three see the same migrations and report the same diagnostics.
+//!
+//! The pipeline: discover files ([`discover`]) → split each into statements (lexer-aware, so
+//! strings, comments, dollar quotes and trigger bodies never split) → parse each statement with
+//! `sqlparser` for the configured dialect → check (names, pairing, directives, syntax, rules) →
+//! the [`Checked`] result.
+//!
+//! In an app's `build.rs`:
+//!
+//! ```no_run
+//! fn main() {
+//!     migrate_build::run();
+//! }
+//! ```
+//!
+//! Or, to inspect the result yourself:
+//!
+//! ```
+//! # let dir = tempfile::tempdir().unwrap();
+//! # std::fs::create_dir(dir.path().join("migrations")).unwrap();
+//! # std::fs::write(dir.path().join("migrations/0001_init.sql"), "CREATE TABLE t (id INTEGER);").unwrap();
+//! # std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"app\"").unwrap();
+//! # let manifest_dir = dir.path();
+//! let checked = migrate_build::check_package(manifest_dir, None);
+//! for diagnostic in &checked.diagnostics {
+//!     eprintln!("{diagnostic}");
+//! }
+//! assert!(!checked.has_errors());
+//! assert_eq!(checked.migrations[0].name, "init");
+//! ```
+
+#![warn(missing_docs)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+mod build_script;
+mod checksum;
+pub mod config;
+mod diagnostic;
+mod dialect;
+pub mod directive;
+pub mod discover;
+pub mod gaps;
+mod rules;
+mod script;
+mod source;
+mod split;
+
+pub use build_script::run;
+pub use checksum::{CHECKSUM_PREFIX, checksum};
+pub use config::Config;
+pub use diagnostic::{Diagnostic, Location, Severity};
+pub use dialect::Dialect;
+pub use script::{Check, Role, Script, Statement};
+pub use source::SourceFile;
+
+use discover::{Found, discover, pair};
+
+/// A checked migration: its files, statements and checksum.
+#[derive(Clone, Debug)]
+pub struct Migration {
+    /// The version number.
+    pub version: i64,
+    /// The version as written in the file name (leading zeros kept).
+    pub version_text: String,
+    /// The name part of the file name.
+    pub name: String,
+    /// The up migration.
+    pub up: Script,
+    /// The down migration, when there is one.
+    pub down: Option<Script>,
+    /// The checksum of the up migration (see [`checksum`]).
+    pub checksum: String,
+}
+
+/// The result of checking a migrations directory.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    /// The configuration used.
+    pub config: Config,
+    /// The absolute path of the migrations directory.
+    pub directory: PathBuf,
+    /// The migrations whose files could be read and paired, in version order. When there are
+    /// errors this may be incomplete; do not generate code from it.
+    pub migrations: Vec<Migration>,
+    /// Everything found, in file and line order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The errors.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// The warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_error())
+    }
+}
+
+/// Checks the migrations of the package in `manifest_dir`, configured by its `Cargo.toml`.
+/// `directory`, when given, replaces the configured directory (relative to `manifest_dir`).
+pub fn check_package(manifest_dir: &Path, directory: Option<&str>) -> Checked {
+    let mut config = match Config::load(manifest_dir) {
+        Ok(config) => config,
+        Err(diagnostics) => {
+            return Checked {
+                directory: manifest_dir.join(config::DEFAULT_DIRECTORY),
+                config: Config::default(),
+                migrations: Vec::new(),
+                diagnostics,
+            };
+        }
+    };
+    if let Some(directory) = directory {
+        config.directory = directory.to_owned();
+    }
+    check_directory(manifest_dir, &config)
+}
+
+/// Checks the migrations in `config.directory` (relative to `manifest_dir`, which is also what
+/// diagnostics show paths relative to).
+pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
+    let directory = manifest_dir.join(&config.directory);
+    let display_dir = display_directory(&config.directory);
+    let mut diagnostics = Vec::new();
+    let found = discover(&directory, &display_dir, &mut diagnostics);
+    let pairs = pair(&found, &mut diagnostics);
+    // Every file is checked, paired or not, so one build reports every problem.
+    let mut scripts: Vec<Option<(Script, String)>> = found
+        .iter()
+        .map(|file| read_and_check(file, config, &mut diagnostics))
+        .collect();
+    let mut migrations = Vec::new();
+    for p in pairs {
+        let Some((up, checksum)) = scripts[p.up].take() else {
+            continue;
+        };
+        let down = p
+            .down
+            .and_then(|d| scripts[d].take())
+            .map(|(script, _)| script);
+        let name = &found[p.up].name;
+        migrations.push(Migration {
+            version: name.version,
+            version_text: name.version_text.clone(),
+            name: name.name.clone(),
+            up,
+            down,
+            checksum,
+        });
+    }
+    sort_diagnostics(&mut diagnostics);
+    Checked {
+        config: config.clone(),
+        directory,
+        migrations,
+        diagnostics,
+    }
+}
+
+fn display_directory(directory: &str) -> String {
+    let trimmed = directory.trim_end_matches(['/', '\\']);
+    let trimmed = trimmed.strip_prefix("./").unwrap_or(trimmed);
+    if trimmed.is_empty() {
+        ".".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+fn read_and_check(
+    file: &Found,
+    config: &Config,
+    out: &mut Vec<Diagnostic>,
+) -> Option<(Script, String)> {
+    let bytes = match fs::read(&file.path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            out.push(
+                Diagnostic::error(format!("cannot read `{}`: {error}", file.display))
+                    .at(Location::file(&file.display)),
+            );
+            return None;
+        }
+    };
+    let raw = match String::from_utf8(bytes) {
+        Ok(raw) => raw,
+        Err(error) => {
+            let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            out.push(
+                Diagnostic::error(format!(
+                    "`{}` is not UTF-8 text (first invalid byte on line {line})",
+                    file.display
+                ))
+                .at(Location::file(&file.display))
+                .help("save the file as UTF-8"),
+            );
+            return None;
+        }
+    };
+    let role = match file.name.kind {
+        discover::Kind::Down => Role::Down,
+        discover::Kind::Up | discover::Kind::UpOnly => Role::Up,
+    };
+    let checksum = checksum(&raw);
+    let source = SourceFile::new(file.path.clone(), file.display.clone(), &raw);
+    Some((
+        script::check_script(source, config.dialect, role, out),
+        checksum,
+    ))
+}
+
+/// Orders diagnostics by file, then position; those without a file come first.
+fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by_cached_key(|d| {
+        let file = d.location.as_ref().map(|l| l.file.clone());
+        let position = d.location.as_ref().and_then(Location::line_col);
+        (file, position)
+    });
+}

@@ -1,0 +1,145 @@
+//! Source text and the mapping between sqlparser's line/column positions and byte offsets.
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sqlparser::tokenizer::Location;
+
+/// A file read from disk, as the checks and diagnostics see it.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The absolute path, used to embed the file and to track it for rebuilds.
+    pub path: PathBuf,
+    /// The path shown in diagnostics: relative to the package's manifest directory.
+    pub display: String,
+    /// The text without a leading byte-order mark.
+    pub text: Arc<str>,
+    /// Length in bytes of the byte-order mark that was removed (0 or 3).
+    pub bom_len: usize,
+}
+
+impl SourceFile {
+    /// Builds a source file from its raw contents, setting a UTF-8 byte-order mark aside.
+    pub fn new(path: PathBuf, display: String, raw: &str) -> SourceFile {
+        let (text, bom_len) = match raw.strip_prefix('\u{feff}') {
+            Some(rest) => (rest, '\u{feff}'.len_utf8()),
+            None => (raw, 0),
+        };
+        SourceFile {
+            path,
+            display,
+            text: Arc::from(text),
+            bom_len,
+        }
+    }
+
+    /// The 1-based line and column (in characters) of a byte offset into [`SourceFile::text`].
+    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        line_col(&self.text, offset)
+    }
+}
+
+/// The 1-based line and column (in characters) of a byte offset, counting lines as sqlparser does:
+/// only `\n` ends a line, so a `\r` before it is the last character of its line.
+pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    let column = before[line_start..].chars().count() + 1;
+    (to_u32(line), to_u32(column))
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Converts sqlparser [`Location`]s into byte offsets. Tokens arrive in order, so the cursor only
+/// moves forward and a whole file is mapped in one pass.
+pub(crate) struct Cursor<'a> {
+    text: &'a str,
+    offset: usize,
+    line: u64,
+    column: u64,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Cursor {
+            text,
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    /// The byte offset of `location`, which must not lie before the previous one asked for.
+    /// A location past the end of the text maps to the end.
+    pub(crate) fn offset_of(&mut self, location: Location) -> usize {
+        let target = (location.line, location.column);
+        let mut chars = self.text[self.offset..].chars();
+        while (self.line, self.column) < target {
+            let Some(c) = chars.next() else { break };
+            self.offset += c.len_utf8();
+            if c == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+        self.offset
+    }
+
+    /// The byte range covered by a token's span.
+    pub(crate) fn range_of(&mut self, span: sqlparser::tokenizer::Span) -> Range<usize> {
+        let start = self.offset_of(span.start);
+        let end = self.offset_of(span.end);
+        start..end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(line: u64, column: u64) -> Location {
+        Location { line, column }
+    }
+
+    #[test]
+    fn line_col_counts_characters_not_bytes() {
+        let text = "-- é\nSELECT 'ü', x;";
+        let x = text.find('x').unwrap();
+        assert_eq!(line_col(text, x), (2, 13));
+        assert_eq!(line_col(text, 0), (1, 1));
+    }
+
+    #[test]
+    fn crlf_ends_lines_at_the_newline() {
+        let text = "SELECT 1;\r\nSELECT 2;\r\n";
+        let second = text.find("SELECT 2").unwrap();
+        assert_eq!(line_col(text, second), (2, 1));
+        // The \r is the tenth character of the first line.
+        assert_eq!(line_col(text, text.find('\r').unwrap()), (1, 10));
+    }
+
+    #[test]
+    fn cursor_maps_locations_to_offsets_across_multibyte_and_crlf() {
+        let text = "ä\r\nbé c\nd";
+        let mut cursor = Cursor::new(text);
+        assert_eq!(cursor.offset_of(loc(1, 1)), 0);
+        assert_eq!(cursor.offset_of(loc(2, 1)), "ä\r\n".len());
+        assert_eq!(cursor.offset_of(loc(2, 4)), "ä\r\nbé ".len());
+        assert_eq!(cursor.offset_of(loc(3, 1)), "ä\r\nbé c\n".len());
+        assert_eq!(cursor.offset_of(loc(9, 9)), text.len());
+    }
+
+    #[test]
+    fn bom_is_set_aside() {
+        let file = SourceFile::new(PathBuf::from("a.sql"), "a.sql".into(), "\u{feff}SELECT 1;");
+        assert_eq!(&*file.text, "SELECT 1;");
+        assert_eq!(file.bom_len, 3);
+        assert_eq!(file.line_col(0), (1, 1));
+    }
+}
