@@ -72,7 +72,7 @@ pub struct Diagnostic {
     /// A short statement of the problem.
     pub message: String,
     /// Where the problem is, when it is in a file.
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
     /// Extra facts worth knowing, shown as `= note:` lines.
     pub notes: Vec<String>,
     /// How to fix it, shown as a `= help:` line.
@@ -102,7 +102,7 @@ impl Diagnostic {
 
     /// Points the diagnostic at a location.
     pub fn at(mut self, location: Location) -> Diagnostic {
-        self.location = Some(location);
+        self.location = Some(Box::new(location));
         self
     }
 

@@ -32,6 +32,8 @@
 //! ```
 
 #![warn(missing_docs)]
+// The examples show a build script, whose `fn main` is the point.
+#![allow(clippy::needless_doctest_main)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -225,7 +227,7 @@ fn read_and_check(
 fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by_cached_key(|d| {
         let file = d.location.as_ref().map(|l| l.file.clone());
-        let position = d.location.as_ref().and_then(Location::line_col);
+        let position = d.location.as_deref().and_then(Location::line_col);
         (file, position)
     });
 }
