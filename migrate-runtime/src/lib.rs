@@ -1,0 +1,60 @@
+//! Applies SQL migrations that were checked at build time.
+//!
+//! `migrate-build` checks an app's migrations when it builds; the [`migrations!`] macro embeds
+//! them as a module of `const` data, one item per migration; the [`Migrator`] applies them.
+//!
+//! ```
+//! mod db {
+//!     // One `const` per migration (`V1_CREATE_USERS`, ...) and `MIGRATIONS`, the whole set.
+//!     migrate_runtime::migrations!("tests/fixtures/doc");
+//! }
+//!
+//! let mut conn = rusqlite::Connection::open_in_memory()?;
+//! let migrator = migrate_runtime::Migrator::new(&db::MIGRATIONS);
+//! migrator.migrate_to(&mut conn, db::V1_CREATE_USERS)?; // a typed target: it must exist
+//! migrator.migrate(&mut conn)?;
+//! for migration in migrator.status(&mut conn)? {
+//!     println!("{} {} {:?}", migration.version, migration.name, migration.state);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! `migrations!()` reads `[package.metadata.migrate]` from the package's `Cargo.toml` (by default
+//! the `migrations/` directory and the SQLite dialect); `migrations!("other/dir")` names another
+//! directory, relative to the package. It fails to compile, with the file, line and column of
+//! each problem, if a migration is broken.
+//!
+//! # Features
+//!
+//! - `sqlite`: the SQLite backend, on [`rusqlite`](https://docs.rs/rusqlite), re-exported as
+//!   `migrate_runtime::rusqlite`.
+//! - `bundled`: `sqlite`, with SQLite compiled in (rusqlite's `bundled`).
+//!
+//! The runtime does no parsing: statements were split at build time, and the checksums computed
+//! then.
+
+#![warn(missing_docs)]
+
+mod backend;
+mod error;
+mod migration;
+mod migrator;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use backend::Backend;
+pub use error::{DbError, Direction, Drift, Error};
+pub use migration::{Migration, Migrations, Script, StatementRef};
+pub use migrator::{
+    Applied, DEFAULT_LOCK_TIMEOUT, MigrationStatus, Migrator, Report, Resolution, State,
+};
+
+/// Embeds the package's migrations as a module of `const` data, checked at compile time.
+///
+/// Expands, where it is called, to one `pub const V<version>_<NAME>: &Migration` per migration
+/// and `pub static MIGRATIONS: Migrations`. A broken migration is a compile error pointing at its
+/// file, line and column. See the [crate documentation](crate) for an example.
+pub use migrate_macros::migrations;
+
+#[cfg(feature = "sqlite")]
+pub use rusqlite;

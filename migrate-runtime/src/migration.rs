@@ -1,0 +1,259 @@
+//! Migrations as the `migrations!()` macro embeds them: `const` data, no parsing at run time.
+
+use std::fmt;
+
+/// One migration: its version, name, up and optional down script, and checksum.
+///
+/// Values are made by the `migrations!()` macro, one `const` per migration file, named
+/// `V<version>_<NAME>`. Each also serves as a typed target: `migrate_to(conn, db::V3_ADD_KEYS)`
+/// only compiles if that migration exists.
+#[derive(Debug)]
+pub struct Migration {
+    version: i64,
+    name: &'static str,
+    checksum: &'static str,
+    up: Script,
+    down: Option<Script>,
+}
+
+impl Migration {
+    #[doc(hidden)]
+    pub const fn __new(
+        version: i64,
+        name: &'static str,
+        checksum: &'static str,
+        up: Script,
+        down: Option<Script>,
+    ) -> Migration {
+        Migration {
+            version,
+            name,
+            checksum,
+            up,
+            down,
+        }
+    }
+
+    /// The version, from the file name.
+    pub const fn version(&self) -> i64 {
+        self.version
+    }
+
+    /// The name, from the file name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The checksum of the up script, as recorded in the history table (`v1:<sha-256 hex>`).
+    pub const fn checksum(&self) -> &'static str {
+        self.checksum
+    }
+
+    /// The up script.
+    pub const fn up(&self) -> &Script {
+        &self.up
+    }
+
+    /// The down script, if the migration has one.
+    pub const fn down(&self) -> Option<&Script> {
+        self.down.as_ref()
+    }
+
+    /// Whether the migration can be reverted.
+    pub const fn is_reversible(&self) -> bool {
+        self.down.is_some()
+    }
+
+    /// Whether `other` is this migration (same version, name and checksum).
+    pub(crate) fn same_as(&self, other: &Migration) -> bool {
+        self.version == other.version && self.name == other.name && self.checksum == other.checksum
+    }
+}
+
+impl fmt::Display for Migration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.version, self.name)
+    }
+}
+
+/// One file of a migration: its SQL, split into statements at build time.
+#[derive(Debug)]
+pub struct Script {
+    path: &'static str,
+    sql: &'static str,
+    transaction: bool,
+    /// `[start, end, line, column]` of each statement: byte range in `sql`, then the 1-based
+    /// line and column (in characters) of its first keyword.
+    statements: &'static [[u32; 4]],
+}
+
+impl Script {
+    #[doc(hidden)]
+    pub const fn __new(
+        path: &'static str,
+        sql: &'static str,
+        transaction: bool,
+        statements: &'static [[u32; 4]],
+    ) -> Script {
+        Script {
+            path,
+            sql,
+            transaction,
+            statements,
+        }
+    }
+
+    /// The file's path relative to the package, as shown in errors.
+    pub const fn path(&self) -> &'static str {
+        self.path
+    }
+
+    /// The whole file.
+    pub const fn sql(&self) -> &'static str {
+        self.sql
+    }
+
+    /// False when the file starts with `-- migrate:no-transaction`.
+    pub const fn runs_in_transaction(&self) -> bool {
+        self.transaction
+    }
+
+    /// The statements, in order, with their SQL and position in the file.
+    pub fn statements(&self) -> impl ExactSizeIterator<Item = StatementRef> + '_ {
+        self.statements
+            .iter()
+            .map(|&[start, end, line, column]| StatementRef {
+                // The ranges were computed from this very text at build time.
+                sql: self.sql.get(start as usize..end as usize).unwrap_or(""),
+                line,
+                column,
+                start: start as usize,
+            })
+    }
+
+    /// The 1-based line and column (in characters) of a byte offset into the file.
+    pub(crate) fn line_col(&self, offset: usize) -> (u32, u32) {
+        let before = self.sql.get(..offset).unwrap_or(self.sql);
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = before.matches('\n').count() + 1;
+        let mut column = before[line_start..].chars().count() + 1;
+        if line == 1 && before.starts_with('\u{feff}') {
+            column -= 1;
+        }
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        )
+    }
+}
+
+/// A statement of a [`Script`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatementRef {
+    /// The statement's SQL, from its first keyword to its `;`.
+    pub sql: &'static str,
+    /// 1-based line of the first keyword in the file.
+    pub line: u32,
+    /// 1-based column, in characters, of the first keyword.
+    pub column: u32,
+    /// Byte offset of the statement in the file.
+    pub start: usize,
+}
+
+/// The ordered set of a package's migrations, and the history table they are recorded in.
+#[derive(Debug)]
+pub struct Migrations {
+    table: &'static str,
+    list: &'static [&'static Migration],
+}
+
+impl Migrations {
+    #[doc(hidden)]
+    pub const fn __new(table: &'static str, list: &'static [&'static Migration]) -> Migrations {
+        Migrations { table, list }
+    }
+
+    /// The history table configured in `[package.metadata.migrate]` (default `_migrate_history`).
+    pub const fn table(&self) -> &'static str {
+        self.table
+    }
+
+    /// The migrations, in version order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'static Migration> + DoubleEndedIterator {
+        self.list.iter().copied()
+    }
+
+    /// The migration with this version.
+    pub fn get(&self, version: i64) -> Option<&'static Migration> {
+        self.list
+            .binary_search_by_key(&version, |m| m.version)
+            .ok()
+            .map(|i| self.list[i])
+    }
+
+    /// The number of migrations.
+    pub const fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether there are none.
+    pub const fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The newest migration.
+    pub fn last(&self) -> Option<&'static Migration> {
+        self.list.last().copied()
+    }
+
+    /// Whether `migration` belongs to this set.
+    pub(crate) fn contains(&self, migration: &Migration) -> bool {
+        self.get(migration.version)
+            .is_some_and(|m| m.same_as(migration))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SQL: &str = "\u{feff}CREATE TABLE a (x INT);\r\nINSERT INTO a VALUES ('é');\n";
+    const STATEMENTS: &[[u32; 4]] = &[[3, 26, 1, 1], [28, 56, 2, 1]];
+    const SCRIPT: Script = Script::__new("migrations/1_a.sql", SQL, true, STATEMENTS);
+
+    #[test]
+    fn statements_slice_the_file() {
+        let sql: Vec<_> = SCRIPT.statements().map(|s| s.sql).collect();
+        assert_eq!(
+            sql,
+            ["CREATE TABLE a (x INT);", "INSERT INTO a VALUES ('é');"]
+        );
+    }
+
+    #[test]
+    fn line_col_ignores_the_bom_and_counts_characters() {
+        assert_eq!(SCRIPT.line_col(3), (1, 1));
+        let quote = SQL.find("'é'").unwrap();
+        assert_eq!(SCRIPT.line_col(quote + "'é".len()), (2, 25));
+    }
+
+    #[test]
+    fn lookup_by_version() {
+        static A: Migration =
+            Migration::__new(1, "a", "v1:a", Script::__new("a", "", true, &[]), None);
+        static B: Migration =
+            Migration::__new(5, "b", "v1:b", Script::__new("b", "", true, &[]), None);
+        static SET: Migrations = Migrations::__new("_migrate_history", &[&A, &B]);
+        assert_eq!(SET.get(5).map(Migration::name), Some("b"));
+        assert!(SET.get(3).is_none());
+        assert!(SET.contains(&B));
+        let other = Migration::__new(
+            5,
+            "b",
+            "v1:changed",
+            Script::__new("b", "", true, &[]),
+            None,
+        );
+        assert!(!SET.contains(&other));
+    }
+}

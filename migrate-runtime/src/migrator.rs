@@ -1,0 +1,881 @@
+//! The migrator: plans and runs migrations on any [`Backend`], the same way on every database.
+//!
+//! Rules it keeps:
+//! - Each migration and its history row commit in one transaction, so the history is always true.
+//!   In grouped mode, every pending migration and its row commit in a single transaction.
+//! - A migration marked `-- migrate:no-transaction` is recorded as started before it runs and as
+//!   applied after; if it fails or is interrupted, the row says so and every later run refuses
+//!   until it is resolved ([`Migrator::resolve`]).
+//! - Drift (an applied migration modified, an applied migration missing from the binary, a pending
+//!   migration older than an applied one) is refused unless allowed explicitly.
+//! - Concurrent migrators: each migration is applied once. Everything that writes happens under
+//!   the backend's lock, and each migration checks again, inside its own transaction, that it is
+//!   still pending.
+
+use std::collections::BTreeMap;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::backend::Backend;
+use crate::backend::driver::{NewRow, Row, RowState};
+use crate::error::{DbError, Direction, Drift, Error};
+use crate::migration::{Migration, Migrations, Script};
+
+/// How long a migrator waits for another one by default: five minutes.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Applies, reverts and reports on a set of migrations.
+///
+/// ```
+/// # mod db { migrate_runtime::migrations!("tests/fixtures/doc"); }
+/// use migrate_runtime::Migrator;
+///
+/// let mut conn = rusqlite::Connection::open_in_memory()?;
+/// let migrator = Migrator::new(&db::MIGRATIONS);
+///
+/// let report = migrator.migrate(&mut conn)?;
+/// assert_eq!(report.applied.len(), 2);
+/// assert!(migrator.migrate(&mut conn)?.is_empty()); // nothing left to do
+///
+/// migrator.revert_to(&mut conn, db::V1_CREATE_USERS)?;
+/// assert_eq!(migrator.status(&mut conn)?[1].state, migrate_runtime::State::Pending);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Migrator {
+    migrations: &'static Migrations,
+    table: String,
+    grouped: bool,
+    allow_modified: bool,
+    allow_missing: bool,
+    allow_out_of_order: bool,
+    lock_timeout: Duration,
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Migrations applied, in order.
+    pub applied: Vec<Applied>,
+    /// Migrations reverted, in order.
+    pub reverted: Vec<Applied>,
+}
+
+impl Report {
+    /// Whether the run changed nothing.
+    pub fn is_empty(&self) -> bool {
+        self.applied.is_empty() && self.reverted.is_empty()
+    }
+}
+
+/// One migration a run applied or reverted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// Its version.
+    pub version: i64,
+    /// Its name.
+    pub name: &'static str,
+    /// How long its statements took.
+    pub duration: Duration,
+}
+
+/// The state of one migration, as [`Migrator::status`] reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Applied, and unchanged since.
+    Applied,
+    /// Not applied yet.
+    Pending,
+    /// Applied, but its file has changed since (the checksums differ).
+    Modified,
+    /// Recorded as applied, but not in this binary.
+    Missing,
+    /// Not applied, and older than a migration that is.
+    OutOfOrder,
+    /// A no-transaction migration that started and did not finish, going this way.
+    Incomplete(Direction),
+}
+
+/// One line of [`Migrator::status`].
+#[derive(Clone, Debug)]
+pub struct MigrationStatus {
+    /// The version.
+    pub version: i64,
+    /// The name (from the binary, or from the history table for a missing migration).
+    pub name: String,
+    /// Its state.
+    pub state: State,
+    /// When it was applied (ISO 8601, UTC), if it was.
+    pub applied_at: Option<String>,
+    /// How long applying it took, if recorded.
+    pub duration: Option<Duration>,
+    /// The error an incomplete migration failed with.
+    pub error: Option<String>,
+    /// The migration, if it is in the binary.
+    pub migration: Option<&'static Migration>,
+}
+
+/// How a no-transaction migration that did not complete was settled by hand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// Its effects are now fully in place: record it as applied.
+    Applied,
+    /// Its effects are now fully undone: record it as not applied.
+    NotApplied,
+}
+
+impl Migrator {
+    /// A migrator for `migrations`, using the history table they were configured with.
+    pub fn new(migrations: &'static Migrations) -> Migrator {
+        Migrator {
+            migrations,
+            table: migrations.table().to_owned(),
+            grouped: false,
+            allow_modified: false,
+            allow_missing: false,
+            allow_out_of_order: false,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+        }
+    }
+
+    /// Uses another history table. The name must be a plain identifier: letters, digits and `_`,
+    /// not starting with a digit, at most 63 bytes.
+    pub fn table(mut self, name: &str) -> Result<Migrator, Error> {
+        check_identifier(name).map_err(|reason| Error::InvalidTableName {
+            name: name.to_owned(),
+            reason,
+        })?;
+        self.table = name.to_owned();
+        Ok(self)
+    }
+
+    /// Runs all pending migrations of a call in one transaction: all or none are applied (or
+    /// reverted). Refused if one of them runs outside a transaction.
+    pub fn grouped(mut self, grouped: bool) -> Migrator {
+        self.grouped = grouped;
+        self
+    }
+
+    /// Proceeds even though applied migrations were modified since.
+    pub fn allow_modified(mut self, allow: bool) -> Migrator {
+        self.allow_modified = allow;
+        self
+    }
+
+    /// Proceeds even though applied migrations are missing from the binary (say, during a rolling
+    /// deploy, while an older binary still runs).
+    pub fn allow_missing(mut self, allow: bool) -> Migrator {
+        self.allow_missing = allow;
+        self
+    }
+
+    /// Applies pending migrations older than an applied one, instead of refusing.
+    pub fn allow_out_of_order(mut self, allow: bool) -> Migrator {
+        self.allow_out_of_order = allow;
+        self
+    }
+
+    /// How long to wait for another migrator before giving up ([`DEFAULT_LOCK_TIMEOUT`]).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Migrator {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// The migrations this migrator runs.
+    pub fn migrations(&self) -> &'static Migrations {
+        self.migrations
+    }
+
+    /// Applies every pending migration.
+    pub fn migrate<B: Backend>(&self, db: &mut B) -> Result<Report, Error> {
+        self.run(db, |history| Ok(history.pending(i64::MAX)))
+    }
+
+    /// Applies pending migrations up to and including `target`.
+    pub fn migrate_to<B: Backend>(&self, db: &mut B, target: &Migration) -> Result<Report, Error> {
+        let target = self.known(target)?;
+        self.run(db, |history| Ok(history.pending(target)))
+    }
+
+    /// Reverts the newest applied migration.
+    pub fn revert_last<B: Backend>(&self, db: &mut B) -> Result<Report, Error> {
+        self.run(db, |history| {
+            let newest = history.applied().last().map(|(version, _)| *version);
+            history.to_revert(newest.map_or(i64::MAX, |v| v - 1))
+        })
+    }
+
+    /// Reverts applied migrations newer than `target`, newest first; `target` stays applied.
+    pub fn revert_to<B: Backend>(&self, db: &mut B, target: &Migration) -> Result<Report, Error> {
+        let target = self.known(target)?;
+        self.run(db, |history| history.to_revert(target))
+    }
+
+    /// Reverts every applied migration, newest first.
+    pub fn revert_all<B: Backend>(&self, db: &mut B) -> Result<Report, Error> {
+        self.run(db, |history| history.to_revert(0))
+    }
+
+    /// Every migration in the binary or the history table, in version order, with its state.
+    pub fn status<B: Backend>(&self, db: &mut B) -> Result<Vec<MigrationStatus>, Error> {
+        let rows = db
+            .history(&self.table)
+            .map_err(Error::database("read the history table"))?
+            .unwrap_or_default();
+        Ok(History::new(self.migrations, rows).status())
+    }
+
+    /// Settles a no-transaction migration that failed or was interrupted, once its effects have
+    /// been completed or undone by hand.
+    pub fn resolve<B: Backend>(
+        &self,
+        db: &mut B,
+        version: i64,
+        resolution: Resolution,
+    ) -> Result<(), Error> {
+        self.locked(db, |db| {
+            transaction(db, |db| {
+                let row = db
+                    .row(&self.table, version)
+                    .map_err(Error::database("read the history table"))?;
+                match row {
+                    Some(row) if row.state != RowState::Applied => {}
+                    _ => return Err(Error::UnknownMigration { version }),
+                }
+                match resolution {
+                    Resolution::Applied => {
+                        db.update(&self.table, version, RowState::Applied, None, None)
+                    }
+                    Resolution::NotApplied => db.delete(&self.table, version),
+                }
+                .map_err(Error::database("update the history table"))
+            })
+        })
+    }
+
+    fn known(&self, target: &Migration) -> Result<i64, Error> {
+        if self.migrations.contains(target) {
+            Ok(target.version())
+        } else {
+            Err(Error::UnknownMigration {
+                version: target.version(),
+            })
+        }
+    }
+
+    /// Plans with `plan` and runs the plan: first without the lock, to return at once when there
+    /// is nothing to do; then under the lock, reading the history again.
+    fn run<B: Backend>(
+        &self,
+        db: &mut B,
+        plan: impl Fn(&History) -> Result<Vec<Step>, Error>,
+    ) -> Result<Report, Error> {
+        if db.in_transaction() {
+            return Err(Error::InTransaction);
+        }
+        if let Some(rows) = db
+            .history(&self.table)
+            .map_err(Error::database("read the history table"))?
+        {
+            let history = History::new(self.migrations, rows);
+            if history.incomplete().is_none() {
+                self.check_drift(&history)?;
+                if plan(&history)?.is_empty() {
+                    return Ok(Report::default());
+                }
+            }
+        }
+        self.locked(db, |db| self.run_locked(db, &plan))
+    }
+
+    fn locked<B: Backend, T>(
+        &self,
+        db: &mut B,
+        f: impl FnOnce(&mut B) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let started = Instant::now();
+        let lock = db
+            .lock(&self.table, self.lock_timeout)
+            .map_err(|source| lock_error(source, started))?;
+        let result = f(db);
+        let unlocked = db
+            .unlock(lock)
+            .map_err(Error::database("release the migration lock"));
+        let value = result?;
+        unlocked?;
+        Ok(value)
+    }
+
+    fn run_locked<B: Backend>(
+        &self,
+        db: &mut B,
+        plan: &impl Fn(&History) -> Result<Vec<Step>, Error>,
+    ) -> Result<Report, Error> {
+        let started = Instant::now();
+        // Read the history under the lock; wait while another migrator's no-transaction
+        // migration is in progress.
+        let steps = loop {
+            db.begin().map_err(|source| lock_error(source, started))?;
+            let read = (|| {
+                db.create_history(&self.table)
+                    .map_err(Error::database("create the history table"))?;
+                let rows = db
+                    .history(&self.table)
+                    .map_err(Error::database("read the history table"))?
+                    .unwrap_or_default();
+                Ok(History::new(self.migrations, rows))
+            })();
+            let history = match read {
+                Ok(history) => history,
+                Err(error) => return Err(rollback(db, error)),
+            };
+            if let Some(row) = history.incomplete() {
+                let error = incomplete(row);
+                let _ = db.rollback();
+                self.wait(db, started, error)?;
+                continue;
+            }
+            let planned = self
+                .check_drift(&history)
+                .and_then(|()| plan(&history))
+                .and_then(|steps| {
+                    self.check_steps(&steps)?;
+                    Ok(steps)
+                });
+            match planned {
+                Ok(steps) if self.grouped => break steps,
+                Ok(steps) => {
+                    db.commit().map_err(Error::database("commit"))?;
+                    break steps;
+                }
+                Err(error) => return Err(rollback(db, error)),
+            }
+        };
+
+        let mut report = Report::default();
+        if self.grouped {
+            // Still inside the transaction that read the history.
+            let result = (|| {
+                for step in &steps {
+                    let duration = self.run_script(db, step)?;
+                    self.record(db, step, duration)?;
+                    report.push(step, duration);
+                }
+                db.commit().map_err(Error::database("commit"))
+            })();
+            result.map_err(|error| rollback(db, error))?;
+            return Ok(report);
+        }
+        for step in &steps {
+            let done = if step.script().runs_in_transaction() {
+                self.step_in_transaction(db, step, started)?
+            } else {
+                self.step_without_transaction(db, step, started)?
+            };
+            if let Some(duration) = done {
+                report.push(step, duration);
+            }
+        }
+        Ok(report)
+    }
+
+    /// One migration and its history row, in one transaction. `None` when another migrator did it
+    /// first.
+    fn step_in_transaction<B: Backend>(
+        &self,
+        db: &mut B,
+        step: &Step,
+        started: Instant,
+    ) -> Result<Option<Duration>, Error> {
+        loop {
+            db.begin().map_err(|source| lock_error(source, started))?;
+            let result = (|| -> Result<Option<Duration>, Error> {
+                match self.guard(db, step)? {
+                    Guard::Proceed => {}
+                    Guard::Done => return Ok(None),
+                    Guard::Busy(error) => return Err(error),
+                }
+                let duration = self.run_script(db, step)?;
+                self.record(db, step, duration)?;
+                Ok(Some(duration))
+            })();
+            match result {
+                Ok(done) => {
+                    db.commit().map_err(Error::database("commit"))?;
+                    return Ok(done);
+                }
+                Err(error @ Error::Incomplete { .. }) => {
+                    let _ = db.rollback();
+                    self.wait(db, started, error)?;
+                }
+                Err(error) => return Err(rollback(db, error)),
+            }
+        }
+    }
+
+    /// A no-transaction migration: recorded as started, run statement by statement, then recorded
+    /// as done, or as failed with its error.
+    fn step_without_transaction<B: Backend>(
+        &self,
+        db: &mut B,
+        step: &Step,
+        started: Instant,
+    ) -> Result<Option<Duration>, Error> {
+        let m = step.migration;
+        let (running, failed) = match step.direction {
+            Direction::Up => (RowState::Applying, RowState::ApplyFailed),
+            Direction::Down => (RowState::Reverting, RowState::RevertFailed),
+        };
+        loop {
+            db.begin().map_err(|source| lock_error(source, started))?;
+            let marked = (|| {
+                match self.guard(db, step)? {
+                    Guard::Proceed => {}
+                    Guard::Done => return Ok(false),
+                    Guard::Busy(error) => return Err(error),
+                }
+                match step.direction {
+                    Direction::Up => db.insert(
+                        &self.table,
+                        &NewRow {
+                            version: m.version(),
+                            name: m.name(),
+                            checksum: m.checksum(),
+                            state: running,
+                            duration_ms: None,
+                        },
+                    ),
+                    Direction::Down => db.update(&self.table, m.version(), running, None, None),
+                }
+                .map_err(Error::database("record the migration as started"))?;
+                Ok(true)
+            })();
+            match marked {
+                Ok(true) => {
+                    db.commit().map_err(Error::database("commit"))?;
+                    break;
+                }
+                Ok(false) => {
+                    db.commit().map_err(Error::database("commit"))?;
+                    return Ok(None);
+                }
+                Err(error @ Error::Incomplete { .. }) => {
+                    let _ = db.rollback();
+                    self.wait(db, started, error)?;
+                }
+                Err(error) => return Err(rollback(db, error)),
+            }
+        }
+        match self.run_script(db, step) {
+            Ok(duration) => {
+                match step.direction {
+                    Direction::Up => db.update(
+                        &self.table,
+                        m.version(),
+                        RowState::Applied,
+                        Some(millis(duration)),
+                        None,
+                    ),
+                    Direction::Down => db.delete(&self.table, m.version()),
+                }
+                .map_err(Error::database("record the migration as done"))?;
+                Ok(Some(duration))
+            }
+            Err(error) => {
+                // Best effort: if this fails too, the row still says the migration is in progress,
+                // which is just as visible.
+                let _ = db.update(
+                    &self.table,
+                    m.version(),
+                    failed,
+                    None,
+                    Some(&error.to_string()),
+                );
+                Err(error)
+            }
+        }
+    }
+
+    /// Inside a step's transaction: is the step still to do?
+    fn guard<B: Backend>(&self, db: &mut B, step: &Step) -> Result<Guard, Error> {
+        let m = step.migration;
+        let row = db
+            .row(&self.table, m.version())
+            .map_err(Error::database("read the history table"))?;
+        Ok(match (step.direction, row) {
+            (Direction::Up, None) => Guard::Proceed,
+            (Direction::Down, None) => Guard::Done,
+            (_, Some(row)) if row.state != RowState::Applied => Guard::Busy(incomplete(&row)),
+            (Direction::Down, Some(_)) => Guard::Proceed,
+            (Direction::Up, Some(row)) if row.checksum == m.checksum() || self.allow_modified => {
+                Guard::Done
+            }
+            (Direction::Up, Some(row)) => {
+                return Err(Error::Drift(vec![Drift::Modified {
+                    version: m.version(),
+                    name: m.name(),
+                    path: m.up().path(),
+                    recorded: row.checksum,
+                    current: m.checksum(),
+                }]));
+            }
+        })
+    }
+
+    fn run_script<B: Backend>(&self, db: &mut B, step: &Step) -> Result<Duration, Error> {
+        let m = step.migration;
+        let script = step.script();
+        let started = Instant::now();
+        for statement in script.statements() {
+            db.execute(statement.sql).map_err(|source| {
+                let (line, column) = match db.error_offset(&source) {
+                    Some(offset) => script.line_col(statement.start + offset),
+                    None => (statement.line, statement.column),
+                };
+                Error::Statement {
+                    version: m.version(),
+                    name: m.name(),
+                    direction: step.direction,
+                    path: script.path(),
+                    line,
+                    column,
+                    source,
+                }
+            })?;
+        }
+        Ok(started.elapsed())
+    }
+
+    fn record<B: Backend>(&self, db: &mut B, step: &Step, duration: Duration) -> Result<(), Error> {
+        let m = step.migration;
+        match step.direction {
+            Direction::Up => db.insert(
+                &self.table,
+                &NewRow {
+                    version: m.version(),
+                    name: m.name(),
+                    checksum: m.checksum(),
+                    state: RowState::Applied,
+                    duration_ms: Some(millis(duration)),
+                },
+            ),
+            Direction::Down => db.delete(&self.table, m.version()),
+        }
+        .map_err(Error::database("write the history table"))
+    }
+
+    /// Waits for another migrator's no-transaction migration, or gives up with `error`.
+    fn wait<B: Backend>(&self, db: &B, started: Instant, error: Error) -> Result<(), Error> {
+        if db.lock_is_exclusive() || started.elapsed() >= self.lock_timeout {
+            return Err(error);
+        }
+        thread::sleep(Duration::from_millis(50));
+        Ok(())
+    }
+
+    fn check_drift(&self, history: &History) -> Result<(), Error> {
+        let drift: Vec<Drift> = history
+            .drift()
+            .into_iter()
+            .filter(|d| match d {
+                Drift::Modified { .. } => !self.allow_modified,
+                Drift::Missing { .. } => !self.allow_missing,
+                Drift::OutOfOrder { .. } => !self.allow_out_of_order,
+            })
+            .collect();
+        if drift.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Drift(drift))
+        }
+    }
+
+    /// Refuses a plan before running any of it: a revert without a down script, or a grouped run
+    /// with a no-transaction migration.
+    fn check_steps(&self, steps: &[Step]) -> Result<(), Error> {
+        for step in steps {
+            let m = step.migration;
+            if step.direction == Direction::Down && m.down().is_none() {
+                return Err(Error::Irreversible {
+                    version: m.version(),
+                    name: m.name(),
+                });
+            }
+            if self.grouped && !step.script().runs_in_transaction() {
+                return Err(Error::GroupedNoTransaction {
+                    version: m.version(),
+                    name: m.name(),
+                    path: step.script().path(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+enum Guard {
+    Proceed,
+    Done,
+    Busy(Error),
+}
+
+/// One migration to run, one way.
+struct Step {
+    migration: &'static Migration,
+    direction: Direction,
+}
+
+impl Step {
+    fn script(&self) -> &'static Script {
+        match self.direction {
+            Direction::Up => self.migration.up(),
+            // `check_steps` refuses reverts without a down script before anything runs.
+            Direction::Down => self.migration.down().unwrap_or(self.migration.up()),
+        }
+    }
+}
+
+impl Report {
+    fn push(&mut self, step: &Step, duration: Duration) {
+        let applied = Applied {
+            version: step.migration.version(),
+            name: step.migration.name(),
+            duration,
+        };
+        match step.direction {
+            Direction::Up => self.applied.push(applied),
+            Direction::Down => self.reverted.push(applied),
+        }
+    }
+}
+
+/// The history table read against the migrations in the binary.
+struct History {
+    migrations: &'static Migrations,
+    rows: BTreeMap<i64, Row>,
+}
+
+impl History {
+    fn new(migrations: &'static Migrations, rows: Vec<Row>) -> History {
+        History {
+            migrations,
+            rows: rows.into_iter().map(|r| (r.version, r)).collect(),
+        }
+    }
+
+    fn newest_applied(&self) -> Option<i64> {
+        self.rows.keys().next_back().copied()
+    }
+
+    fn incomplete(&self) -> Option<&Row> {
+        self.rows.values().find(|r| r.state != RowState::Applied)
+    }
+
+    /// Applied migrations that are in the binary, in version order.
+    fn applied(&self) -> Vec<(i64, &'static Migration)> {
+        self.rows
+            .keys()
+            .filter_map(|v| self.migrations.get(*v).map(|m| (*v, m)))
+            .collect()
+    }
+
+    fn drift(&self) -> Vec<Drift> {
+        let mut drift = Vec::new();
+        for row in self.rows.values() {
+            match self.migrations.get(row.version) {
+                None => drift.push(Drift::Missing {
+                    version: row.version,
+                    name: row.name.clone(),
+                }),
+                Some(m) if m.checksum() != row.checksum => drift.push(Drift::Modified {
+                    version: m.version(),
+                    name: m.name(),
+                    path: m.up().path(),
+                    recorded: row.checksum.clone(),
+                    current: m.checksum(),
+                }),
+                Some(_) => {}
+            }
+        }
+        if let Some(newest) = self.newest_applied() {
+            for m in self.migrations.iter() {
+                if m.version() < newest && !self.rows.contains_key(&m.version()) {
+                    drift.push(Drift::OutOfOrder {
+                        version: m.version(),
+                        name: m.name(),
+                        path: m.up().path(),
+                        newest_applied: newest,
+                    });
+                }
+            }
+        }
+        drift.sort_by_key(|d| match d {
+            Drift::Modified { version, .. }
+            | Drift::Missing { version, .. }
+            | Drift::OutOfOrder { version, .. } => *version,
+        });
+        drift
+    }
+
+    fn pending(&self, up_to: i64) -> Vec<Step> {
+        self.migrations
+            .iter()
+            .filter(|m| m.version() <= up_to && !self.rows.contains_key(&m.version()))
+            .map(|migration| Step {
+                migration,
+                direction: Direction::Up,
+            })
+            .collect()
+    }
+
+    /// Applied migrations newer than `target`, newest first. A missing one among them cannot be
+    /// reverted: there is no down script to run.
+    fn to_revert(&self, target: i64) -> Result<Vec<Step>, Error> {
+        let mut steps = Vec::new();
+        for row in self.rows.values().rev().take_while(|r| r.version > target) {
+            let Some(migration) = self.migrations.get(row.version) else {
+                return Err(Error::Drift(vec![Drift::Missing {
+                    version: row.version,
+                    name: row.name.clone(),
+                }]));
+            };
+            steps.push(Step {
+                migration,
+                direction: Direction::Down,
+            });
+        }
+        Ok(steps)
+    }
+
+    fn status(&self) -> Vec<MigrationStatus> {
+        let newest = self.newest_applied();
+        let mut out: Vec<MigrationStatus> = self
+            .migrations
+            .iter()
+            .filter(|m| !self.rows.contains_key(&m.version()))
+            .map(|m| MigrationStatus {
+                version: m.version(),
+                name: m.name().to_owned(),
+                state: if newest.is_some_and(|n| n > m.version()) {
+                    State::OutOfOrder
+                } else {
+                    State::Pending
+                },
+                applied_at: None,
+                duration: None,
+                error: None,
+                migration: Some(m),
+            })
+            .collect();
+        for row in self.rows.values() {
+            let migration = self.migrations.get(row.version);
+            let state = match (row.state, migration) {
+                (RowState::Applying | RowState::ApplyFailed, _) => State::Incomplete(Direction::Up),
+                (RowState::Reverting | RowState::RevertFailed, _) => {
+                    State::Incomplete(Direction::Down)
+                }
+                (RowState::Applied, None) => State::Missing,
+                (RowState::Applied, Some(m)) if m.checksum() != row.checksum => State::Modified,
+                (RowState::Applied, Some(_)) => State::Applied,
+            };
+            out.push(MigrationStatus {
+                version: row.version,
+                name: migration.map_or_else(|| row.name.clone(), |m| m.name().to_owned()),
+                state,
+                applied_at: Some(row.applied_at.clone()),
+                duration: row
+                    .duration_ms
+                    .and_then(|ms| u64::try_from(ms).ok())
+                    .map(Duration::from_millis),
+                error: row.error.clone(),
+                migration,
+            });
+        }
+        out.sort_by_key(|s| s.version);
+        out
+    }
+}
+
+fn incomplete(row: &Row) -> Error {
+    Error::Incomplete {
+        version: row.version,
+        name: row.name.clone(),
+        direction: match row.state {
+            RowState::Reverting | RowState::RevertFailed => Direction::Down,
+            _ => Direction::Up,
+        },
+        error: row.error.clone(),
+    }
+}
+
+/// Runs `f` in a transaction, committing on success and rolling back on error.
+fn transaction<B: Backend, T>(
+    db: &mut B,
+    f: impl FnOnce(&mut B) -> Result<T, Error>,
+) -> Result<T, Error> {
+    db.begin().map_err(Error::database("begin a transaction"))?;
+    match f(db) {
+        Ok(value) => {
+            db.commit().map_err(Error::database("commit"))?;
+            Ok(value)
+        }
+        Err(error) => Err(rollback(db, error)),
+    }
+}
+
+/// Rolls back after `error`, which is what the caller needs to hear about; a failed rollback
+/// (the connection is likely gone) adds nothing to it.
+fn rollback<B: Backend>(db: &mut B, error: Error) -> Error {
+    let _ = db.rollback();
+    error
+}
+
+fn lock_error(source: DbError, started: Instant) -> Error {
+    Error::LockTimeout {
+        waited: started.elapsed(),
+        holder: format!("another migrator ({source})"),
+    }
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The rule `migrate-build` checks configured table names with, for names given at run time.
+fn check_identifier(name: &str) -> Result<(), &'static str> {
+    let mut bytes = name.bytes();
+    match bytes.next() {
+        None => return Err("it is empty"),
+        Some(b) if !(b.is_ascii_alphabetic() || b == b'_') => {
+            return Err("it must start with a letter or `_`");
+        }
+        Some(_) => {}
+    }
+    if !bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err("it may only contain letters, digits and `_`");
+    }
+    if name.len() > 63 {
+        return Err("it is longer than 63 bytes");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_are_validated() {
+        static SET: Migrations = Migrations::__new("_migrate_history", &[]);
+        assert!(Migrator::new(&SET).table("app_history").is_ok());
+        for bad in ["", "1x", "a;drop table b", "a\"b", &"x".repeat(64)] {
+            assert!(
+                matches!(
+                    Migrator::new(&SET).table(bad),
+                    Err(Error::InvalidTableName { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+}

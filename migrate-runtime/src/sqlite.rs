@@ -1,0 +1,172 @@
+//! The SQLite backend, on `rusqlite`.
+//!
+//! The lock is SQLite's own: every transaction that writes starts with `BEGIN IMMEDIATE`, which
+//! takes the database's write lock, and the connection's busy timeout is set to the migrator's
+//! lock timeout for the run (and restored after), so a second process waits instead of failing.
+//! Each migration then checks again, inside its transaction, that it is still pending.
+//!
+//! The history table:
+//!
+//! ```sql
+//! CREATE TABLE IF NOT EXISTS "_migrate_history" (
+//!     version     INTEGER PRIMARY KEY,
+//!     name        TEXT NOT NULL,
+//!     checksum    TEXT NOT NULL,     -- v1:<sha-256 hex>
+//!     state       TEXT NOT NULL,     -- applied, or applying/apply_failed/reverting/revert_failed
+//!     applied_at  TEXT NOT NULL,     -- ISO 8601, UTC
+//!     duration_ms INTEGER,
+//!     error       TEXT
+//! )
+//! ```
+
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::backend::Backend;
+use crate::backend::driver::{Driver, NewRow, Row, RowState};
+use crate::error::DbError;
+
+impl Backend for Connection {}
+
+const COLUMNS: &str = "version, name, checksum, state, applied_at, duration_ms, error";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let state: String = r.get(3)?;
+    Ok(Row {
+        version: r.get(0)?,
+        name: r.get(1)?,
+        checksum: r.get(2)?,
+        state: RowState::parse(&state).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                3,
+                rusqlite::types::Type::Text,
+                format!("unknown migration state {state:?}").into(),
+            )
+        })?,
+        applied_at: r.get(4)?,
+        duration_ms: r.get(5)?,
+        error: r.get(6)?,
+    })
+}
+
+impl Driver for Connection {
+    /// The busy timeout to restore, in milliseconds.
+    type Lock = u64;
+
+    fn in_transaction(&mut self) -> bool {
+        !self.is_autocommit()
+    }
+
+    fn lock(&mut self, _table: &str, timeout: Duration) -> Result<u64, DbError> {
+        let previous: i64 = self.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
+        self.busy_timeout(timeout)?;
+        Ok(u64::try_from(previous).unwrap_or(0))
+    }
+
+    fn unlock(&mut self, previous: u64) -> Result<(), DbError> {
+        Ok(self.busy_timeout(Duration::from_millis(previous))?)
+    }
+
+    fn lock_is_exclusive(&self) -> bool {
+        false
+    }
+
+    fn begin(&mut self) -> Result<(), DbError> {
+        Ok(self.execute_batch("BEGIN IMMEDIATE")?)
+    }
+
+    fn commit(&mut self) -> Result<(), DbError> {
+        Ok(self.execute_batch("COMMIT")?)
+    }
+
+    fn rollback(&mut self) -> Result<(), DbError> {
+        Ok(self.execute_batch("ROLLBACK")?)
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        Ok(self.execute_batch(sql)?)
+    }
+
+    fn error_offset(&self, error: &DbError) -> Option<usize> {
+        match error.downcast_ref::<rusqlite::Error>()? {
+            rusqlite::Error::SqlInputError { offset, .. } => usize::try_from(*offset).ok(),
+            _ => None,
+        }
+    }
+
+    fn create_history(&mut self, table: &str) -> Result<(), DbError> {
+        Ok(self.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS \"{table}\" (
+                version INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                checksum TEXT NOT NULL,
+                state TEXT NOT NULL,
+                applied_at TEXT NOT NULL,
+                duration_ms INTEGER,
+                error TEXT
+            )"
+        ))?)
+    }
+
+    fn history(&mut self, table: &str) -> Result<Option<Vec<Row>>, DbError> {
+        let exists = self
+            .prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+            .exists([table])?;
+        if !exists {
+            return Ok(None);
+        }
+        let mut statement = self.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM \"{table}\" ORDER BY version"
+        ))?;
+        let rows = statement
+            .query_map([], row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(rows))
+    }
+
+    fn row(&mut self, table: &str, version: i64) -> Result<Option<Row>, DbError> {
+        Ok(self
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM \"{table}\" WHERE version = ?1"
+            ))?
+            .query_row([version], row)
+            .optional()?)
+    }
+
+    fn insert(&mut self, table: &str, new: &NewRow<'_>) -> Result<(), DbError> {
+        self.prepare_cached(&format!(
+            "INSERT INTO \"{table}\" (version, name, checksum, state, applied_at, duration_ms) \
+             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?5)"
+        ))?
+        .execute(params![
+            new.version,
+            new.name,
+            new.checksum,
+            new.state.as_str(),
+            new.duration_ms
+        ])?;
+        Ok(())
+    }
+
+    fn update(
+        &mut self,
+        table: &str,
+        version: i64,
+        state: RowState,
+        duration_ms: Option<i64>,
+        error: Option<&str>,
+    ) -> Result<(), DbError> {
+        self.prepare_cached(&format!(
+            "UPDATE \"{table}\" SET state = ?2, duration_ms = coalesce(?3, duration_ms), error = ?4 WHERE version = ?1"
+        ))?
+        .execute(params![version, state.as_str(), duration_ms, error])?;
+        Ok(())
+    }
+
+    fn delete(&mut self, table: &str, version: i64) -> Result<(), DbError> {
+        self.prepare_cached(&format!("DELETE FROM \"{table}\" WHERE version = ?1"))?
+            .execute([version])?;
+        Ok(())
+    }
+}
