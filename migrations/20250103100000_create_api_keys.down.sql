@@ -1,0 +1,2 @@
+DROP TABLE api_key_tags;
+DROP TABLE api_keys;

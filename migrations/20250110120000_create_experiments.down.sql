@@ -1,0 +1,2 @@
+DROP TABLE responses;
+DROP TABLE experiments;

@@ -1,0 +1,1 @@
+ALTER TABLE experiments RENAME COLUMN baseline_model TO model;
