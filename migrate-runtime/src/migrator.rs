@@ -332,6 +332,9 @@ impl Migrator {
             if let Some(row) = history.incomplete() {
                 let error = incomplete(row);
                 let _ = db.rollback();
+                if !in_progress(row) {
+                    return Err(error);
+                }
                 self.wait(db, started, error)?;
                 continue;
             }
@@ -496,7 +499,8 @@ impl Migrator {
         }
     }
 
-    /// Inside a step's transaction: is the step still to do?
+    /// Inside a step's transaction: is the step still to do? `Busy` when another migrator's
+    /// no-transaction run of it is in progress.
     fn guard<B: Backend>(&self, db: &mut B, step: &Step) -> Result<Guard, Error> {
         let m = step.migration;
         let row = db
@@ -505,7 +509,8 @@ impl Migrator {
         Ok(match (step.direction, row) {
             (Direction::Up, None) => Guard::Proceed,
             (Direction::Down, None) => Guard::Done,
-            (_, Some(row)) if row.state != RowState::Applied => Guard::Busy(incomplete(&row)),
+            (_, Some(row)) if in_progress(&row) => Guard::Busy(incomplete(&row)),
+            (_, Some(row)) if row.state != RowState::Applied => return Err(incomplete(&row)),
             (Direction::Down, Some(_)) => Guard::Proceed,
             (Direction::Up, Some(row)) if row.checksum == m.checksum() || self.allow_modified => {
                 Guard::Done
@@ -564,7 +569,8 @@ impl Migrator {
         .map_err(Error::database("write the history table"))
     }
 
-    /// Waits for another migrator's no-transaction migration, or gives up with `error`.
+    /// Waits for another migrator's no-transaction migration in progress, or gives up with
+    /// `error`. With an exclusive lock nobody else can be at work: the row was left by a crash.
     fn wait<B: Backend>(&self, db: &B, started: Instant, error: Error) -> Result<(), Error> {
         if db.lock_is_exclusive() || started.elapsed() >= self.lock_timeout {
             return Err(error);
@@ -794,6 +800,11 @@ impl History {
         out.sort_by_key(|s| s.version);
         out
     }
+}
+
+/// Whether a row may belong to a migrator still at work (rather than to one that failed).
+fn in_progress(row: &Row) -> bool {
+    matches!(row.state, RowState::Applying | RowState::Reverting)
 }
 
 fn incomplete(row: &Row) -> Error {
