@@ -1,0 +1,665 @@
+//! The behavioural suite of the runtime, written once against [`TestDatabase`] so that every
+//! backend runs the same tests (see `behaviour_suite!`).
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::path::PathBuf;
+
+use migrate_runtime::rusqlite;
+use migrate_runtime::{Backend, Direction, Drift, Error, Migrations, Migrator, Resolution, State};
+
+/// The fixture sets under `tests/fixtures`, embedded by the macro under test.
+pub mod sets {
+    pub mod basic {
+        migrate_runtime::migrations!("tests/fixtures/basic");
+    }
+    pub mod failing {
+        migrate_runtime::migrations!("tests/fixtures/failing");
+    }
+    pub mod sqlite_no_transaction {
+        migrate_runtime::migrations!("tests/fixtures/sqlite_no_transaction");
+    }
+    pub mod no_transaction_failing {
+        migrate_runtime::migrations!("tests/fixtures/no_transaction_failing");
+    }
+    pub mod irreversible {
+        migrate_runtime::migrations!("tests/fixtures/irreversible");
+    }
+    pub mod drift_base {
+        migrate_runtime::migrations!("tests/fixtures/drift_base");
+    }
+    pub mod drift_modified {
+        migrate_runtime::migrations!("tests/fixtures/drift_modified");
+    }
+    pub mod drift_missing {
+        migrate_runtime::migrations!("tests/fixtures/drift_missing");
+    }
+    pub mod drift_gap {
+        migrate_runtime::migrations!("tests/fixtures/drift_gap");
+    }
+    pub mod lf {
+        migrate_runtime::migrations!("tests/fixtures/lf");
+    }
+    pub mod crlf {
+        migrate_runtime::migrations!("tests/fixtures/crlf");
+    }
+}
+
+/// A fresh, empty database of one backend, dropped with the value.
+pub trait TestDatabase {
+    /// The backend's connection type.
+    type Conn: Backend;
+    /// A new connection to the database.
+    fn connect(&self) -> Self::Conn;
+    /// Runs SQL outside the migrator.
+    fn execute(conn: &mut Self::Conn, sql: &str);
+    /// The single integer `sql` returns.
+    fn scalar(conn: &mut Self::Conn, sql: &str) -> i64;
+    /// Whether a table exists.
+    fn table_exists(conn: &mut Self::Conn, table: &str) -> bool;
+    /// A set whose migration 2 must run outside a transaction, then a migration 3.
+    fn no_transaction_set() -> &'static Migrations;
+}
+
+/// A SQLite database in a file of a temporary directory.
+pub struct SqliteDb {
+    _dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl SqliteDb {
+    pub fn new() -> SqliteDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("test.db");
+        SqliteDb { _dir: dir, path }
+    }
+}
+
+impl TestDatabase for SqliteDb {
+    type Conn = rusqlite::Connection;
+
+    fn connect(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.path).expect("open SQLite database")
+    }
+
+    fn execute(conn: &mut rusqlite::Connection, sql: &str) {
+        conn.execute_batch(sql).expect(sql);
+    }
+
+    fn scalar(conn: &mut rusqlite::Connection, sql: &str) -> i64 {
+        conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+    }
+
+    fn table_exists(conn: &mut rusqlite::Connection, table: &str) -> bool {
+        conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get::<_, i64>(0),
+        )
+        .expect("query sqlite_master")
+            == 1
+    }
+
+    fn no_transaction_set() -> &'static Migrations {
+        &sets::sqlite_no_transaction::MIGRATIONS
+    }
+}
+
+/// Instantiates every test of the suite for one backend: `behaviour_suite!(sqlite, SqliteDb::new)`.
+#[macro_export]
+macro_rules! behaviour_suite {
+    ($backend:ident, $fresh:expr) => {
+        mod $backend {
+            use super::*;
+            use super::common::suite;
+            $crate::behaviour_suite!(@tests $fresh;
+                applies_all_then_nothing,
+                migrates_to_a_target,
+                reverts_last_to_a_target_and_all,
+                refuses_a_target_from_another_set,
+                failing_statement_rolls_back_its_migration_only,
+                grouped_mode_is_all_or_nothing,
+                grouped_mode_refuses_no_transaction_migrations,
+                no_transaction_migrations_apply_and_revert,
+                failed_no_transaction_migration_stays_visible_until_resolved,
+                interrupted_no_transaction_migration_is_waited_for_then_reported,
+                modified_migration_is_refused,
+                missing_migration_is_refused,
+                out_of_order_migration_is_refused,
+                irreversible_revert_is_refused_before_anything_runs,
+                history_table_name_is_configurable,
+                refuses_a_connection_inside_a_transaction,
+                checksums_and_positions_survive_bom_and_crlf,
+            );
+        }
+    };
+    (@tests $fresh:expr; $($name:ident,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                suite::$name(&$fresh());
+            }
+        )*
+    };
+}
+
+pub mod suite {
+    use super::*;
+
+    fn history_rows<D: TestDatabase>(conn: &mut D::Conn) -> i64 {
+        D::scalar(conn, "SELECT count(*) FROM _migrate_history")
+    }
+
+    fn versions(report: &[migrate_runtime::Applied]) -> Vec<i64> {
+        report.iter().map(|a| a.version).collect()
+    }
+
+    pub fn applies_all_then_nothing<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        let migrator = Migrator::new(&sets::basic::MIGRATIONS);
+        let report = migrator.migrate(&mut conn).unwrap();
+        assert_eq!(versions(&report.applied), [1, 2, 3]);
+        assert!(report.reverted.is_empty());
+        assert_eq!(D::scalar(&mut conn, "SELECT count(*) FROM accounts"), 2);
+
+        let again = migrator.migrate(&mut conn).unwrap();
+        assert!(again.is_empty(), "{again:?}");
+        let status = migrator.status(&mut conn).unwrap();
+        assert_eq!(status.len(), 3);
+        for s in &status {
+            assert_eq!(s.state, State::Applied, "{s:?}");
+            assert!(
+                s.applied_at.as_deref().is_some_and(|t| t.ends_with('Z')),
+                "{s:?}"
+            );
+            assert!(s.duration.is_some());
+        }
+        assert_eq!(
+            D::scalar(
+                &mut conn,
+                &format!(
+                    "SELECT count(*) FROM _migrate_history WHERE version = 1 AND name = 'create_accounts' AND checksum = '{}'",
+                    sets::basic::V1_CREATE_ACCOUNTS.checksum()
+                )
+            ),
+            1
+        );
+    }
+
+    pub fn migrates_to_a_target<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        let migrator = Migrator::new(&sets::basic::MIGRATIONS);
+        let report = migrator
+            .migrate_to(&mut conn, sets::basic::V2_ADD_EMAIL)
+            .unwrap();
+        assert_eq!(versions(&report.applied), [1, 2]);
+        let states: Vec<State> = migrator
+            .status(&mut conn)
+            .unwrap()
+            .iter()
+            .map(|s| s.state)
+            .collect();
+        assert_eq!(states, [State::Applied, State::Applied, State::Pending]);
+        // A target already reached changes nothing; it never reverts.
+        assert!(
+            migrator
+                .migrate_to(&mut conn, sets::basic::V1_CREATE_ACCOUNTS)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(versions(&migrator.migrate(&mut conn).unwrap().applied), [3]);
+    }
+
+    pub fn reverts_last_to_a_target_and_all<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        let migrator = Migrator::new(&sets::basic::MIGRATIONS);
+        migrator.migrate(&mut conn).unwrap();
+
+        let report = migrator.revert_last(&mut conn).unwrap();
+        assert_eq!(versions(&report.reverted), [3]);
+        assert_eq!(D::scalar(&mut conn, "SELECT count(*) FROM accounts"), 0);
+        assert_eq!(history_rows::<D>(&mut conn), 2);
+
+        migrator.migrate(&mut conn).unwrap();
+        let report = migrator
+            .revert_to(&mut conn, sets::basic::V1_CREATE_ACCOUNTS)
+            .unwrap();
+        assert_eq!(versions(&report.reverted), [3, 2]);
+        assert!(D::table_exists(&mut conn, "accounts"));
+
+        let report = migrator.revert_all(&mut conn).unwrap();
+        assert_eq!(versions(&report.reverted), [1]);
+        assert!(!D::table_exists(&mut conn, "accounts"));
+        assert_eq!(history_rows::<D>(&mut conn), 0);
+        assert!(migrator.revert_all(&mut conn).unwrap().is_empty());
+
+        // And up again: every down left the schema as its up found it.
+        assert_eq!(
+            versions(&migrator.migrate(&mut conn).unwrap().applied),
+            [1, 2, 3]
+        );
+    }
+
+    pub fn refuses_a_target_from_another_set<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        let migrator = Migrator::new(&sets::basic::MIGRATIONS);
+        // Version 2 of another set is a different migration.
+        let error = migrator
+            .migrate_to(&mut conn, sets::drift_base::V2_CREATE_TEAMS)
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::UnknownMigration { version: 2 }),
+            "{error}"
+        );
+        assert!(!D::table_exists(&mut conn, "accounts"));
+    }
+
+    pub fn failing_statement_rolls_back_its_migration_only<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        let migrator = Migrator::new(&sets::failing::MIGRATIONS);
+        let error = migrator.migrate(&mut conn).unwrap_err();
+        let Error::Statement {
+            version,
+            name,
+            direction,
+            path,
+            line,
+            ..
+        } = &error
+        else {
+            panic!("expected a statement error, got {error}");
+        };
+        assert_eq!((*version, *name, *direction), (2, "broken", Direction::Up));
+        assert_eq!(*path, "tests/fixtures/failing/2_broken.up.sql");
+        assert_eq!(*line, 5, "{error}");
+        let message = error.to_string();
+        assert!(
+            message.starts_with(
+                "applying migration 2 broken failed at tests/fixtures/failing/2_broken.up.sql:5:"
+            ),
+            "{message}"
+        );
+        // Migration 1 stays committed; everything migration 2 did is gone; 3 never ran.
+        assert_eq!(history_rows::<D>(&mut conn), 1);
+        assert!(D::table_exists(&mut conn, "accounts"));
+        assert_eq!(D::scalar(&mut conn, "SELECT count(*) FROM accounts"), 0);
+        assert!(!D::table_exists(&mut conn, "audit"));
+        assert!(!D::table_exists(&mut conn, "after_broken"));
+        let states: Vec<State> = migrator
+            .status(&mut conn)
+            .unwrap()
+            .iter()
+            .map(|s| s.state)
+            .collect();
+        assert_eq!(states, [State::Applied, State::Pending, State::Pending]);
+    }
+
+    pub fn grouped_mode_is_all_or_nothing<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        let error = Migrator::new(&sets::failing::MIGRATIONS)
+            .grouped(true)
+            .migrate(&mut conn)
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::Statement { version: 2, .. }),
+            "{error}"
+        );
+        assert!(
+            !D::table_exists(&mut conn, "accounts"),
+            "migration 1 must be rolled back too"
+        );
+
+        let report = Migrator::new(&sets::basic::MIGRATIONS)
+            .grouped(true)
+            .migrate(&mut conn)
+            .unwrap();
+        assert_eq!(versions(&report.applied), [1, 2, 3]);
+        assert_eq!(history_rows::<D>(&mut conn), 3);
+        let report = Migrator::new(&sets::basic::MIGRATIONS)
+            .grouped(true)
+            .revert_all(&mut conn)
+            .unwrap();
+        assert_eq!(versions(&report.reverted), [3, 2, 1]);
+        assert_eq!(history_rows::<D>(&mut conn), 0);
+    }
+
+    pub fn grouped_mode_refuses_no_transaction_migrations<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        let error = Migrator::new(D::no_transaction_set())
+            .grouped(true)
+            .migrate(&mut conn)
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::GroupedNoTransaction { version: 2, .. }),
+            "{error}"
+        );
+        assert!(!D::table_exists(&mut conn, "accounts"));
+    }
+
+    pub fn no_transaction_migrations_apply_and_revert<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        let migrator = Migrator::new(D::no_transaction_set());
+        assert_eq!(
+            versions(&migrator.migrate(&mut conn).unwrap().applied),
+            [1, 2, 3]
+        );
+        assert!(
+            migrator
+                .status(&mut conn)
+                .unwrap()
+                .iter()
+                .all(|s| s.state == State::Applied)
+        );
+        assert_eq!(
+            versions(&migrator.revert_all(&mut conn).unwrap().reverted),
+            [3, 2, 1]
+        );
+        assert_eq!(history_rows::<D>(&mut conn), 0);
+    }
+
+    pub fn failed_no_transaction_migration_stays_visible_until_resolved<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        let migrator = Migrator::new(&sets::no_transaction_failing::MIGRATIONS);
+        let error = migrator.migrate(&mut conn).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Statement {
+                    version: 2,
+                    line: 3,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+
+        // Its first statement took effect (no transaction), and the history says it is incomplete.
+        assert!(D::table_exists(&mut conn, "partial"));
+        let status = migrator.status(&mut conn).unwrap();
+        assert_eq!(status[1].state, State::Incomplete(Direction::Up));
+        assert!(
+            status[1]
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("nickname")),
+            "{:?}",
+            status[1]
+        );
+        assert_eq!(status[2].state, State::Pending);
+
+        // Every later run refuses, saying how to resolve it, and changes nothing.
+        for _ in 0..2 {
+            let error = migrator.migrate(&mut conn).unwrap_err();
+            assert!(
+                matches!(
+                    &error,
+                    Error::Incomplete {
+                        version: 2,
+                        direction: Direction::Up,
+                        error: Some(_),
+                        ..
+                    }
+                ),
+                "{error}"
+            );
+            assert!(error.to_string().contains("Migrator::resolve"), "{error}");
+        }
+        assert!(!D::table_exists(&mut conn, "after_partial"));
+
+        // Only an incomplete migration can be resolved.
+        assert!(matches!(
+            migrator.resolve(&mut conn, 1, Resolution::Applied),
+            Err(Error::UnknownMigration { version: 1 })
+        ));
+        // Someone finishes its work by hand, then says so.
+        D::execute(
+            &mut conn,
+            "INSERT INTO accounts (id, name) VALUES (1, 'ada')",
+        );
+        migrator.resolve(&mut conn, 2, Resolution::Applied).unwrap();
+        assert_eq!(migrator.status(&mut conn).unwrap()[1].state, State::Applied);
+        assert_eq!(versions(&migrator.migrate(&mut conn).unwrap().applied), [3]);
+    }
+
+    pub fn interrupted_no_transaction_migration_is_waited_for_then_reported<D: TestDatabase>(
+        db: &D,
+    ) {
+        let mut conn = db.connect();
+        let migrator = Migrator::new(&sets::no_transaction_failing::MIGRATIONS)
+            .lock_timeout(std::time::Duration::from_millis(300));
+        migrator
+            .migrate_to(&mut conn, sets::no_transaction_failing::V1_CREATE_ACCOUNTS)
+            .unwrap();
+        // What a migrator killed half-way through migration 2 leaves behind.
+        D::execute(
+            &mut conn,
+            "INSERT INTO _migrate_history (version, name, checksum, state, applied_at) \
+             VALUES (2, 'partial', 'v1:x', 'applying', '2026-01-01T00:00:00Z')",
+        );
+        let started = std::time::Instant::now();
+        let error = migrator.migrate(&mut conn).unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                Error::Incomplete {
+                    version: 2,
+                    direction: Direction::Up,
+                    error: None,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("interrupted, or is still running elsewhere"),
+            "{error}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            migrator.status(&mut conn).unwrap()[1].state,
+            State::Incomplete(Direction::Up)
+        );
+        // Undone by hand: the migration runs again from the start (and fails again, visibly).
+        migrator
+            .resolve(&mut conn, 2, Resolution::NotApplied)
+            .unwrap();
+        assert_eq!(migrator.status(&mut conn).unwrap()[1].state, State::Pending);
+        assert!(matches!(
+            migrator.migrate(&mut conn),
+            Err(Error::Statement { version: 2, .. })
+        ));
+    }
+
+    pub fn modified_migration_is_refused<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        Migrator::new(&sets::drift_base::MIGRATIONS)
+            .migrate(&mut conn)
+            .unwrap();
+        let edited = Migrator::new(&sets::drift_modified::MIGRATIONS);
+        let error = edited.migrate(&mut conn).unwrap_err();
+        let Error::Drift(drift) = &error else {
+            panic!("expected drift, got {error}")
+        };
+        assert_eq!(drift.len(), 1);
+        assert!(
+            matches!(
+                &drift[0],
+                Drift::Modified {
+                    version: 2,
+                    path: "tests/fixtures/drift_modified/2_create_teams.up.sql",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(error.to_string().contains("migration 2 create_teams (tests/fixtures/drift_modified/2_create_teams.up.sql) was modified"));
+        let states: Vec<State> = edited
+            .status(&mut conn)
+            .unwrap()
+            .iter()
+            .map(|s| s.state)
+            .collect();
+        assert_eq!(states, [State::Applied, State::Modified, State::Applied]);
+        // Nothing changed, not even the recorded checksum.
+        assert_eq!(
+            D::scalar(
+                &mut conn,
+                &format!(
+                    "SELECT count(*) FROM _migrate_history WHERE version = 2 AND checksum = '{}'",
+                    sets::drift_base::V2_CREATE_TEAMS.checksum()
+                )
+            ),
+            1
+        );
+        assert!(
+            edited
+                .allow_modified(true)
+                .migrate(&mut conn)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    pub fn missing_migration_is_refused<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        Migrator::new(&sets::drift_base::MIGRATIONS)
+            .migrate(&mut conn)
+            .unwrap();
+        let older = Migrator::new(&sets::drift_missing::MIGRATIONS);
+        let error = older.migrate(&mut conn).unwrap_err();
+        assert!(
+            matches!(&error, Error::Drift(d) if matches!(d.as_slice(), [Drift::Missing { version: 3, name }] if name == "create_projects")),
+            "{error}"
+        );
+        let states: Vec<State> = older
+            .status(&mut conn)
+            .unwrap()
+            .iter()
+            .map(|s| s.state)
+            .collect();
+        assert_eq!(states, [State::Applied, State::Applied, State::Missing]);
+        // Reverting past a migration the binary does not have is impossible, allowed or not.
+        let error = older
+            .clone()
+            .allow_missing(true)
+            .revert_all(&mut conn)
+            .unwrap_err();
+        assert!(matches!(error, Error::Drift(_)), "{error}");
+        assert_eq!(history_rows::<D>(&mut conn), 3);
+        assert!(
+            older
+                .allow_missing(true)
+                .migrate(&mut conn)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    pub fn out_of_order_migration_is_refused<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        Migrator::new(&sets::drift_gap::MIGRATIONS)
+            .migrate(&mut conn)
+            .unwrap();
+        let newer = Migrator::new(&sets::drift_base::MIGRATIONS);
+        let error = newer.migrate(&mut conn).unwrap_err();
+        assert!(
+            matches!(&error, Error::Drift(d) if matches!(d.as_slice(), [Drift::OutOfOrder { version: 2, newest_applied: 3, path: "tests/fixtures/drift_base/2_create_teams.up.sql", .. }])),
+            "{error}"
+        );
+        assert!(!D::table_exists(&mut conn, "teams"));
+        assert_eq!(newer.status(&mut conn).unwrap()[1].state, State::OutOfOrder);
+        let report = newer.allow_out_of_order(true).migrate(&mut conn).unwrap();
+        assert_eq!(versions(&report.applied), [2]);
+        assert!(D::table_exists(&mut conn, "teams"));
+    }
+
+    pub fn irreversible_revert_is_refused_before_anything_runs<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        let migrator = Migrator::new(&sets::irreversible::MIGRATIONS);
+        migrator.migrate(&mut conn).unwrap();
+        let error = migrator.revert_all(&mut conn).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Irreversible {
+                    version: 2,
+                    name: "backfill"
+                }
+            ),
+            "{error}"
+        );
+        assert_eq!(history_rows::<D>(&mut conn), 2);
+        assert_eq!(D::scalar(&mut conn, "SELECT count(*) FROM accounts"), 1);
+    }
+
+    pub fn history_table_name_is_configurable<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        let migrator = Migrator::new(&sets::basic::MIGRATIONS)
+            .table("app_schema_history")
+            .unwrap();
+        migrator.migrate(&mut conn).unwrap();
+        assert!(D::table_exists(&mut conn, "app_schema_history"));
+        assert!(!D::table_exists(&mut conn, "_migrate_history"));
+        assert_eq!(
+            D::scalar(&mut conn, "SELECT count(*) FROM app_schema_history"),
+            3
+        );
+        assert!(migrator.migrate(&mut conn).unwrap().is_empty());
+    }
+
+    pub fn refuses_a_connection_inside_a_transaction<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        D::execute(&mut conn, "BEGIN");
+        let error = Migrator::new(&sets::basic::MIGRATIONS)
+            .migrate(&mut conn)
+            .unwrap_err();
+        assert!(matches!(error, Error::InTransaction), "{error}");
+        D::execute(&mut conn, "ROLLBACK");
+        assert!(!D::table_exists(&mut conn, "_migrate_history"));
+    }
+
+    pub fn checksums_and_positions_survive_bom_and_crlf<D: TestDatabase>(db: &D) {
+        // The same file with LF, and with a BOM and CRLF, has one checksum...
+        assert_eq!(
+            sets::lf::V1_CREATE_NOTES.checksum(),
+            sets::crlf::V1_CREATE_NOTES.checksum()
+        );
+        // ...pinned here: `sha256sum tests/fixtures/lf/1_create_notes.up.sql`.
+        assert_eq!(
+            sets::lf::V1_CREATE_NOTES.checksum(),
+            "v1:e7739ef568fea08e6e86e0c43f79bb8a268aa1a5244aa4537582612cf0a3f59f"
+        );
+        let mut conn = db.connect();
+        let error = Migrator::new(&sets::crlf::MIGRATIONS)
+            .migrate(&mut conn)
+            .unwrap_err();
+        assert_eq!(
+            D::scalar(&mut conn, "SELECT count(*) FROM notes WHERE body = 'héllo'"),
+            1
+        );
+        assert!(
+            matches!(
+                error,
+                Error::Statement {
+                    version: 2,
+                    line: 3,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        // A database migrated from the CRLF checkout is up to date for the LF one.
+        assert!(
+            Migrator::new(&sets::lf::MIGRATIONS)
+                .migrate(&mut conn)
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
