@@ -1,0 +1,190 @@
+//! Real `cargo build`s of a small app that uses migrate, the way a user's app does.
+//!
+//! - Adding, editing or deleting a migration file is picked up by the next build, with no `touch`
+//!   and no clean.
+//! - The build script and the `migrations!()` macro (used without a build script) see the same
+//!   migrations and report the same diagnostics, character for character.
+//!
+//! The app builds into its own target directory under cargo's `CARGO_TARGET_TMPDIR`, kept between
+//! runs, so only the first run compiles the dependencies.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const WORKSPACE: &str = env!("CARGO_MANIFEST_DIR");
+
+struct App {
+    dir: tempfile::TempDir,
+}
+
+impl App {
+    fn new(name: &str, build_script: bool) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let crate_path = |c: &str| Path::new(WORKSPACE).join(c).display().to_string();
+        let mut manifest = format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [dependencies]\nmigrate-runtime = {{ path = {:?} }}\n",
+            crate_path("migrate-runtime")
+        );
+        if build_script {
+            manifest += &format!(
+                "\n[build-dependencies]\nmigrate-build = {{ path = {:?} }}\n",
+                crate_path("migrate-build")
+            );
+            fs::write(
+                dir.path().join("build.rs"),
+                "fn main() {\n    migrate_build::run();\n}\n",
+            )
+            .unwrap();
+        }
+        manifest += "\n[workspace]\n";
+        fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+        // The workspace's lock file: the same dependency versions, so nothing is resolved anew.
+        fs::copy(
+            Path::new(WORKSPACE).join("Cargo.lock"),
+            dir.path().join("Cargo.lock"),
+        )
+        .unwrap();
+        fs::create_dir_all(dir.path().join("src")).unwrap();
+        fs::write(
+            dir.path().join("src/main.rs"),
+            "mod db {\n    migrate_runtime::migrations!();\n}\n\nfn main() {\n    for m in db::MIGRATIONS.iter() {\n        println!(\"{} {} {}\", m.version(), m.name(), m.checksum());\n    }\n}\n",
+        )
+        .unwrap();
+        fs::create_dir_all(dir.path().join("migrations")).unwrap();
+        App { dir }
+    }
+
+    fn write(&self, file: &str, sql: &str) {
+        fs::write(self.dir.path().join("migrations").join(file), sql).unwrap();
+    }
+
+    fn remove(&self, file: &str) {
+        fs::remove_file(self.dir.path().join("migrations").join(file)).unwrap();
+    }
+
+    fn cargo(&self, args: &[&str]) -> Output {
+        let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("build-test-target");
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(args)
+            .arg("--offline")
+            .current_dir(self.dir.path())
+            .env("CARGO_TARGET_DIR", target)
+            .env_remove("RUSTFLAGS")
+            .output()
+            .expect("run cargo")
+    }
+
+    /// Builds and runs the app: the `version name checksum` lines it prints.
+    fn build_and_run(&self) -> Vec<String> {
+        let output = self.cargo(&["run", "--quiet"]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+#[test]
+fn added_edited_and_deleted_migrations_are_picked_up_by_the_next_build() {
+    let app = App::new("pickup_app", true);
+    app.write("1_create_a.sql", "CREATE TABLE a (id INTEGER);\n");
+    let first = app.build_and_run();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(first[0].starts_with("1 create_a v1:"), "{first:?}");
+
+    app.write("2_create_b.sql", "CREATE TABLE b (id INTEGER);\n");
+    let added = app.build_and_run();
+    assert_eq!(added.len(), 2, "a new file must be picked up: {added:?}");
+    assert!(added[1].starts_with("2 create_b v1:"));
+
+    app.write(
+        "1_create_a.sql",
+        "CREATE TABLE a (id INTEGER, name TEXT);\n",
+    );
+    let edited = app.build_and_run();
+    assert_eq!(edited.len(), 2);
+    assert_ne!(edited[0], first[0], "an edited file must be picked up");
+
+    app.remove("2_create_b.sql");
+    let deleted = app.build_and_run();
+    assert_eq!(
+        deleted,
+        [edited[0].clone()],
+        "a deleted file must be dropped"
+    );
+}
+
+/// Broken migrations of several kinds, for the diagnostics test.
+fn break_migrations(app: &App) {
+    app.write("1_create_a.sql", "CREATE TABLE a (\n    id INTEGER,\n);\n");
+    app.write("2_create_b.sql", "CREATE TABLE b (id INTEGER);\n");
+    app.write("02_again.sql", "SELECT 1;\n");
+    app.write("3_c.down.sql", "DROP TABLE c;\n");
+    app.write("4_directive.sql", "-- migrate:no-transactoin\nSELECT 1;\n");
+    app.write("notes.txt", "not a migration\n");
+}
+
+#[test]
+fn build_script_and_macro_report_the_same_diagnostics() {
+    let with_script = App::new("diagnostics_build_script", true);
+    break_migrations(&with_script);
+    let output = with_script.cargo(&["build"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // cargo shows the build script's stderr indented by two spaces after `--- stderr`.
+    let script_stderr: String = stderr
+        .split_once("--- stderr\n")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("no build script stderr in:\n{stderr}"))
+        .lines()
+        .map(|line| line.strip_prefix("  ").unwrap_or(line))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let from_script: Vec<String> = script_stderr
+        .split("\n\n")
+        .map(str::trim_end)
+        .filter(|block| {
+            block.starts_with("error: ")
+                && !block.starts_with("error: could not compile migrations")
+        })
+        .map(str::to_owned)
+        .collect();
+
+    let macro_only = App::new("diagnostics_macro", false);
+    break_migrations(&macro_only);
+    let output = macro_only.cargo(&["build", "--message-format=json"]);
+    assert!(!output.status.success());
+    let from_macro: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|v| v["reason"] == "compiler-message" && v["message"]["level"] == "error")
+        .filter_map(|v| {
+            v["message"]["message"]
+                .as_str()
+                .map(|m| format!("error: {m}"))
+        })
+        .filter(|m| !m.starts_with("error: aborting"))
+        .collect();
+
+    assert_eq!(from_script.len(), 5, "{script_stderr}");
+    assert_eq!(from_script, from_macro);
+    for expected in [
+        "migrations/1_create_a.sql:3:1",
+        "duplicate migration version 2",
+        "`3_c.down.sql` has no up migration",
+        "migrations/4_directive.sql:1:1",
+        "`notes.txt` is not a migration",
+    ] {
+        assert!(
+            from_script.iter().any(|d| d.contains(expected)),
+            "{expected} in {from_script:#?}"
+        );
+    }
+}
