@@ -1,0 +1,2 @@
+-- migrate:no-transactions
+VACUUM;
