@@ -103,6 +103,14 @@ pub(crate) mod driver {
 
         /// Creates the history table if it does not exist.
         fn create_history(&mut self, table: &str) -> Result<(), DbError>;
+        /// Calls `visit` with the version, checksum and state of every row, without allocating;
+        /// `false` if the table does not exist. The start-up check that finds nothing to do is
+        /// this one query.
+        fn scan_history(
+            &mut self,
+            table: &str,
+            visit: &mut dyn FnMut(i64, &str, RowState),
+        ) -> Result<bool, DbError>;
         /// Every row of the history table in version order, or `None` if it does not exist.
         fn history(&mut self, table: &str) -> Result<Option<Vec<Row>>, DbError>;
         /// The row of one version.

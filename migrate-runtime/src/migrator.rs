@@ -188,13 +188,55 @@ impl Migrator {
 
     /// Applies every pending migration.
     pub fn migrate<B: Backend>(&self, db: &mut B) -> Result<Report, Error> {
-        self.run(db, |history| Ok(history.pending(i64::MAX)))
+        self.apply_up_to(db, i64::MAX)
     }
 
     /// Applies pending migrations up to and including `target`.
     pub fn migrate_to<B: Backend>(&self, db: &mut B, target: &Migration) -> Result<Report, Error> {
         let target = self.known(target)?;
+        self.apply_up_to(db, target)
+    }
+
+    fn apply_up_to<B: Backend>(&self, db: &mut B, target: i64) -> Result<Report, Error> {
+        if db.in_transaction() {
+            return Err(Error::InTransaction);
+        }
+        // The common start-up: everything applied already. One query, no lock, no allocation.
+        if self.up_to_date(db, target)? {
+            return Ok(Report::default());
+        }
         self.run(db, |history| Ok(history.pending(target)))
+    }
+
+    /// Whether every migration up to `target` is applied, and the history has nothing the
+    /// migrator would refuse (an incomplete, modified or missing migration). Anything else is
+    /// left to the full, locked path, which also reports the errors.
+    fn up_to_date<B: Backend>(&self, db: &mut B, target: i64) -> Result<bool, Error> {
+        let expected = self
+            .migrations
+            .iter()
+            .take_while(|m| m.version() <= target)
+            .count();
+        let mut recorded = 0;
+        let mut clean = true;
+        let exists = db
+            .scan_history(&self.table, &mut |version, checksum, state| match self
+                .migrations
+                .get(version)
+            {
+                Some(m)
+                    if state == RowState::Applied
+                        && (m.checksum() == checksum || self.allow_modified) =>
+                {
+                    if version <= target {
+                        recorded += 1;
+                    }
+                }
+                None if state == RowState::Applied && self.allow_missing => {}
+                _ => clean = false,
+            })
+            .map_err(Error::database("read the history table"))?;
+        Ok(exists && clean && recorded == expected)
     }
 
     /// Reverts the newest applied migration.
@@ -263,8 +305,7 @@ impl Migrator {
         }
     }
 
-    /// Plans with `plan` and runs the plan: first without the lock, to return at once when there
-    /// is nothing to do; then under the lock, reading the history again.
+    /// Plans with `plan` under the lock, from the history as it is then, and runs the plan.
     fn run<B: Backend>(
         &self,
         db: &mut B,
@@ -272,18 +313,6 @@ impl Migrator {
     ) -> Result<Report, Error> {
         if db.in_transaction() {
             return Err(Error::InTransaction);
-        }
-        if let Some(rows) = db
-            .history(&self.table)
-            .map_err(Error::database("read the history table"))?
-        {
-            let history = History::new(self.migrations, rows);
-            if history.incomplete().is_none() {
-                self.check_drift(&history)?;
-                if plan(&history)?.is_empty() {
-                    return Ok(Report::default());
-                }
-            }
         }
         self.locked(db, |db| self.run_locked(db, &plan))
     }

@@ -29,6 +29,11 @@ use crate::error::DbError;
 
 impl Backend for Connection {}
 
+fn history_exists(conn: &Connection, table: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+        .exists([table])
+}
+
 const COLUMNS: &str = "version, name, checksum, state, applied_at, duration_ms, error";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
@@ -109,11 +114,28 @@ impl Driver for Connection {
         ))?)
     }
 
+    fn scan_history(
+        &mut self,
+        table: &str,
+        visit: &mut dyn FnMut(i64, &str, RowState),
+    ) -> Result<bool, DbError> {
+        if !history_exists(self, table)? {
+            return Ok(false);
+        }
+        let mut statement =
+            self.prepare_cached(&format!("SELECT version, checksum, state FROM \"{table}\""))?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let state = row.get_ref(2)?.as_str()?;
+            let state = RowState::parse(state)
+                .ok_or_else(|| format!("unknown migration state {state:?}"))?;
+            visit(row.get(0)?, row.get_ref(1)?.as_str()?, state);
+        }
+        Ok(true)
+    }
+
     fn history(&mut self, table: &str) -> Result<Option<Vec<Row>>, DbError> {
-        let exists = self
-            .prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
-            .exists([table])?;
-        if !exists {
+        if !history_exists(self, table)? {
             return Ok(None);
         }
         let mut statement = self.prepare_cached(&format!(
