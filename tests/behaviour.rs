@@ -38,3 +38,55 @@ fn sqlite_step_applied_meanwhile_by_another_migrator_is_skipped() {
     );
     assert!(migrator.migrate(&mut conn).unwrap().is_empty());
 }
+
+/// A database that cannot be written is an error about the database, not a lock timeout.
+#[test]
+fn sqlite_read_only_database_is_not_reported_as_a_lock_timeout() {
+    use common::TestDatabase;
+    use migrate_runtime::rusqlite::{Connection, OpenFlags};
+    use migrate_runtime::{Error, Migrator};
+
+    let db = SqliteDb::new();
+    db.connect()
+        .execute_batch("CREATE TABLE unrelated (id INTEGER)")
+        .unwrap();
+    let mut read_only =
+        Connection::open_with_flags(&db.path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let error = Migrator::new(&common::sets::basic::MIGRATIONS)
+        .migrate(&mut read_only)
+        .unwrap_err();
+    assert!(matches!(error, Error::Database { .. }), "{error}");
+    assert!(error.to_string().contains("readonly"), "{error}");
+}
+
+mod runtime_syntax_error {
+    migrate_runtime::migrations!("tests/fixtures/runtime_syntax_error");
+}
+
+/// When SQLite says which token failed, the error points at it: line and column in the file.
+#[test]
+fn sqlite_error_offset_maps_to_the_line_and_column_in_the_file() {
+    use common::TestDatabase;
+    use migrate_runtime::{Error, Migrator};
+
+    let db = SqliteDb::new();
+    let error = Migrator::new(&runtime_syntax_error::MIGRATIONS)
+        .migrate(&mut db.connect())
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Statement {
+                version: 2,
+                line: 3,
+                column: 22,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(
+        error.to_string().starts_with("applying migration 2 bad failed at tests/fixtures/runtime_syntax_error/2_bad.sql:3:22: "),
+        "{error}"
+    );
+}

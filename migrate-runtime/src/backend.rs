@@ -92,6 +92,12 @@ pub(crate) mod driver {
         /// work, and is waited for.
         fn lock_is_exclusive(&self) -> bool;
 
+        /// Whether `error` means the lock or database was busy (the wait timed out), as opposed
+        /// to any other failure.
+        fn is_busy(&self, error: &DbError) -> bool;
+        /// Who holds the lock, as far as the backend can tell, for the timeout error.
+        fn lock_holder(&mut self) -> String;
+
         /// Opens a transaction that other migrators' transactions wait for.
         fn begin(&mut self) -> Result<(), DbError>;
         fn commit(&mut self) -> Result<(), DbError>;

@@ -325,7 +325,7 @@ impl Migrator {
         let started = Instant::now();
         let lock = db
             .lock(&self.table, self.lock_timeout)
-            .map_err(|source| lock_error(source, started))?;
+            .map_err(|source| lock_error(db, source, started))?;
         let result = f(db);
         let unlocked = db
             .unlock(lock)
@@ -344,7 +344,8 @@ impl Migrator {
         // Read the history under the lock; wait while another migrator's no-transaction
         // migration is in progress.
         let steps = loop {
-            db.begin().map_err(|source| lock_error(source, started))?;
+            db.begin()
+                .map_err(|source| lock_error(db, source, started))?;
             let read = (|| {
                 db.create_history(&self.table)
                     .map_err(Error::database("create the history table"))?;
@@ -420,7 +421,8 @@ impl Migrator {
         started: Instant,
     ) -> Result<Option<Duration>, Error> {
         loop {
-            db.begin().map_err(|source| lock_error(source, started))?;
+            db.begin()
+                .map_err(|source| lock_error(db, source, started))?;
             let result = (|| -> Result<Option<Duration>, Error> {
                 match self.guard(db, step)? {
                     Guard::Proceed => {}
@@ -459,7 +461,8 @@ impl Migrator {
             Direction::Down => (RowState::Reverting, RowState::RevertFailed),
         };
         loop {
-            db.begin().map_err(|source| lock_error(source, started))?;
+            db.begin()
+                .map_err(|source| lock_error(db, source, started))?;
             let marked = (|| {
                 match self.guard(db, step)? {
                     Guard::Proceed => {}
@@ -870,10 +873,19 @@ fn rollback<B: Backend>(db: &mut B, error: Error) -> Error {
     error
 }
 
-fn lock_error(source: DbError, started: Instant) -> Error {
-    Error::LockTimeout {
-        waited: started.elapsed(),
-        holder: format!("another migrator ({source})"),
+/// The error for a failure to take the lock or begin a transaction: a timeout if the database
+/// was busy, else the failure itself.
+fn lock_error<B: Backend>(db: &mut B, source: DbError, started: Instant) -> Error {
+    if db.is_busy(&source) {
+        Error::LockTimeout {
+            waited: started.elapsed(),
+            holder: db.lock_holder(),
+        }
+    } else {
+        Error::Database {
+            action: "take the migration lock",
+            source,
+        }
     }
 }
 

@@ -77,6 +77,19 @@ impl Driver for Connection {
         false
     }
 
+    fn is_busy(&self, error: &DbError) -> bool {
+        matches!(
+            error
+                .downcast_ref::<rusqlite::Error>()
+                .and_then(rusqlite::Error::sqlite_error_code),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+
+    fn lock_holder(&mut self) -> String {
+        "another connection writing to the database (SQLite does not say which)".to_owned()
+    }
+
     fn begin(&mut self) -> Result<(), DbError> {
         Ok(self.execute_batch("BEGIN IMMEDIATE")?)
     }

@@ -59,6 +59,8 @@ pub trait TestDatabase {
     fn table_exists(conn: &mut Self::Conn, table: &str) -> bool;
     /// A set whose migration 2 must run outside a transaction, then a migration 3.
     fn no_transaction_set() -> &'static Migrations;
+    /// Another connection, holding what a migrator must wait for until it is dropped.
+    fn hold_migration_lock(&self) -> Self::Conn;
 }
 
 /// A SQLite database in a file of a temporary directory.
@@ -103,6 +105,13 @@ impl TestDatabase for SqliteDb {
     fn no_transaction_set() -> &'static Migrations {
         &sets::sqlite_no_transaction::MIGRATIONS
     }
+
+    fn hold_migration_lock(&self) -> rusqlite::Connection {
+        let conn = self.connect();
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .expect("take the write lock");
+        conn
+    }
 }
 
 /// Instantiates every test of the suite for one backend: `behaviour_suite!(sqlite, SqliteDb::new)`.
@@ -128,6 +137,7 @@ macro_rules! behaviour_suite {
                 out_of_order_migration_is_refused,
                 irreversible_revert_is_refused_before_anything_runs,
                 history_table_name_is_configurable,
+                waiting_for_the_lock_times_out_with_a_clear_error,
                 refuses_a_connection_inside_a_transaction,
                 checksums_and_positions_survive_bom_and_crlf,
             );
@@ -596,6 +606,40 @@ pub mod suite {
         );
         assert_eq!(history_rows::<D>(&mut conn), 2);
         assert_eq!(D::scalar(&mut conn, "SELECT count(*) FROM accounts"), 1);
+    }
+
+    pub fn waiting_for_the_lock_times_out_with_a_clear_error<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        let holder = db.hold_migration_lock();
+        let timeout = std::time::Duration::from_millis(300);
+        let started = std::time::Instant::now();
+        let error = Migrator::new(&sets::basic::MIGRATIONS)
+            .lock_timeout(timeout)
+            .migrate(&mut conn)
+            .unwrap_err();
+        let Error::LockTimeout { waited, .. } = &error else {
+            panic!("expected a lock timeout, got {error}")
+        };
+        assert!(
+            *waited >= timeout && started.elapsed() < timeout * 10,
+            "{waited:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("gave up waiting for the migration lock after 0."),
+            "{error}"
+        );
+        drop(holder);
+        assert_eq!(
+            versions(
+                &Migrator::new(&sets::basic::MIGRATIONS)
+                    .migrate(&mut conn)
+                    .unwrap()
+                    .applied
+            ),
+            [1, 2, 3]
+        );
     }
 
     pub fn history_table_name_is_configurable<D: TestDatabase>(db: &D) {
