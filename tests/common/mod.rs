@@ -160,6 +160,15 @@ pub mod suite {
         D::scalar(conn, "SELECT count(*) FROM _migrate_history")
     }
 
+    fn states<D: TestDatabase>(migrator: &Migrator, conn: &mut D::Conn) -> Vec<State> {
+        migrator
+            .status(conn)
+            .unwrap()
+            .iter()
+            .map(|s| s.state)
+            .collect()
+    }
+
     fn versions(report: &[migrate_runtime::Applied]) -> Vec<i64> {
         report.iter().map(|a| a.version).collect()
     }
@@ -203,12 +212,7 @@ pub mod suite {
             .migrate_to(&mut conn, sets::basic::V2_ADD_EMAIL)
             .unwrap();
         assert_eq!(versions(&report.applied), [1, 2]);
-        let states: Vec<State> = migrator
-            .status(&mut conn)
-            .unwrap()
-            .iter()
-            .map(|s| s.state)
-            .collect();
+        let states = states::<D>(&migrator, &mut conn);
         assert_eq!(states, [State::Applied, State::Applied, State::Pending]);
         // A target already reached changes nothing; it never reverts.
         assert!(
@@ -295,12 +299,7 @@ pub mod suite {
         assert_eq!(D::scalar(&mut conn, "SELECT count(*) FROM accounts"), 0);
         assert!(!D::table_exists(&mut conn, "audit"));
         assert!(!D::table_exists(&mut conn, "after_broken"));
-        let states: Vec<State> = migrator
-            .status(&mut conn)
-            .unwrap()
-            .iter()
-            .map(|s| s.state)
-            .collect();
+        let states = states::<D>(&migrator, &mut conn);
         assert_eq!(states, [State::Applied, State::Pending, State::Pending]);
     }
 
@@ -509,12 +508,7 @@ pub mod suite {
             "{error}"
         );
         assert!(error.to_string().contains("migration 2 create_teams (tests/fixtures/drift_modified/2_create_teams.up.sql) was modified"));
-        let states: Vec<State> = edited
-            .status(&mut conn)
-            .unwrap()
-            .iter()
-            .map(|s| s.state)
-            .collect();
+        let states = states::<D>(&edited, &mut conn);
         assert_eq!(states, [State::Applied, State::Modified, State::Applied]);
         // Nothing changed, not even the recorded checksum.
         assert_eq!(
@@ -547,12 +541,7 @@ pub mod suite {
             matches!(&error, Error::Drift(d) if matches!(d.as_slice(), [Drift::Missing { version: 3, name }] if name == "create_projects")),
             "{error}"
         );
-        let states: Vec<State> = older
-            .status(&mut conn)
-            .unwrap()
-            .iter()
-            .map(|s| s.state)
-            .collect();
+        let states = states::<D>(&older, &mut conn);
         assert_eq!(states, [State::Applied, State::Applied, State::Missing]);
         // Reverting past a migration the binary does not have is impossible, allowed or not.
         let error = older
