@@ -186,13 +186,19 @@ fn read_directives(source: &SourceFile, split: &Split, out: &mut Vec<Diagnostic>
             }
             directive::Parsed::Known(Directive::Unchecked) => {
                 let next = split.statements.iter().position(|s| s.tokens.start > token);
+                let line_start = source.text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+                let own_line = source.text[line_start..range.start].trim().is_empty();
                 let inside = split.statements.iter().any(|s| s.tokens.contains(&token));
                 match next {
-                    Some(next) if !inside => found.unchecked.push((next, range)),
+                    Some(next) if own_line && !inside => found.unchecked.push((next, range)),
                     _ => out.push(
                         Diagnostic::error("`-- migrate:unchecked` must be on a line of its own before a statement")
                             .at(at)
-                            .label(if inside { "inside a statement" } else { "no statement follows" })
+                            .label(if inside || !own_line {
+                                "not on a line of its own"
+                            } else {
+                                "no statement follows"
+                            })
                             .help("put it on the line before the statement it applies to"),
                     ),
                 }
@@ -526,6 +532,13 @@ mod tests {
         );
         let (_, diags) = check("SELECT\n-- migrate:unchecked\n1;");
         assert!(diags[0].is_error());
+        // After a statement on the same line, it would silently apply to the next one.
+        let (script, diags) = check("SELECT 1; -- migrate:unchecked\nFROBNICATE;");
+        assert_eq!(
+            diags[0].message,
+            "`-- migrate:unchecked` must be on a line of its own before a statement"
+        );
+        assert_eq!(script.statements[1].check, Check::Invalid);
     }
 
     #[test]
