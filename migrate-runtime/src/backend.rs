@@ -78,11 +78,18 @@ pub(crate) mod driver {
 
     /// What a backend does for the migrator. `table` is always a validated identifier.
     pub trait Driver {
+        /// What `set_wait` returns and `restore_wait` takes back.
+        type Wait;
         /// What `lock` returns and `unlock` takes back.
         type Lock;
 
         /// Whether the connection is inside a transaction the caller opened.
         fn in_transaction(&mut self) -> bool;
+        /// Makes every statement wait at most `timeout` for other connections' locks, for the
+        /// duration of one migrator call; returns the setting to restore.
+        fn set_wait(&mut self, timeout: Duration) -> Result<Self::Wait, DbError>;
+        /// Restores the connection's own setting.
+        fn restore_wait(&mut self, previous: Self::Wait) -> Result<(), DbError>;
         /// Takes the migration lock, waiting at most `timeout`.
         fn lock(&mut self, table: &str, timeout: Duration) -> Result<Self::Lock, DbError>;
         /// Releases the lock.

@@ -201,11 +201,15 @@ impl Migrator {
         if db.in_transaction() {
             return Err(Error::InTransaction);
         }
-        // The common start-up: everything applied already. One query, no lock, no allocation.
-        if self.up_to_date(db, target)? {
-            return Ok(Report::default());
-        }
-        self.run(db, |history| Ok(history.pending(target)))
+        self.waiting(db, |db| {
+            // The common start-up: everything applied already. One query, no lock, no allocation.
+            if self.up_to_date(db, target)? {
+                return Ok(Report::default());
+            }
+            self.locked(db, |db| {
+                self.run_locked(db, &|history| Ok(history.pending(target)))
+            })
+        })
     }
 
     /// Whether every migration up to `target` is applied, and the history has nothing the
@@ -219,24 +223,27 @@ impl Migrator {
             .count();
         let mut recorded = 0;
         let mut clean = true;
-        let exists = db
-            .scan_history(&self.table, &mut |version, checksum, state| match self
-                .migrations
-                .get(version)
+        let scanned = db.scan_history(&self.table, &mut |version, checksum, state| match self
+            .migrations
+            .get(version)
+        {
+            Some(m)
+                if state == RowState::Applied
+                    && (m.checksum() == checksum || self.allow_modified) =>
             {
-                Some(m)
-                    if state == RowState::Applied
-                        && (m.checksum() == checksum || self.allow_modified) =>
-                {
-                    if version <= target {
-                        recorded += 1;
-                    }
+                if version <= target {
+                    recorded += 1;
                 }
-                None if state == RowState::Applied && self.allow_missing => {}
-                _ => clean = false,
-            })
-            .map_err(Error::database("read the history table"))?;
-        Ok(exists && clean && recorded == expected)
+            }
+            None if state == RowState::Applied && self.allow_missing => {}
+            _ => clean = false,
+        });
+        match scanned {
+            Ok(exists) => Ok(exists && clean && recorded == expected),
+            // Another migrator is committing: let the locked path wait for it.
+            Err(error) if db.is_busy(&error) => Ok(false),
+            Err(error) => Err(Error::database("read the history table")(error)),
+        }
     }
 
     /// Reverts the newest applied migration.
@@ -260,11 +267,13 @@ impl Migrator {
 
     /// Every migration in the binary or the history table, in version order, with its state.
     pub fn status<B: Backend>(&self, db: &mut B) -> Result<Vec<MigrationStatus>, Error> {
-        let rows = db
-            .history(&self.table)
-            .map_err(Error::database("read the history table"))?
-            .unwrap_or_default();
-        Ok(History::new(self.migrations, rows).status())
+        self.waiting(db, |db| {
+            let rows = db
+                .history(&self.table)
+                .map_err(Error::database("read the history table"))?
+                .unwrap_or_default();
+            Ok(History::new(self.migrations, rows).status())
+        })
     }
 
     /// Settles a no-transaction migration that failed or was interrupted, once its effects have
@@ -275,7 +284,7 @@ impl Migrator {
         version: i64,
         resolution: Resolution,
     ) -> Result<(), Error> {
-        self.locked(db, |db| {
+        self.waiting_locked(db, |db| {
             transaction(db, |db| {
                 let row = db
                     .row(&self.table, version)
@@ -314,25 +323,56 @@ impl Migrator {
         if db.in_transaction() {
             return Err(Error::InTransaction);
         }
-        self.locked(db, |db| self.run_locked(db, &plan))
+        self.waiting_locked(db, |db| self.run_locked(db, &plan))
     }
 
+    fn waiting_locked<B: Backend, T>(
+        &self,
+        db: &mut B,
+        f: impl FnOnce(&mut B) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.waiting(db, |db| self.locked(db, f))
+    }
+
+    /// Runs `f` with the connection waiting at most the lock timeout for other connections.
+    fn waiting<B: Backend, T>(
+        &self,
+        db: &mut B,
+        f: impl FnOnce(&mut B) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        scoped(
+            db,
+            |db| {
+                db.set_wait(self.lock_timeout)
+                    .map_err(Error::database("set the lock timeout"))
+            },
+            f,
+            |db, previous| {
+                db.restore_wait(previous)
+                    .map_err(Error::database("restore the lock timeout"))
+            },
+        )
+    }
+
+    /// Runs `f` holding the migration lock.
     fn locked<B: Backend, T>(
         &self,
         db: &mut B,
         f: impl FnOnce(&mut B) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let started = Instant::now();
-        let lock = db
-            .lock(&self.table, self.lock_timeout)
-            .map_err(|source| lock_error(db, source, started))?;
-        let result = f(db);
-        let unlocked = db
-            .unlock(lock)
-            .map_err(Error::database("release the migration lock"));
-        let value = result?;
-        unlocked?;
-        Ok(value)
+        scoped(
+            db,
+            |db| {
+                db.lock(&self.table, self.lock_timeout)
+                    .map_err(|source| lock_error(db, source, started))
+            },
+            f,
+            |db, lock| {
+                db.unlock(lock)
+                    .map_err(Error::database("release the migration lock"))
+            },
+        )
     }
 
     fn run_locked<B: Backend>(
@@ -849,6 +889,21 @@ fn incomplete(row: &Row) -> Error {
         },
         error: row.error.clone(),
     }
+}
+
+/// Acquires something, runs `f`, and releases it whatever `f` returned; `f`'s error wins.
+fn scoped<B, G, T>(
+    db: &mut B,
+    acquire: impl FnOnce(&mut B) -> Result<G, Error>,
+    f: impl FnOnce(&mut B) -> Result<T, Error>,
+    release: impl FnOnce(&mut B, G) -> Result<(), Error>,
+) -> Result<T, Error> {
+    let guard = acquire(db)?;
+    let result = f(db);
+    let released = release(db, guard);
+    let value = result?;
+    released?;
+    Ok(value)
 }
 
 /// Runs `f` in a transaction, committing on success and rolling back on error.

@@ -2,7 +2,7 @@
 //!
 //! The lock is SQLite's own: every transaction that writes starts with `BEGIN IMMEDIATE`, which
 //! takes the database's write lock, and the connection's busy timeout is set to the migrator's
-//! lock timeout for the run (and restored after), so a second process waits instead of failing.
+//! lock timeout for each call (and restored after), so a second process waits instead of failing.
 //! Each migration then checks again, inside its transaction, that it is still pending.
 //!
 //! The history table:
@@ -57,20 +57,30 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 
 impl Driver for Connection {
     /// The busy timeout to restore, in milliseconds.
-    type Lock = u64;
+    type Wait = u64;
+    /// SQLite has no lock outside transactions: `BEGIN IMMEDIATE` is the lock.
+    type Lock = ();
 
     fn in_transaction(&mut self) -> bool {
         !self.is_autocommit()
     }
 
-    fn lock(&mut self, _table: &str, timeout: Duration) -> Result<u64, DbError> {
+    fn set_wait(&mut self, timeout: Duration) -> Result<u64, DbError> {
         let previous: i64 = self.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
         self.busy_timeout(timeout)?;
         Ok(u64::try_from(previous).unwrap_or(0))
     }
 
-    fn unlock(&mut self, previous: u64) -> Result<(), DbError> {
+    fn restore_wait(&mut self, previous: u64) -> Result<(), DbError> {
         Ok(self.busy_timeout(Duration::from_millis(previous))?)
+    }
+
+    fn lock(&mut self, _table: &str, _timeout: Duration) -> Result<(), DbError> {
+        Ok(())
+    }
+
+    fn unlock(&mut self, (): ()) -> Result<(), DbError> {
+        Ok(())
     }
 
     fn lock_is_exclusive(&self) -> bool {

@@ -108,7 +108,8 @@ impl TestDatabase for SqliteDb {
 
     fn hold_migration_lock(&self) -> rusqlite::Connection {
         let conn = self.connect();
-        conn.execute_batch("BEGIN IMMEDIATE")
+        // EXCLUSIVE blocks readers too, as a migrator committing a large migration does.
+        conn.execute_batch("BEGIN EXCLUSIVE")
             .expect("take the write lock");
         conn
     }
