@@ -6,7 +6,7 @@
 //! cargo bench -p migrate-bench --bench apply_sqlite
 //! ```
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use migrate_bench::{leak, median, workload, write_native};
 use migrate_runtime::Migrator;
@@ -28,38 +28,35 @@ fn main() {
         let conn = Connection::open(dir.path().join("bench.db")).unwrap();
         (dir, conn)
     };
-    let time =
-        |f: &mut dyn FnMut() -> Duration| median((0..RUNS).map(|_| f().as_secs_f64()).collect());
-
-    let per_migration = time(&mut || {
+    // Each round times every mode once, so that disk noise falls on all of them alike.
+    let mut samples = [(); 4].map(|()| Vec::with_capacity(RUNS));
+    for _ in 0..RUNS {
         let (_dir, mut conn) = fresh();
         let started = Instant::now();
         let report = Migrator::new(set).migrate(&mut conn).unwrap();
         assert_eq!(report.applied.len(), MIGRATIONS);
-        started.elapsed()
-    });
-    let grouped = time(&mut || {
-        let (_dir, mut conn) = fresh();
-        let started = Instant::now();
-        Migrator::new(set).grouped(true).migrate(&mut conn).unwrap();
-        started.elapsed()
-    });
-    let one_batch = time(&mut || {
-        let (_dir, conn) = fresh();
-        let started = Instant::now();
-        conn.execute_batch(&format!("BEGIN;\n{batch}\nCOMMIT;"))
-            .unwrap();
-        started.elapsed()
-    });
-    let per_migration_floor = time(&mut || {
+        samples[0].push(started.elapsed().as_secs_f64());
+
         let (_dir, conn) = fresh();
         let started = Instant::now();
         for m in &generated {
             conn.execute_batch(&format!("BEGIN;\n{}\nCOMMIT;", m.up))
                 .unwrap();
         }
-        started.elapsed()
-    });
+        samples[1].push(started.elapsed().as_secs_f64());
+
+        let (_dir, mut conn) = fresh();
+        let started = Instant::now();
+        Migrator::new(set).grouped(true).migrate(&mut conn).unwrap();
+        samples[2].push(started.elapsed().as_secs_f64());
+
+        let (_dir, conn) = fresh();
+        let started = Instant::now();
+        conn.execute_batch(&format!("BEGIN;\n{batch}\nCOMMIT;"))
+            .unwrap();
+        samples[3].push(started.elapsed().as_secs_f64());
+    }
+    let [per_migration, per_migration_floor, grouped, one_batch] = samples.map(median);
     let (_dir, mut conn) = fresh();
     let migrator = Migrator::new(set);
     migrator.migrate(&mut conn).unwrap();
