@@ -1,5 +1,5 @@
 //! The `migrations!()` macro. A thin shim: `migrate-build` finds and checks the migrations, and
-//! [`expand`] turns the result into `const` items, or into one `compile_error!` per problem.
+//! `expand` turns the result into `const` items, or into one `compile_error!` per problem.
 //!
 //! Use it through `migrate-runtime`, which re-exports it and defines the types it expands to.
 
