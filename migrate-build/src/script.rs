@@ -129,7 +129,11 @@ fn empty_file(source: &SourceFile, role: Role) -> Diagnostic {
     match role {
         Role::Up => Diagnostic::error("migration has no statements")
             .at(at)
-            .help("write the migration's SQL, or delete the file"),
+            .help(
+                "write the migration's SQL, or delete the file; a migration kept only to hold \
+                 its version (say, to match another database's set) needs a statement such as \
+                 `SELECT 1;`",
+            ),
         Role::Down => Diagnostic::warning("down migration has no statements: reverting it changes nothing")
             .at(at)
             .help("write the statements that undo the up migration, or delete the file to make the migration irreversible"),
