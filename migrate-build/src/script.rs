@@ -60,6 +60,20 @@ pub struct Script {
     pub statements: Vec<Statement>,
 }
 
+impl Script {
+    /// `[start, end, line, column]` of each statement, as the runtime's `Script` takes them: the
+    /// byte range in the file as stored (a byte-order mark included, as `include_str!` sees it),
+    /// then the line and column of the first keyword.
+    pub fn statement_positions(&self) -> impl Iterator<Item = [u32; 4]> + '_ {
+        let bom = self.source.bom_len;
+        self.statements.iter().map(move |s| {
+            let [start, end] = [s.bytes.start + bom, s.bytes.end + bom]
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+            [start, end, s.line, s.column]
+        })
+    }
+}
+
 /// Checks one file, adding what it finds to `out`.
 pub(crate) fn check_script(
     source: SourceFile,

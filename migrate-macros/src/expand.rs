@@ -104,16 +104,8 @@ fn script(script: &Script) -> TokenStream {
     };
     let display = &script.source.display;
     let transaction = script.transaction;
-    let bom = script.source.bom_len;
-    let statements = script.statements.iter().map(|s| {
-        // Offsets into the file as include_str! sees it, byte-order mark included.
-        let [start, end, line, column] = [
-            s.bytes.start + bom,
-            s.bytes.end + bom,
-            s.line as usize,
-            s.column as usize,
-        ]
-        .map(|n| Literal::u32_unsuffixed(u32::try_from(n).unwrap_or(u32::MAX)));
+    let statements = script.statement_positions().map(|position| {
+        let [start, end, line, column] = position.map(Literal::u32_unsuffixed);
         quote!([#start, #end, #line, #column])
     });
     quote! {
