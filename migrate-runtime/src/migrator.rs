@@ -249,7 +249,8 @@ impl Migrator {
     /// Reverts the newest applied migration.
     pub fn revert_last<B: Backend>(&self, db: &mut B) -> Result<Report, Error> {
         self.run(db, |history| {
-            let newest = history.applied().last().map(|(version, _)| *version);
+            // A newest row missing from the binary is refused by `to_revert`.
+            let newest = history.newest_applied();
             history.to_revert(newest.map_or(i64::MAX, |v| v - 1))
         })
     }
@@ -749,50 +750,33 @@ impl History {
         self.rows.values().find(|r| r.state != RowState::Applied)
     }
 
-    /// Applied migrations that are in the binary, in version order.
-    fn applied(&self) -> Vec<(i64, &'static Migration)> {
-        self.rows
-            .keys()
-            .filter_map(|v| self.migrations.get(*v).map(|m| (*v, m)))
-            .collect()
-    }
-
+    /// What `status` reports as modified, missing or out of order, with the details an error
+    /// needs. Only asked once no row is incomplete.
     fn drift(&self) -> Vec<Drift> {
-        let mut drift = Vec::new();
-        for row in self.rows.values() {
-            match self.migrations.get(row.version) {
-                None => drift.push(Drift::Missing {
-                    version: row.version,
-                    name: row.name.clone(),
-                }),
-                Some(m) if m.checksum() != row.checksum => drift.push(Drift::Modified {
-                    version: m.version(),
+        let newest_applied = self.newest_applied().unwrap_or(0);
+        self.status()
+            .into_iter()
+            .filter_map(|s| match (s.state, s.migration) {
+                (State::Modified, Some(m)) => Some(Drift::Modified {
+                    version: s.version,
                     name: m.name(),
                     path: m.up().path(),
-                    recorded: row.checksum.clone(),
+                    recorded: self.rows[&s.version].checksum.clone(),
                     current: m.checksum(),
                 }),
-                Some(_) => {}
-            }
-        }
-        if let Some(newest) = self.newest_applied() {
-            for m in self.migrations.iter() {
-                if m.version() < newest && !self.rows.contains_key(&m.version()) {
-                    drift.push(Drift::OutOfOrder {
-                        version: m.version(),
-                        name: m.name(),
-                        path: m.up().path(),
-                        newest_applied: newest,
-                    });
-                }
-            }
-        }
-        drift.sort_by_key(|d| match d {
-            Drift::Modified { version, .. }
-            | Drift::Missing { version, .. }
-            | Drift::OutOfOrder { version, .. } => *version,
-        });
-        drift
+                (State::Missing, _) => Some(Drift::Missing {
+                    version: s.version,
+                    name: s.name,
+                }),
+                (State::OutOfOrder, Some(m)) => Some(Drift::OutOfOrder {
+                    version: s.version,
+                    name: m.name(),
+                    path: m.up().path(),
+                    newest_applied,
+                }),
+                _ => None,
+            })
+            .collect()
     }
 
     fn pending(&self, up_to: i64) -> Vec<Step> {
