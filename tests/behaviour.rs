@@ -2,9 +2,10 @@
 
 mod common;
 
-use common::SqliteDb;
+use common::{PgDb, SqliteDb};
 
-behaviour_suite!(sqlite, SqliteDb::new);
+behaviour_suite!(sqlite, |_test| Some(SqliteDb::new()));
+behaviour_suite!(postgres, PgDb::new);
 
 /// Another migrator applies migration 3 while this one is between steps: this one must skip it,
 /// not apply it twice. A trigger plays the other migrator, deterministically.
@@ -89,4 +90,141 @@ fn sqlite_error_offset_maps_to_the_line_and_column_in_the_file() {
         error.to_string().starts_with("applying migration 2 bad failed at tests/fixtures/runtime_syntax_error/2_bad.sql:3:22: "),
         "{error}"
     );
+}
+
+mod error_position {
+    migrate_runtime::migrations!("tests/fixtures/error_position");
+}
+
+/// PostgreSQL reports where in the statement it failed, in characters: the error points at the
+/// token's line and column in the file, past multi-byte characters and earlier statements.
+#[test]
+fn postgres_error_position_maps_to_the_line_and_column_in_the_file() {
+    use common::TestDatabase;
+    use migrate_runtime::{Error, Migrator};
+
+    let Some(db) = PgDb::new("postgres_error_position_maps_to_the_line_and_column_in_the_file")
+    else {
+        return;
+    };
+    let mut conn = db.connect();
+    let error = Migrator::new(&error_position::MIGRATIONS)
+        .migrate(&mut conn)
+        .unwrap_err();
+    // The server's words, not the driver's `db error`.
+    assert_eq!(
+        error.to_string(),
+        "applying migration 1 insert_notes failed at tests/fixtures/error_position/1_insert_notes.sql:3:32: \
+         ERROR: column \"nonexistent\" does not exist (SQLSTATE 42703)"
+    );
+    // Rolled back: the table the same migration created is gone.
+    assert!(!PgDb::table_exists(&mut conn, "notes"));
+    // The driver's error is there for callers who want its fields.
+    let source = std::error::Error::source(&error).and_then(std::error::Error::source);
+    assert!(
+        source.is_some_and(|e| e.is::<migrate_runtime::postgres::Error>()),
+        "{source:?}"
+    );
+
+    // A syntax error in the second statement of a file, found only by the server.
+    let error = Migrator::new(&runtime_syntax_error::MIGRATIONS)
+        .migrate(&mut conn)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Statement {
+                version: 2,
+                line: 3,
+                column: 22,
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
+/// The lock timeout names the session holding the lock, and the lock is the documented one.
+#[test]
+fn postgres_lock_timeout_names_the_holder() {
+    use common::TestDatabase;
+    use migrate_runtime::{Error, Migrator};
+
+    let Some(db) = PgDb::new("postgres_lock_timeout_names_the_holder") else {
+        return;
+    };
+    let mut holder = db.connect();
+    holder
+        .batch_execute("SET application_name = 'replica-7'")
+        .unwrap();
+    let pid: i32 = holder
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    // Taken with the key's two documented halves, as an operator would look for it.
+    let migrator = Migrator::new(&common::sets::basic::MIGRATIONS)
+        .lock_timeout(std::time::Duration::from_millis(200));
+    let key = migrator.advisory_lock_key();
+    holder
+        .execute("SELECT pg_advisory_lock($1)", &[&key])
+        .unwrap();
+    let shown: i64 = holder
+        .query_one(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1835624306 \
+             AND objid = $1::bigint::oid AND objsubid = 1",
+            &[&(key & 0xffff_ffff)],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(shown, 1);
+
+    let error = migrator.migrate(&mut db.connect()).unwrap_err();
+    assert!(matches!(error, Error::LockTimeout { .. }), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("PostgreSQL backend pid {pid}"))
+            && message.contains("application \"replica-7\""),
+        "{message}"
+    );
+}
+
+/// The history table can live in a schema of its own, created on first use; the lock key follows
+/// the qualified name, and can be set outright.
+#[test]
+fn postgres_history_schema_and_lock_key_are_configurable() {
+    use common::TestDatabase;
+    use migrate_runtime::Migrator;
+
+    let Some(db) = PgDb::new("postgres_history_schema_and_lock_key_are_configurable") else {
+        return;
+    };
+    let mut conn = db.connect();
+    let migrator = Migrator::new(&common::sets::basic::MIGRATIONS)
+        .schema("ops")
+        .unwrap();
+    let default_key = Migrator::new(&common::sets::basic::MIGRATIONS).advisory_lock_key();
+    assert_ne!(migrator.advisory_lock_key(), default_key);
+    assert_eq!(
+        migrator.clone().lock_key(42).advisory_lock_key(),
+        42,
+        "an explicit key wins"
+    );
+    assert_eq!(
+        versions(&migrator.migrate(&mut conn).unwrap().applied),
+        [1, 2, 3]
+    );
+    assert!(PgDb::table_exists(&mut conn, "ops._migrate_history"));
+    assert!(!PgDb::table_exists(&mut conn, "public._migrate_history"));
+    // The migrations' own tables stay where the connection puts them.
+    assert!(PgDb::table_exists(&mut conn, "public.accounts"));
+    assert!(migrator.migrate(&mut conn).unwrap().is_empty());
+    assert!(
+        Migrator::new(&common::sets::basic::MIGRATIONS)
+            .schema("bad-name")
+            .is_err()
+    );
+}
+
+fn versions(applied: &[migrate_runtime::Applied]) -> Vec<i64> {
+    applied.iter().map(|a| a.version).collect()
 }

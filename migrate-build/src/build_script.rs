@@ -26,7 +26,7 @@ pub fn run() {
         );
         std::process::exit(1);
     };
-    let checked = check_package(&manifest_dir, None);
+    let checked = check_package(&manifest_dir, None, None);
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "cargo::rerun-if-changed=Cargo.toml");
     let _ = writeln!(

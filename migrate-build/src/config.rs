@@ -3,7 +3,8 @@
 //! ```toml
 //! [package.metadata.migrate]
 //! directory = "migrations"      # relative to the package; the default
-//! dialect = "sqlite"            # "sqlite" (the default) or "postgres"
+//! dialect = "sqlite"            # "sqlite" (the default) or "postgres", or a list of both:
+//!                               # ["sqlite", "postgres"] checks every file as each
 //! table = "_migrate_history"    # the history table; the default
 //! ```
 //!
@@ -33,8 +34,9 @@ pub const DEFAULT_DIRECTORY: &str = "migrations";
 pub struct Config {
     /// The migrations directory, relative to the package's manifest directory.
     pub directory: String,
-    /// The SQL dialect the migrations are written in.
-    pub dialect: Dialect,
+    /// The SQL dialects the migrations are written in: every file is checked as each. Never
+    /// empty; the first is the one whose statement boundaries the runtime uses (all must agree).
+    pub dialects: Vec<Dialect>,
     /// The name of the history table.
     pub table: String,
 }
@@ -43,7 +45,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             directory: DEFAULT_DIRECTORY.to_owned(),
-            dialect: Dialect::Sqlite,
+            dialects: vec![Dialect::Sqlite],
             table: DEFAULT_TABLE.to_owned(),
         }
     }
@@ -68,11 +70,16 @@ struct Metadata {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     directory: Option<Spanned<String>>,
-    dialect: Option<Spanned<String>>,
+    dialect: Option<Spanned<toml::Value>>,
     table: Option<Spanned<String>>,
 }
 
 impl Config {
+    /// The first configured dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.dialects[0]
+    }
+
     /// Reads the configuration from `<manifest_dir>/Cargo.toml`.
     pub fn load(manifest_dir: &Path) -> Result<Config, Vec<Diagnostic>> {
         let path = manifest_dir.join("Cargo.toml");
@@ -113,14 +120,15 @@ impl Config {
             config.directory = directory.get_ref().clone();
         }
         if let Some(dialect) = raw.dialect {
-            match Dialect::from_name(dialect.get_ref()) {
-                Some(d) => config.dialect = d,
-                None => problems.push(
-                    Diagnostic::error(format!("unknown dialect `{}`", dialect.get_ref()))
+            match parse_dialects(dialect.get_ref()) {
+                Ok(dialects) => config.dialects = dialects,
+                Err((message, label)) => problems.push(
+                    Diagnostic::error(message)
                         .at(at(dialect.span()))
-                        .label("unknown dialect")
+                        .label(label)
                         .help(format!(
-                            "the dialects are {}",
+                            "the dialects are {}; give one, or a list to check the migrations \
+                             as each (`dialect = [\"sqlite\", \"postgres\"]`)",
                             Dialect::ALL.map(|d| format!("`{d}`")).join(" and ")
                         )),
                 ),
@@ -143,6 +151,34 @@ impl Config {
             Err(problems)
         }
     }
+}
+
+/// `"sqlite"` or `["sqlite", "postgres"]`: the dialects, without repeats, or an error message and
+/// label.
+fn parse_dialects(value: &toml::Value) -> Result<Vec<Dialect>, (String, &'static str)> {
+    let names: Vec<&toml::Value> = match value {
+        toml::Value::Array(items) if items.is_empty() => {
+            return Err(("no dialect given".to_owned(), "empty list"));
+        }
+        toml::Value::Array(items) => items.iter().collect(),
+        single => vec![single],
+    };
+    let mut dialects = Vec::new();
+    for name in names {
+        let Some(name) = name.as_str() else {
+            return Err((
+                format!("expected a dialect name, found {}", name.type_str()),
+                "expected a string or a list of strings",
+            ));
+        };
+        let Some(dialect) = Dialect::from_name(name) else {
+            return Err((format!("unknown dialect `{name}`"), "unknown dialect"));
+        };
+        if !dialects.contains(&dialect) {
+            dialects.push(dialect);
+        }
+    }
+    Ok(dialects)
 }
 
 /// Checks that a history table name is a plain SQL identifier, safe to quote on every backend.
@@ -184,7 +220,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.directory, "db/migrations");
-        assert_eq!(config.dialect, Dialect::Postgres);
+        assert_eq!(config.dialects, [Dialect::Postgres]);
         assert_eq!(config.table, "schema_history");
     }
 
@@ -208,6 +244,34 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn several_dialects() {
+        let config = |value: &str| {
+            Config::from_manifest(&format!(
+                "[package]\nname = \"app\"\n[package.metadata.migrate]\ndialect = {value}\n"
+            ))
+        };
+        assert_eq!(
+            config("[\"sqlite\", \"pg\", \"postgres\"]")
+                .unwrap()
+                .dialects,
+            [Dialect::Sqlite, Dialect::Postgres]
+        );
+        assert_eq!(
+            config("[\"postgres\", \"sqlite\"]").unwrap().dialect(),
+            Dialect::Postgres
+        );
+        for (bad, message) in [
+            ("[]", "no dialect given"),
+            ("[\"sqlite\", \"oracle\"]", "unknown dialect `oracle`"),
+            ("[\"sqlite\", 3]", "expected a dialect name, found integer"),
+        ] {
+            let errors = config(bad).unwrap_err();
+            assert_eq!(errors[0].message, message);
+            assert_eq!(errors[0].position().as_deref(), Some("Cargo.toml:4:11"));
+        }
     }
 
     #[test]

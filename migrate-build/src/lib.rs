@@ -23,7 +23,7 @@
 //! # std::fs::write(dir.path().join("migrations/0001_init.sql"), "CREATE TABLE t (id INTEGER);").unwrap();
 //! # std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"app\"").unwrap();
 //! # let manifest_dir = dir.path();
-//! let checked = migrate_build::check_package(manifest_dir, None);
+//! let checked = migrate_build::check_package(manifest_dir, None, None);
 //! for diagnostic in &checked.diagnostics {
 //!     eprintln!("{diagnostic}");
 //! }
@@ -110,8 +110,13 @@ impl Checked {
 }
 
 /// Checks the migrations of the package in `manifest_dir`, configured by its `Cargo.toml`.
-/// `directory`, when given, replaces the configured directory (relative to `manifest_dir`).
-pub fn check_package(manifest_dir: &Path, directory: Option<&str>) -> Checked {
+/// `directory`, when given, replaces the configured directory (relative to `manifest_dir`), and
+/// `dialects` the configured dialects.
+pub fn check_package(
+    manifest_dir: &Path,
+    directory: Option<&str>,
+    dialects: Option<&[Dialect]>,
+) -> Checked {
     let mut config = match Config::load(manifest_dir) {
         Ok(config) => config,
         Err(diagnostics) => {
@@ -125,6 +130,9 @@ pub fn check_package(manifest_dir: &Path, directory: Option<&str>) -> Checked {
     };
     if let Some(directory) = directory {
         config.directory = directory.to_owned();
+    }
+    if let Some(dialects) = dialects.filter(|d| !d.is_empty()) {
+        config.dialects = dialects.to_vec();
     }
     check_directory(manifest_dir, &config)
 }
@@ -217,10 +225,76 @@ fn read_and_check(
     };
     let checksum = checksum(&raw);
     let source = SourceFile::new(file.path.clone(), file.display.clone(), &raw);
-    Some((
-        script::check_script(source, config.dialect, role, out),
-        checksum,
-    ))
+    let [primary, others @ ..] = config.dialects.as_slice() else {
+        unreachable!("a configuration has at least one dialect")
+    };
+    if others.is_empty() {
+        return Some((script::check_script(source, *primary, role, out), checksum));
+    }
+    // Checked as each dialect; a finding of some dialects only says which.
+    let mut found = vec![Vec::new()];
+    let script = script::check_script(source.clone(), *primary, role, &mut found[0]);
+    for &dialect in others {
+        let mut diagnostics = Vec::new();
+        let other = script::check_script(source.clone(), dialect, role, &mut diagnostics);
+        if let Some(disagreement) = split_disagreement(&script, *primary, &other, dialect) {
+            diagnostics.push(disagreement);
+        }
+        found.push(diagnostics);
+    }
+    merge_dialects(&config.dialects, found, out);
+    Some((script, checksum))
+}
+
+/// An error if two dialects split a file into different statements: the runtime runs one split.
+fn split_disagreement(
+    script: &Script,
+    dialect: Dialect,
+    other: &Script,
+    other_dialect: Dialect,
+) -> Option<Diagnostic> {
+    let ends = |s: &Script| s.statements.iter().map(|s| s.bytes.end).collect::<Vec<_>>();
+    let (ours, theirs) = (ends(script), ends(other));
+    if ours == theirs {
+        return None;
+    }
+    let index = ours.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
+    let at = script
+        .statements
+        .get(index)
+        .or(other.statements.get(index))
+        .map_or(0..0, |s| s.bytes.clone());
+    Some(
+        Diagnostic::error(format!(
+            "`{dialect}` and `{other_dialect}` split this file into different statements"
+        ))
+        .at(Location::span(&script.source, at))
+        .label("the statements differ from here")
+        .help("the same migration must be the same statements in every configured dialect: end each statement with `;`, and avoid quoting one dialect reads differently (`$$`, backslashes)"),
+    )
+}
+
+/// Merges what each dialect found in one file: a finding of every dialect once, a finding of
+/// some with a note naming them.
+fn merge_dialects(dialects: &[Dialect], found: Vec<Vec<Diagnostic>>, out: &mut Vec<Diagnostic>) {
+    let mut merged: Vec<(Diagnostic, Vec<Dialect>)> = Vec::new();
+    for (dialect, diagnostics) in dialects.iter().zip(found) {
+        for diagnostic in diagnostics {
+            match merged.iter_mut().find(|(d, _)| *d == diagnostic) {
+                Some((_, seen)) if !seen.contains(dialect) => seen.push(*dialect),
+                Some(_) => {}
+                None => merged.push((diagnostic, vec![*dialect])),
+            }
+        }
+    }
+    for (diagnostic, seen) in merged {
+        out.push(if seen.len() == dialects.len() {
+            diagnostic
+        } else {
+            let names: Vec<String> = seen.iter().map(|d| format!("`{d}`")).collect();
+            diagnostic.note(format!("checked as {}", names.join(" and ")))
+        });
+    }
 }
 
 /// Orders diagnostics by file, then position; those without a file come first.

@@ -3,31 +3,63 @@
 use std::env;
 use std::path::PathBuf;
 
-use migrate_build::{Checked, Script, check_package};
+use migrate_build::{Checked, Dialect, Script, check_package};
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::LitStr;
 use syn::parse::{Parse, ParseStream};
+use syn::{Ident, LitStr, Token};
 
-/// `migrations!()` or `migrations!("dir")`.
+/// `migrations!()`, `migrations!("dir")`, `migrations!("dir", dialect = "postgres")`.
 struct Args {
     directory: Option<LitStr>,
+    dialect: Option<Dialect>,
 }
+
+const USAGE: &str = "expected `migrations!()`, `migrations!(\"path/to/migrations\")` or \
+                     `migrations!(\"path/to/migrations\", dialect = \"postgres\")`";
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Args> {
+        let mut args = Args {
+            directory: None,
+            dialect: None,
+        };
         if input.is_empty() {
-            return Ok(Args { directory: None });
+            return Ok(args);
         }
-        let directory: LitStr = input.parse()?;
+        args.directory = Some(
+            input
+                .parse()
+                .map_err(|e| syn::Error::new(e.span(), USAGE))?,
+        );
+        if input.is_empty() {
+            return Ok(args);
+        }
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            return Ok(args);
+        }
+        let key: Ident = input.parse()?;
+        if key != "dialect" {
+            return Err(syn::Error::new(key.span(), USAGE));
+        }
+        input.parse::<Token![=]>()?;
+        let value: LitStr = input.parse()?;
+        args.dialect = Some(Dialect::from_name(&value.value()).ok_or_else(|| {
+            syn::Error::new(
+                value.span(),
+                format!(
+                    "unknown dialect `{}`: the dialects are {}",
+                    value.value(),
+                    Dialect::ALL.map(|d| format!("`{d}`")).join(" and ")
+                ),
+            )
+        })?);
+        let _ = input.parse::<Option<Token![,]>>()?;
         if !input.is_empty() {
-            return Err(
-                input.error("expected `migrations!()` or `migrations!(\"path/to/migrations\")`")
-            );
+            return Err(input.error(USAGE));
         }
-        Ok(Args {
-            directory: Some(directory),
-        })
+        Ok(args)
     }
 }
 
@@ -44,7 +76,12 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         return quote_spanned!(span=> ::core::compile_error!("migrations!() needs CARGO_MANIFEST_DIR: build with cargo"););
     };
     let directory = args.directory.as_ref().map(LitStr::value);
-    let checked = check_package(&manifest_dir, directory.as_deref());
+    let dialects = args.dialect.map(|d| [d]);
+    let checked = check_package(
+        &manifest_dir,
+        directory.as_deref(),
+        dialects.as_ref().map(|d| &d[..]),
+    );
     if checked.has_errors() {
         // One compile_error! per problem: rustc reports them all. The message is the rendered
         // diagnostic without its leading `error: `, which rustc adds itself.

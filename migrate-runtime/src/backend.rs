@@ -8,8 +8,9 @@ use crate::error::DbError;
 
 /// A database connection the [`Migrator`](crate::Migrator) can drive.
 ///
-/// Implemented for `rusqlite::Connection` (feature `sqlite`). The trait is sealed: its methods
-/// are an internal interface between the migrator and its backends.
+/// Implemented for `rusqlite::Connection` (feature `sqlite`) and `postgres::Client` (feature
+/// `postgres`). The trait is sealed: its methods are an internal interface between the migrator
+/// and its backends.
 pub trait Backend: driver::Driver {}
 
 pub(crate) mod driver {
@@ -76,22 +77,71 @@ pub(crate) mod driver {
         pub duration_ms: Option<i64>,
     }
 
-    /// What a backend does for the migrator. `table` is always a validated identifier.
+    /// The history table, and the lock that goes with it.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Table {
+        /// The schema (PostgreSQL) or attached database (SQLite), if one was configured; else the
+        /// connection's default.
+        pub schema: Option<String>,
+        /// The table's name.
+        pub name: String,
+        /// The name as SQL: quoted, and qualified with the schema if there is one. Both parts are
+        /// validated identifiers, so quoting them is enough.
+        pub sql: String,
+        /// The PostgreSQL advisory lock key.
+        pub lock_key: i64,
+    }
+
+    impl Table {
+        pub fn new(schema: Option<&str>, name: &str, lock_key: Option<i64>) -> Table {
+            let qualified = match schema {
+                Some(schema) => format!("{schema}.{name}"),
+                None => name.to_owned(),
+            };
+            Table {
+                schema: schema.map(str::to_owned),
+                name: name.to_owned(),
+                sql: match schema {
+                    Some(schema) => format!("\"{schema}\".\"{name}\""),
+                    None => format!("\"{name}\""),
+                },
+                lock_key: lock_key.unwrap_or_else(|| default_lock_key(&qualified)),
+            }
+        }
+    }
+
+    /// `"migr"` in ASCII: the high 32 bits of every default lock key.
+    pub const LOCK_KEY_PREFIX: i64 = 0x6d69_6772;
+
+    /// The default advisory lock key of a history table: [`LOCK_KEY_PREFIX`] in the high 32 bits
+    /// and the 32-bit FNV-1a hash of `schema.table` (or `table`, with no schema configured) in the
+    /// low 32 bits.
+    pub fn default_lock_key(qualified: &str) -> i64 {
+        let mut hash: u32 = 0x811c_9dc5;
+        for byte in qualified.bytes() {
+            hash ^= u32::from(byte);
+            hash = hash.wrapping_mul(0x0100_0193);
+        }
+        (LOCK_KEY_PREFIX << 32) | i64::from(hash)
+    }
+
+    /// What a backend does for the migrator.
     pub trait Driver {
         /// What `set_wait` returns and `restore_wait` takes back.
         type Wait;
         /// What `lock` returns and `unlock` takes back.
         type Lock;
 
-        /// Whether the connection is inside a transaction the caller opened.
-        fn in_transaction(&mut self) -> bool;
+        /// Whether the connection is inside a transaction the caller opened. Asked before the
+        /// migrator writes anything, not on the read-only start-up check.
+        fn in_transaction(&mut self) -> Result<bool, DbError>;
         /// Makes every statement wait at most `timeout` for other connections' locks, for the
         /// duration of one migrator call; returns the setting to restore.
         fn set_wait(&mut self, timeout: Duration) -> Result<Self::Wait, DbError>;
         /// Restores the connection's own setting.
         fn restore_wait(&mut self, previous: Self::Wait) -> Result<(), DbError>;
         /// Takes the migration lock, waiting at most `timeout`.
-        fn lock(&mut self, table: &str, timeout: Duration) -> Result<Self::Lock, DbError>;
+        fn lock(&mut self, table: &Table, timeout: Duration) -> Result<Self::Lock, DbError>;
         /// Releases the lock.
         fn unlock(&mut self, lock: Self::Lock) -> Result<(), DbError>;
         /// Whether `lock` excludes every other migrator for the whole run. When it does not (SQLite,
@@ -103,7 +153,7 @@ pub(crate) mod driver {
         /// to any other failure.
         fn is_busy(&self, error: &DbError) -> bool;
         /// Who holds the lock, as far as the backend can tell, for the timeout error.
-        fn lock_holder(&mut self) -> String;
+        fn lock_holder(&mut self, table: &Table) -> String;
 
         /// Opens a transaction that other migrators' transactions wait for.
         fn begin(&mut self) -> Result<(), DbError>;
@@ -111,32 +161,33 @@ pub(crate) mod driver {
         fn rollback(&mut self) -> Result<(), DbError>;
         /// Runs one statement of a migration.
         fn execute(&mut self, sql: &str) -> Result<(), DbError>;
-        /// The byte offset into the statement where `error` occurred, if the database says.
-        fn error_offset(&self, error: &DbError) -> Option<usize>;
+        /// The byte offset into `sql`, the statement that failed, where `error` occurred, if the
+        /// database says.
+        fn error_offset(&self, error: &DbError, sql: &str) -> Option<usize>;
 
         /// Creates the history table if it does not exist.
-        fn create_history(&mut self, table: &str) -> Result<(), DbError>;
+        fn create_history(&mut self, table: &Table) -> Result<(), DbError>;
         /// Calls `visit` with the version, checksum and state of every row, without allocating;
         /// `false` if the table does not exist. The start-up check that finds nothing to do is
         /// this one query.
         fn scan_history(
             &mut self,
-            table: &str,
+            table: &Table,
             visit: &mut dyn FnMut(i64, &str, RowState),
         ) -> Result<bool, DbError>;
         /// Every row of the history table in version order, or `None` if it does not exist.
-        fn history(&mut self, table: &str) -> Result<Option<Vec<Row>>, DbError>;
+        fn history(&mut self, table: &Table) -> Result<Option<Vec<Row>>, DbError>;
         /// The row of one version.
-        fn row(&mut self, table: &str, version: i64) -> Result<Option<Row>, DbError>;
-        fn insert(&mut self, table: &str, row: &NewRow<'_>) -> Result<(), DbError>;
+        fn row(&mut self, table: &Table, version: i64) -> Result<Option<Row>, DbError>;
+        fn insert(&mut self, table: &Table, row: &NewRow<'_>) -> Result<(), DbError>;
         fn update(
             &mut self,
-            table: &str,
+            table: &Table,
             version: i64,
             state: RowState,
             duration_ms: Option<i64>,
             error: Option<&str>,
         ) -> Result<(), DbError>;
-        fn delete(&mut self, table: &str, version: i64) -> Result<(), DbError>;
+        fn delete(&mut self, table: &Table, version: i64) -> Result<(), DbError>;
     }
 }

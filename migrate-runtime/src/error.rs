@@ -144,8 +144,10 @@ pub enum Error {
         /// The file that says `-- migrate:no-transaction`.
         path: &'static str,
     },
-    /// The history table name is not a plain identifier.
-    InvalidTableName {
+    /// The history table or schema name is not a plain identifier.
+    InvalidName {
+        /// What was named: `"history table"` or `"schema"`.
+        what: &'static str,
         /// The name given.
         name: String,
         /// What is wrong with it.
@@ -247,8 +249,8 @@ impl fmt::Display for Error {
                 "migration {version} {name} ({path}) runs outside a transaction, so it cannot be \
                  part of a grouped run; apply up to the migration before it, then without grouping"
             ),
-            Error::InvalidTableName { name, reason } => {
-                write!(f, "invalid history table name {name:?}: {reason}")
+            Error::InvalidName { what, name, reason } => {
+                write!(f, "invalid {what} name {name:?}: {reason}")
             }
             Error::InTransaction => write!(
                 f,

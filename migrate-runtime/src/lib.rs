@@ -29,6 +29,9 @@
 //! - `sqlite`: the SQLite backend, on [`rusqlite`](https://docs.rs/rusqlite), re-exported as
 //!   `migrate_runtime::rusqlite`.
 //! - `bundled`: `sqlite`, with SQLite compiled in (rusqlite's `bundled`).
+//! - `postgres`: the PostgreSQL backend, on the synchronous
+//!   [`postgres`](https://docs.rs/postgres) crate, re-exported as `migrate_runtime::postgres`.
+//!   Pass a `postgres::Client` wherever the examples pass a SQLite connection.
 //!
 //! The runtime does no parsing: statements were split at build time, and the checksums computed
 //! then.
@@ -39,6 +42,8 @@ mod backend;
 mod error;
 mod migration;
 mod migrator;
+#[cfg(feature = "postgres")]
+mod pg;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
@@ -56,5 +61,7 @@ pub use migrator::{
 /// file, line and column. See the [crate documentation](crate) for an example.
 pub use migrate_macros::migrations;
 
+#[cfg(feature = "postgres")]
+pub use ::postgres;
 #[cfg(feature = "sqlite")]
 pub use rusqlite;

@@ -17,7 +17,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::backend::Backend;
-use crate::backend::driver::{NewRow, Row, RowState};
+use crate::backend::driver::{NewRow, Row, RowState, Table};
 use crate::error::{DbError, Direction, Drift, Error};
 use crate::migration::{Migration, Migrations, Script};
 
@@ -44,7 +44,8 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
 #[derive(Clone, Debug)]
 pub struct Migrator {
     migrations: &'static Migrations,
-    table: String,
+    table: Table,
+    lock_key: Option<i64>,
     grouped: bool,
     allow_modified: bool,
     allow_missing: bool,
@@ -129,7 +130,8 @@ impl Migrator {
     pub fn new(migrations: &'static Migrations) -> Migrator {
         Migrator {
             migrations,
-            table: migrations.table().to_owned(),
+            table: Table::new(None, migrations.table(), None),
+            lock_key: None,
             grouped: false,
             allow_modified: false,
             allow_missing: false,
@@ -141,12 +143,54 @@ impl Migrator {
     /// Uses another history table. The name must be a plain identifier: letters, digits and `_`,
     /// not starting with a digit, at most 63 bytes.
     pub fn table(mut self, name: &str) -> Result<Migrator, Error> {
-        check_identifier(name).map_err(|reason| Error::InvalidTableName {
+        check_identifier(name).map_err(|reason| Error::InvalidName {
+            what: "history table",
             name: name.to_owned(),
             reason,
         })?;
-        self.table = name.to_owned();
+        self.table = Table::new(self.table.schema.as_deref(), name, self.lock_key);
         Ok(self)
+    }
+
+    /// Keeps the history table in `schema` rather than the connection's default (on PostgreSQL,
+    /// the first schema of the `search_path`, usually `public`). On PostgreSQL the schema is
+    /// created if it does not exist; on SQLite it names an attached database (`main`, `temp`, or
+    /// one the app attached). The name is checked like a table name.
+    pub fn schema(mut self, schema: &str) -> Result<Migrator, Error> {
+        check_identifier(schema).map_err(|reason| Error::InvalidName {
+            what: "schema",
+            name: schema.to_owned(),
+            reason,
+        })?;
+        self.table = Table::new(Some(schema), &self.table.name, self.lock_key);
+        Ok(self)
+    }
+
+    /// Uses `key` for the PostgreSQL advisory lock instead of the default (see
+    /// [`Migrator::advisory_lock_key`]); for instance to share one lock with another tool.
+    pub fn lock_key(mut self, key: i64) -> Migrator {
+        self.lock_key = Some(key);
+        self.table.lock_key = key;
+        self
+    }
+
+    /// The PostgreSQL advisory lock key this migrator takes (`pg_try_advisory_lock(key)`, at
+    /// session level) while it works.
+    ///
+    /// Unless set with [`Migrator::lock_key`], the key is `0x6d696772` (`"migr"` in ASCII) in the
+    /// high 32 bits and the 32-bit FNV-1a hash of the history table's name in the low 32 bits,
+    /// the name being `schema.table` when a schema is configured and `table` otherwise. In
+    /// `pg_locks` the lock shows with `locktype = 'advisory'`, `classid = 1835624306`, `objid`
+    /// the hash, and `objsubid = 1`:
+    ///
+    /// ```
+    /// # mod db { migrate_runtime::migrations!("tests/fixtures/doc"); }
+    /// let migrator = migrate_runtime::Migrator::new(&db::MIGRATIONS);
+    /// assert_eq!(migrator.advisory_lock_key() >> 32, 0x6d69_6772);
+    /// assert_eq!(migrator.advisory_lock_key(), 0x6d69_6772_765a_2340); // FNV-1a("_migrate_history")
+    /// ```
+    pub fn advisory_lock_key(&self) -> i64 {
+        self.table.lock_key
     }
 
     /// Runs all pending migrations of a call in one transaction: all or none are applied (or
@@ -198,9 +242,6 @@ impl Migrator {
     }
 
     fn apply_up_to<B: Backend>(&self, db: &mut B, target: i64) -> Result<Report, Error> {
-        if db.in_transaction() {
-            return Err(Error::InTransaction);
-        }
         self.waiting(db, |db| {
             // The common start-up: everything applied already. One query, no lock, no allocation.
             if self.up_to_date(db, target)? {
@@ -321,9 +362,6 @@ impl Migrator {
         db: &mut B,
         plan: impl Fn(&History) -> Result<Vec<Step>, Error>,
     ) -> Result<Report, Error> {
-        if db.in_transaction() {
-            return Err(Error::InTransaction);
-        }
         self.waiting_locked(db, |db| self.run_locked(db, &plan))
     }
 
@@ -355,18 +393,25 @@ impl Migrator {
         )
     }
 
-    /// Runs `f` holding the migration lock.
+    /// Runs `f` holding the migration lock. Refuses a connection inside the caller's transaction:
+    /// everything under the lock writes, in transactions of the migrator's own.
     fn locked<B: Backend, T>(
         &self,
         db: &mut B,
         f: impl FnOnce(&mut B) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        if db
+            .in_transaction()
+            .map_err(Error::database("check for an open transaction"))?
+        {
+            return Err(Error::InTransaction);
+        }
         let started = Instant::now();
         scoped(
             db,
             |db| {
                 db.lock(&self.table, self.lock_timeout)
-                    .map_err(|source| lock_error(db, source, started))
+                    .map_err(|source| lock_error(db, &self.table, source, started))
             },
             f,
             |db, lock| {
@@ -386,7 +431,7 @@ impl Migrator {
         // migration is in progress.
         let steps = loop {
             db.begin()
-                .map_err(|source| lock_error(db, source, started))?;
+                .map_err(|source| lock_error(db, &self.table, source, started))?;
             let read = (|| {
                 db.create_history(&self.table)
                     .map_err(Error::database("create the history table"))?;
@@ -463,7 +508,7 @@ impl Migrator {
     ) -> Result<Option<Duration>, Error> {
         loop {
             db.begin()
-                .map_err(|source| lock_error(db, source, started))?;
+                .map_err(|source| lock_error(db, &self.table, source, started))?;
             let result = (|| -> Result<Option<Duration>, Error> {
                 match self.guard(db, step)? {
                     Guard::Proceed => {}
@@ -503,7 +548,7 @@ impl Migrator {
         };
         loop {
             db.begin()
-                .map_err(|source| lock_error(db, source, started))?;
+                .map_err(|source| lock_error(db, &self.table, source, started))?;
             let marked = (|| {
                 match self.guard(db, step)? {
                     Guard::Proceed => {}
@@ -606,7 +651,7 @@ impl Migrator {
         let started = Instant::now();
         for statement in script.statements() {
             db.execute(statement.sql).map_err(|source| {
-                let (line, column) = match db.error_offset(&source) {
+                let (line, column) = match db.error_offset(&source, statement.sql) {
                     Some(offset) => script.line_col(statement.start + offset),
                     None => (statement.line, statement.column),
                 };
@@ -914,11 +959,11 @@ fn rollback<B: Backend>(db: &mut B, error: Error) -> Error {
 
 /// The error for a failure to take the lock or begin a transaction: a timeout if the database
 /// was busy, else the failure itself.
-fn lock_error<B: Backend>(db: &mut B, source: DbError, started: Instant) -> Error {
+fn lock_error<B: Backend>(db: &mut B, table: &Table, source: DbError, started: Instant) -> Error {
     if db.is_busy(&source) {
         Error::LockTimeout {
             waited: started.elapsed(),
-            holder: db.lock_holder(),
+            holder: db.lock_holder(table),
         }
     } else {
         Error::Database {
@@ -963,7 +1008,7 @@ mod tests {
             assert!(
                 matches!(
                     Migrator::new(&SET).table(bad),
-                    Err(Error::InvalidTableName { .. })
+                    Err(Error::InvalidName { .. })
                 ),
                 "{bad}"
             );

@@ -24,14 +24,21 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::backend::Backend;
-use crate::backend::driver::{Driver, NewRow, Row, RowState};
+use crate::backend::driver::{Driver, NewRow, Row, RowState, Table};
 use crate::error::DbError;
 
 impl Backend for Connection {}
 
-fn history_exists(conn: &Connection, table: &str) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
-        .exists([table])
+fn history_exists(conn: &Connection, table: &Table) -> rusqlite::Result<bool> {
+    // A schema here is an attached database (`main`, `temp`, or one the app attached).
+    let catalog = match &table.schema {
+        Some(schema) => format!("\"{schema}\".sqlite_master"),
+        None => "sqlite_master".to_owned(),
+    };
+    conn.prepare_cached(&format!(
+        "SELECT 1 FROM {catalog} WHERE type = 'table' AND name = ?1"
+    ))?
+    .exists([&table.name])
 }
 
 const COLUMNS: &str = "version, name, checksum, state, applied_at, duration_ms, error";
@@ -61,8 +68,8 @@ impl Driver for Connection {
     /// SQLite has no lock outside transactions: `BEGIN IMMEDIATE` is the lock.
     type Lock = ();
 
-    fn in_transaction(&mut self) -> bool {
-        !self.is_autocommit()
+    fn in_transaction(&mut self) -> Result<bool, DbError> {
+        Ok(!self.is_autocommit())
     }
 
     fn set_wait(&mut self, timeout: Duration) -> Result<u64, DbError> {
@@ -75,7 +82,7 @@ impl Driver for Connection {
         Ok(self.busy_timeout(Duration::from_millis(previous))?)
     }
 
-    fn lock(&mut self, _table: &str, _timeout: Duration) -> Result<(), DbError> {
+    fn lock(&mut self, _table: &Table, _timeout: Duration) -> Result<(), DbError> {
         Ok(())
     }
 
@@ -96,7 +103,7 @@ impl Driver for Connection {
         )
     }
 
-    fn lock_holder(&mut self) -> String {
+    fn lock_holder(&mut self, _table: &Table) -> String {
         "another connection writing to the database (SQLite does not say which)".to_owned()
     }
 
@@ -116,16 +123,17 @@ impl Driver for Connection {
         Ok(self.execute_batch(sql)?)
     }
 
-    fn error_offset(&self, error: &DbError) -> Option<usize> {
+    fn error_offset(&self, error: &DbError, _sql: &str) -> Option<usize> {
+        // SQLite reports a byte offset.
         match error.downcast_ref::<rusqlite::Error>()? {
             rusqlite::Error::SqlInputError { offset, .. } => usize::try_from(*offset).ok(),
             _ => None,
         }
     }
 
-    fn create_history(&mut self, table: &str) -> Result<(), DbError> {
+    fn create_history(&mut self, table: &Table) -> Result<(), DbError> {
         Ok(self.execute_batch(&format!(
-            "CREATE TABLE IF NOT EXISTS \"{table}\" (
+            "CREATE TABLE IF NOT EXISTS {} (
                 version INTEGER PRIMARY KEY,
                 name TEXT NOT NULL,
                 checksum TEXT NOT NULL,
@@ -133,20 +141,23 @@ impl Driver for Connection {
                 applied_at TEXT NOT NULL,
                 duration_ms INTEGER,
                 error TEXT
-            )"
+            )",
+            table.sql
         ))?)
     }
 
     fn scan_history(
         &mut self,
-        table: &str,
+        table: &Table,
         visit: &mut dyn FnMut(i64, &str, RowState),
     ) -> Result<bool, DbError> {
         if !history_exists(self, table)? {
             return Ok(false);
         }
-        let mut statement =
-            self.prepare_cached(&format!("SELECT version, checksum, state FROM \"{table}\""))?;
+        let mut statement = self.prepare_cached(&format!(
+            "SELECT version, checksum, state FROM {}",
+            table.sql
+        ))?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
             let state = row.get_ref(2)?.as_str()?;
@@ -157,12 +168,13 @@ impl Driver for Connection {
         Ok(true)
     }
 
-    fn history(&mut self, table: &str) -> Result<Option<Vec<Row>>, DbError> {
+    fn history(&mut self, table: &Table) -> Result<Option<Vec<Row>>, DbError> {
         if !history_exists(self, table)? {
             return Ok(None);
         }
         let mut statement = self.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM \"{table}\" ORDER BY version"
+            "SELECT {COLUMNS} FROM {} ORDER BY version",
+            table.sql
         ))?;
         let rows = statement
             .query_map([], row)?
@@ -170,19 +182,21 @@ impl Driver for Connection {
         Ok(Some(rows))
     }
 
-    fn row(&mut self, table: &str, version: i64) -> Result<Option<Row>, DbError> {
+    fn row(&mut self, table: &Table, version: i64) -> Result<Option<Row>, DbError> {
         Ok(self
             .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM \"{table}\" WHERE version = ?1"
+                "SELECT {COLUMNS} FROM {} WHERE version = ?1",
+                table.sql
             ))?
             .query_row([version], row)
             .optional()?)
     }
 
-    fn insert(&mut self, table: &str, new: &NewRow<'_>) -> Result<(), DbError> {
+    fn insert(&mut self, table: &Table, new: &NewRow<'_>) -> Result<(), DbError> {
         self.prepare_cached(&format!(
-            "INSERT INTO \"{table}\" (version, name, checksum, state, applied_at, duration_ms) \
-             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?5)"
+            "INSERT INTO {} (version, name, checksum, state, applied_at, duration_ms) \
+             VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?5)",
+            table.sql
         ))?
         .execute(params![
             new.version,
@@ -196,21 +210,22 @@ impl Driver for Connection {
 
     fn update(
         &mut self,
-        table: &str,
+        table: &Table,
         version: i64,
         state: RowState,
         duration_ms: Option<i64>,
         error: Option<&str>,
     ) -> Result<(), DbError> {
         self.prepare_cached(&format!(
-            "UPDATE \"{table}\" SET state = ?2, duration_ms = coalesce(?3, duration_ms), error = ?4 WHERE version = ?1"
+            "UPDATE {} SET state = ?2, duration_ms = coalesce(?3, duration_ms), error = ?4 WHERE version = ?1",
+            table.sql
         ))?
         .execute(params![version, state.as_str(), duration_ms, error])?;
         Ok(())
     }
 
-    fn delete(&mut self, table: &str, version: i64) -> Result<(), DbError> {
-        self.prepare_cached(&format!("DELETE FROM \"{table}\" WHERE version = ?1"))?
+    fn delete(&mut self, table: &Table, version: i64) -> Result<(), DbError> {
+        self.prepare_cached(&format!("DELETE FROM {} WHERE version = ?1", table.sql))?
             .execute([version])?;
         Ok(())
     }

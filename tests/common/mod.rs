@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use migrate_runtime::postgres;
 use migrate_runtime::rusqlite;
 use migrate_runtime::{Backend, Direction, Drift, Error, Migrations, Migrator, Resolution, State};
 
@@ -42,6 +43,12 @@ pub mod sets {
     }
     pub mod crlf {
         migrate_runtime::migrations!("tests/fixtures/crlf");
+    }
+    pub mod postgres_no_transaction {
+        migrate_runtime::migrations!(
+            "tests/fixtures/postgres_no_transaction",
+            dialect = "postgres"
+        );
     }
 }
 
@@ -115,7 +122,121 @@ impl TestDatabase for SqliteDb {
     }
 }
 
-/// Instantiates every test of the suite for one backend: `behaviour_suite!(sqlite, SqliteDb::new)`.
+/// The PostgreSQL server tests use: `MIGRATE_TEST_POSTGRES_URL`, by default the local server.
+pub fn postgres_url() -> String {
+    std::env::var("MIGRATE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// Connects to the server's maintenance database, or says why not. Under `CI=true` an
+/// unreachable server fails the test; elsewhere the test is skipped, loudly.
+pub fn postgres_admin(test: &str) -> Option<postgres::Client> {
+    let url = postgres_url();
+    match postgres::Client::connect(&url, postgres::NoTls) {
+        Ok(client) => Some(client),
+        Err(error) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("PostgreSQL is unreachable at {url} (and CI=true): {error}")
+        }
+        Err(error) => {
+            eprintln!(
+                "\n*** SKIPPED {test}: PostgreSQL is unreachable at {url}: {error}\n\
+                 *** set MIGRATE_TEST_POSTGRES_URL, or start the server, to run it\n"
+            );
+            None
+        }
+    }
+}
+
+/// A database of its own on the PostgreSQL server, dropped with the value, so tests run in
+/// parallel without seeing each other.
+pub struct PgDb {
+    pub name: String,
+    pub config: postgres::Config,
+}
+
+impl PgDb {
+    /// A new, empty database; `None` (after saying so) if the server is unreachable.
+    pub fn new(test: &str) -> Option<PgDb> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let mut admin = postgres_admin(test)?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "migrate_test_{}_{}_{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .expect("create a test database");
+        let mut config: postgres::Config = postgres_url().parse().expect("a PostgreSQL URL");
+        config.dbname(&name);
+        Some(PgDb { name, config })
+    }
+
+    /// The database's URL, for child processes.
+    pub fn url(&self) -> String {
+        let base = postgres_url();
+        let server = base
+            .rsplit_once('/')
+            .map_or(base.as_str(), |(server, _)| server);
+        format!("{server}/{}", self.name)
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&postgres_url(), postgres::NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+impl TestDatabase for PgDb {
+    type Conn = postgres::Client;
+
+    fn connect(&self) -> postgres::Client {
+        self.config
+            .connect(postgres::NoTls)
+            .expect("connect to the test database")
+    }
+
+    fn execute(conn: &mut postgres::Client, sql: &str) {
+        conn.batch_execute(sql).expect(sql);
+    }
+
+    fn scalar(conn: &mut postgres::Client, sql: &str) -> i64 {
+        conn.query_one(sql, &[]).expect(sql).get(0)
+    }
+
+    fn table_exists(conn: &mut postgres::Client, table: &str) -> bool {
+        conn.query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
+            .expect("query to_regclass")
+            .get(0)
+    }
+
+    fn no_transaction_set() -> &'static Migrations {
+        &sets::postgres_no_transaction::MIGRATIONS
+    }
+
+    fn hold_migration_lock(&self) -> postgres::Client {
+        let mut conn = self.connect();
+        let key = Migrator::new(&sets::basic::MIGRATIONS).advisory_lock_key();
+        conn.execute("SELECT pg_advisory_lock($1)", &[&key])
+            .expect("take the advisory lock");
+        conn
+    }
+}
+
+/// Instantiates every test of the suite for one backend:
+/// `behaviour_suite!(sqlite, |_test| Some(SqliteDb::new()))`. The constructor gets the test's
+/// name and returns `None` to skip it (a server that is not there).
 #[macro_export]
 macro_rules! behaviour_suite {
     ($backend:ident, $fresh:expr) => {
@@ -148,7 +269,9 @@ macro_rules! behaviour_suite {
         $(
             #[test]
             fn $name() {
-                suite::$name(&$fresh());
+                if let Some(db) = ($fresh)(stringify!($name)) {
+                    suite::$name(&db);
+                }
             }
         )*
     };

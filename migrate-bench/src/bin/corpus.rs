@@ -260,7 +260,7 @@ fn check_part(
         origin.insert(format!("migrations/{to}"), relative);
     }
     let config = Config {
-        dialect,
+        dialects: vec![dialect],
         ..Config::default()
     };
     let checked = check_directory(temp.path(), &config);
