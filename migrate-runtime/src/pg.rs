@@ -126,7 +126,7 @@ fn state(text: &str) -> Result<RowState, DbError> {
 }
 
 /// A text value of the history table, which the table's constraints say is there.
-fn text<'a>(row: &'a postgres::SimpleQueryRow, column: usize) -> Result<&'a str, DbError> {
+fn text(row: &postgres::SimpleQueryRow, column: usize) -> Result<&str, DbError> {
     row.try_get(column)
         .map_err(pg)?
         .ok_or_else(|| format!("history table column {column} is null").into())
