@@ -305,3 +305,78 @@ fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
         (file, position)
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(files: &[(&str, &str)], dialects: &[Dialect]) -> Checked {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("migrations")).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join("migrations").join(name), text).unwrap();
+        }
+        let config = Config {
+            dialects: dialects.to_vec(),
+            ..Config::default()
+        };
+        check_directory(dir.path(), &config)
+    }
+
+    #[test]
+    fn several_dialects_say_which_found_what() {
+        let checked = check(
+            &[
+                // SQLite has no TRUNCATE; PostgreSQL refuses CONCURRENTLY in a transaction and
+                // SQLite does not have it at all; both fail to parse the third.
+                ("1_truncate.sql", "TRUNCATE t;"),
+                (
+                    "2_index.sql",
+                    "CREATE TABLE t (id INTEGER);\nCREATE INDEX CONCURRENTLY i ON t (id);",
+                ),
+                ("3_typo.sql", "CRATE TABLE u (id INTEGER);"),
+            ],
+            &[Dialect::Sqlite, Dialect::Postgres],
+        );
+        let found: Vec<(String, Vec<String>)> = checked
+            .errors()
+            .map(|d| (d.message.clone(), d.notes.clone()))
+            .collect();
+        let expected = [
+            ("SQLite has no `TRUNCATE`", Some("sqlite")),
+            ("SQLite has no `CREATE INDEX CONCURRENTLY`", Some("sqlite")),
+            (
+                "`CREATE INDEX CONCURRENTLY` cannot run inside a transaction",
+                Some("postgres"),
+            ),
+            // Found by both: reported once, without a note.
+            (
+                "syntax error: expected an SQL statement, found `CRATE`",
+                None,
+            ),
+        ];
+        assert_eq!(found.len(), expected.len(), "{found:#?}");
+        for ((message, notes), (want, dialect)) in found.iter().zip(expected) {
+            assert_eq!(message, want);
+            match dialect {
+                Some(d) => assert_eq!(notes.last().unwrap(), &format!("checked as `{d}`")),
+                None => assert!(notes.is_empty(), "{notes:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn dialects_must_split_a_file_alike() {
+        // `$$` quotes only in PostgreSQL: SQLite sees a `;` inside.
+        let checked = check(
+            &[("1_dollar.sql", "SELECT $$a;b$$;\n")],
+            &[Dialect::Postgres, Dialect::Sqlite],
+        );
+        assert!(
+            checked.errors().any(|d| d.message
+                == "`postgres` and `sqlite` split this file into different statements"),
+            "{:#?}",
+            checked.diagnostics
+        );
+    }
+}

@@ -238,6 +238,7 @@ fn check_statement(
     let (line, column) = source.line_col(raw.bytes.start);
     let first_token = Location::span(source, split.ranges[raw.tokens.start].clone());
     let words = split.leading_words(raw, 4);
+    let all_words = split.words(raw, 16);
     let check = match parse(split, raw, dialect) {
         Ok(ast) => {
             if let Some(directive) = marked_unchecked {
@@ -258,6 +259,7 @@ fn check_statement(
             };
             let before = out.iter().filter(|d| d.is_error()).count();
             rules::check(&ast, &cx, out);
+            rules::requires_no_transaction::check(&all_words, &cx, out);
             if out.iter().filter(|d| d.is_error()).count() > before {
                 Check::Invalid
             } else {
@@ -274,7 +276,17 @@ fn check_statement(
                         .note(format!("the parser says: {}", failure.message)),
                 );
                 Check::UncheckedByDirective
-            } else if let Some(gap) = failure.gap(dialect, &words) {
+            } else if let Some(gap) = failure.gap(dialect, &all_words) {
+                // Not parsed, but what it is is known from its words.
+                let cx = rules::Context {
+                    dialect,
+                    transaction,
+                    words: &words,
+                    at: first_token.clone(),
+                };
+                let before = out.iter().filter(|d| d.is_error()).count();
+                rules::requires_no_transaction::check(&all_words, &cx, out);
+                let invalid = out.iter().filter(|d| d.is_error()).count() > before;
                 out.push(
                     Diagnostic::warning(format!(
                         "statement not checked: the SQL parser does not support {}",
@@ -284,7 +296,11 @@ fn check_statement(
                     .label("runs as written")
                     .note(format!("the parser says: {}", failure.message)),
                 );
-                Check::UncheckedParserGap
+                if invalid {
+                    Check::Invalid
+                } else {
+                    Check::UncheckedParserGap
+                }
             } else {
                 out.push(
                     Diagnostic::error(format!("syntax error: {}", failure.message))

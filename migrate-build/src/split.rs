@@ -51,6 +51,20 @@ impl Split {
     }
 
     /// The uppercased unquoted words a statement starts with, at most `n` of them.
+    /// The first `n` unquoted words of a statement, uppercased, skipping everything else
+    /// (punctuation, literals, quoted names): `REINDEX (VERBOSE) TABLE CONCURRENTLY t` gives
+    /// `REINDEX VERBOSE TABLE CONCURRENTLY T`.
+    pub fn words(&self, statement: &RawStatement, n: usize) -> Vec<String> {
+        self.tokens[statement.tokens.clone()]
+            .iter()
+            .filter_map(|t| match &t.token {
+                Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+                _ => None,
+            })
+            .take(n)
+            .collect()
+    }
+
     pub fn leading_words(&self, statement: &RawStatement, n: usize) -> Vec<String> {
         self.tokens[statement.tokens.clone()]
             .iter()
