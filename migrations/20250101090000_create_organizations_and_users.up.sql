@@ -1,18 +1,19 @@
--- Tenants of the gateway, and the people who use it.
+-- Tenants of the gateway, and the people who use it. Portable SQL: the same file runs on SQLite
+-- and PostgreSQL. Ids are assigned by the application.
 CREATE TABLE organizations (
-    id          INTEGER PRIMARY KEY,
-    slug        TEXT NOT NULL UNIQUE,
+    id          BIGINT PRIMARY KEY,
+    slug        VARCHAR(64) NOT NULL UNIQUE,
     name        TEXT NOT NULL,
-    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    created_at  TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 CREATE TABLE users (
-    id               INTEGER PRIMARY KEY,
-    organization_id  INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    id               BIGINT PRIMARY KEY,
+    organization_id  BIGINT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     email            TEXT NOT NULL UNIQUE,
     display_name     TEXT NOT NULL,
-    role             TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('owner', 'admin', 'member')),
-    created_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    role             VARCHAR(16) NOT NULL DEFAULT 'member' CHECK (role IN ('owner', 'admin', 'member')),
+    created_at       TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 CREATE INDEX users_organization_id ON users (organization_id);

@@ -1,3 +1,2 @@
-DROP TRIGGER audit_log_no_delete;
-DROP TRIGGER audit_log_no_update;
+DROP VIEW audit_log_summary;
 DROP TABLE audit_log;
