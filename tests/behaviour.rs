@@ -171,7 +171,8 @@ fn postgres_lock_timeout_names_the_holder() {
     let shown: i64 = holder
         .query_one(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1835624306 \
-             AND objid = $1::bigint::oid AND objsubid = 1",
+             AND objid = $1::bigint::oid AND objsubid = 1 \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             &[&(key & 0xffff_ffff)],
         )
         .unwrap()

@@ -269,7 +269,8 @@ fn concurrent_index_while_waiting() -> Result<String, String> {
     while !observer
         .query_one(
             "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND granted \
-             AND classid = $1::bigint::oid AND objid = $2::bigint::oid",
+             AND classid = $1::bigint::oid AND objid = $2::bigint::oid \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             &[&(key >> 32), &(key & 0xffff_ffff)],
         )
         .map_err(|e| e.to_string())?

@@ -189,5 +189,52 @@ pub(crate) mod driver {
             error: Option<&str>,
         ) -> Result<(), DbError>;
         fn delete(&mut self, table: &Table, version: i64) -> Result<(), DbError>;
+
+        /// Opens a transaction (as [`Driver::begin`]) and reads the row of one version in it. A
+        /// backend may send both at once.
+        fn begin_and_read(&mut self, table: &Table, version: i64) -> Result<Option<Row>, BeginOr> {
+            self.begin().map_err(BeginOr::Begin)?;
+            self.row(table, version).map_err(BeginOr::Read)
+        }
+
+        /// Records a migration as applied (`Some(row)`) or reverted (`None`: the version's row is
+        /// deleted) and commits. A backend may send both at once.
+        fn record_and_commit(
+            &mut self,
+            table: &Table,
+            version: i64,
+            row: Option<&NewRow<'_>>,
+        ) -> Result<(), DbError> {
+            match row {
+                Some(row) => self.insert(table, row)?,
+                None => self.delete(table, version)?,
+            }
+            self.commit()
+        }
+
+        /// Records many migrations at once, inside the caller's transaction: `applied` rows are
+        /// inserted, the rows of `reverted` versions deleted. A backend may send it all at once.
+        fn record_many(
+            &mut self,
+            table: &Table,
+            applied: &[NewRow<'_>],
+            reverted: &[i64],
+        ) -> Result<(), DbError> {
+            for row in applied {
+                self.insert(table, row)?;
+            }
+            for &version in reverted {
+                self.delete(table, version)?;
+            }
+            Ok(())
+        }
+    }
+
+    /// Which half of [`Driver::begin_and_read`] failed.
+    pub enum BeginOr {
+        /// Opening the transaction (which may mean the lock timed out).
+        Begin(DbError),
+        /// Reading the row.
+        Read(DbError),
     }
 }

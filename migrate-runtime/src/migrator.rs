@@ -17,7 +17,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::backend::Backend;
-use crate::backend::driver::{NewRow, Row, RowState, Table};
+use crate::backend::driver::{BeginOr, NewRow, Row, RowState, Table};
 use crate::error::{DbError, Direction, Drift, Error};
 use crate::migration::{Migration, Migrations, Script};
 
@@ -473,13 +473,20 @@ impl Migrator {
 
         let mut report = Report::default();
         if self.grouped {
-            // Still inside the transaction that read the history.
+            // Still inside the transaction that read the history; the rows are written at the end,
+            // in the same transaction.
             let result = (|| {
+                let (mut applied, mut reverted) = (Vec::new(), Vec::new());
                 for step in &steps {
                     let duration = self.run_script(db, step)?;
-                    self.record(db, step, duration)?;
+                    match self.new_row(step, duration) {
+                        Some(row) => applied.push(row),
+                        None => reverted.push(step.migration.version()),
+                    }
                     report.push(step, duration);
                 }
+                db.record_many(&self.table, &applied, &reverted)
+                    .map_err(Error::database("write the history table"))?;
                 db.commit().map_err(Error::database("commit"))
             })();
             result.map_err(|error| rollback(db, error))?;
@@ -507,22 +514,27 @@ impl Migrator {
         started: Instant,
     ) -> Result<Option<Duration>, Error> {
         loop {
-            db.begin()
-                .map_err(|source| lock_error(db, &self.table, source, started))?;
+            let row = self.begin_and_read(db, step, started)?;
             let result = (|| -> Result<Option<Duration>, Error> {
-                match self.guard(db, step)? {
+                match self.guard(step, row)? {
                     Guard::Proceed => {}
                     Guard::Done => return Ok(None),
                     Guard::Busy(error) => return Err(error),
                 }
                 let duration = self.run_script(db, step)?;
-                self.record(db, step, duration)?;
+                db.record_and_commit(
+                    &self.table,
+                    step.migration.version(),
+                    self.new_row(step, duration).as_ref(),
+                )
+                .map_err(Error::database("record the migration and commit"))?;
                 Ok(Some(duration))
             })();
             match result {
-                Ok(done) => {
+                Ok(Some(duration)) => return Ok(Some(duration)),
+                Ok(None) => {
                     db.commit().map_err(Error::database("commit"))?;
-                    return Ok(done);
+                    return Ok(None);
                 }
                 Err(error @ Error::Incomplete { .. }) => {
                     let _ = db.rollback();
@@ -530,6 +542,23 @@ impl Migrator {
                 }
                 Err(error) => return Err(rollback(db, error)),
             }
+        }
+    }
+
+    /// Opens a step's transaction and reads its history row.
+    fn begin_and_read<B: Backend>(
+        &self,
+        db: &mut B,
+        step: &Step,
+        started: Instant,
+    ) -> Result<Option<Row>, Error> {
+        match db.begin_and_read(&self.table, step.migration.version()) {
+            Ok(row) => Ok(row),
+            Err(BeginOr::Begin(source)) => Err(lock_error(db, &self.table, source, started)),
+            Err(BeginOr::Read(source)) => Err(rollback(
+                db,
+                Error::database("read the history table")(source),
+            )),
         }
     }
 
@@ -547,10 +576,9 @@ impl Migrator {
             Direction::Down => (RowState::Reverting, RowState::RevertFailed),
         };
         loop {
-            db.begin()
-                .map_err(|source| lock_error(db, &self.table, source, started))?;
+            let row = self.begin_and_read(db, step, started)?;
             let marked = (|| {
-                match self.guard(db, step)? {
+                match self.guard(step, row)? {
                     Guard::Proceed => {}
                     Guard::Done => return Ok(false),
                     Guard::Busy(error) => return Err(error),
@@ -619,11 +647,8 @@ impl Migrator {
 
     /// Inside a step's transaction: is the step still to do? `Busy` when another migrator's
     /// no-transaction run of it is in progress.
-    fn guard<B: Backend>(&self, db: &mut B, step: &Step) -> Result<Guard, Error> {
+    fn guard(&self, step: &Step, row: Option<Row>) -> Result<Guard, Error> {
         let m = step.migration;
-        let row = db
-            .row(&self.table, m.version())
-            .map_err(Error::database("read the history table"))?;
         Ok(match (step.direction, row) {
             (Direction::Up, None) => Guard::Proceed,
             (Direction::Down, None) => Guard::Done,
@@ -669,22 +694,16 @@ impl Migrator {
         Ok(started.elapsed())
     }
 
-    fn record<B: Backend>(&self, db: &mut B, step: &Step, duration: Duration) -> Result<(), Error> {
+    /// The history row a step done leaves: a new one for an up, none for a down.
+    fn new_row(&self, step: &Step, duration: Duration) -> Option<NewRow<'static>> {
         let m = step.migration;
-        match step.direction {
-            Direction::Up => db.insert(
-                &self.table,
-                &NewRow {
-                    version: m.version(),
-                    name: m.name(),
-                    checksum: m.checksum(),
-                    state: RowState::Applied,
-                    duration_ms: Some(millis(duration)),
-                },
-            ),
-            Direction::Down => db.delete(&self.table, m.version()),
-        }
-        .map_err(Error::database("write the history table"))
+        (step.direction == Direction::Up).then(|| NewRow {
+            version: m.version(),
+            name: m.name(),
+            checksum: m.checksum(),
+            state: RowState::Applied,
+            duration_ms: Some(millis(duration)),
+        })
     }
 
     /// Waits for another migrator's no-transaction migration in progress, or gives up with

@@ -39,7 +39,7 @@ use postgres::types::Type;
 use postgres::{Client, SimpleQueryMessage};
 
 use crate::backend::Backend;
-use crate::backend::driver::{Driver, NewRow, Row, RowState, Table};
+use crate::backend::driver::{BeginOr, Driver, NewRow, Row, RowState, Table};
 use crate::error::DbError;
 
 impl Backend for Client {}
@@ -136,6 +136,49 @@ fn text(row: &postgres::SimpleQueryRow, column: usize) -> Result<&str, DbError> 
 const COLUMNS: &str = "version, name, checksum, state, \
      to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), \
      duration_ms, error";
+
+/// A history row from a simple query (text values), in the order of [`COLUMNS`].
+fn simple_row(r: &postgres::SimpleQueryRow) -> Result<Row, DbError> {
+    let optional = |i| r.try_get(i).map_err(pg);
+    Ok(Row {
+        version: text(r, 0)?.parse()?,
+        name: text(r, 1)?.to_owned(),
+        checksum: text(r, 2)?.to_owned(),
+        state: state(text(r, 3)?)?,
+        applied_at: text(r, 4)?.to_owned(),
+        duration_ms: optional(5)?.map(str::parse).transpose()?,
+        error: optional(6)?.map(str::to_owned),
+    })
+}
+
+/// A string as an SQL literal. The `E''` form reads the same whatever
+/// `standard_conforming_strings` says.
+fn literal(value: &str) -> String {
+    format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// `INSERT` of history rows, values as literals.
+fn insert_literal(table: &Table, rows: &[NewRow<'_>]) -> String {
+    let values: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            format!(
+                "({}, {}, {}, {}, {})",
+                row.version,
+                literal(row.name),
+                literal(row.checksum),
+                literal(row.state.as_str()),
+                row.duration_ms
+                    .map_or_else(|| "NULL".to_owned(), |ms| ms.to_string()),
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO {} (version, name, checksum, state, duration_ms) VALUES {}",
+        table.sql,
+        values.join(", ")
+    )
+}
 
 fn row(r: &postgres::Row) -> Result<Row, DbError> {
     Ok(Row {
@@ -408,11 +451,71 @@ impl Driver for Client {
             .map_err(pg)?;
         Ok(())
     }
+
+    /// One round trip: `BEGIN` and the `SELECT` in one simple query.
+    fn begin_and_read(&mut self, table: &Table, version: i64) -> Result<Option<Row>, BeginOr> {
+        let sql = format!(
+            "BEGIN; SELECT {COLUMNS} FROM {} WHERE version = {version}",
+            table.sql
+        );
+        // `BEGIN` cannot fail for want of the lock here: the advisory lock is already held.
+        let rows = simple_rows(self, &sql).map_err(BeginOr::Read)?;
+        rows.first()
+            .map(simple_row)
+            .transpose()
+            .map_err(BeginOr::Read)
+    }
+
+    /// One round trip: the history write and `COMMIT` in one simple query.
+    fn record_and_commit(
+        &mut self,
+        table: &Table,
+        version: i64,
+        row: Option<&NewRow<'_>>,
+    ) -> Result<(), DbError> {
+        let write = match row {
+            Some(row) => insert_literal(table, std::slice::from_ref(row)),
+            None => format!("DELETE FROM {} WHERE version = {version}", table.sql),
+        };
+        self.batch_execute(&format!("{write}; COMMIT")).map_err(pg)
+    }
+
+    /// One round trip for the whole grouped run's history.
+    fn record_many(
+        &mut self,
+        table: &Table,
+        applied: &[NewRow<'_>],
+        reverted: &[i64],
+    ) -> Result<(), DbError> {
+        let mut sql = String::new();
+        if !applied.is_empty() {
+            sql.push_str(&insert_literal(table, applied));
+            sql.push(';');
+        }
+        if !reverted.is_empty() {
+            let versions: Vec<String> = reverted.iter().map(i64::to_string).collect();
+            sql.push_str(&format!(
+                "DELETE FROM {} WHERE version IN ({})",
+                table.sql,
+                versions.join(", ")
+            ));
+        }
+        if sql.is_empty() {
+            return Ok(());
+        }
+        self.batch_execute(&sql).map_err(pg)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_survive_quotes_and_backslashes() {
+        assert_eq!(literal("plain"), "E'plain'");
+        assert_eq!(literal(r"it's a \ test"), r"E'it''s a \\ test'");
+    }
 
     #[test]
     fn waiters_poll_quickly_then_back_off_to_half_a_second() {
