@@ -226,6 +226,38 @@ fn postgres_history_schema_and_lock_key_are_configurable() {
     );
 }
 
+/// A start-up with nothing to do sends the server one query, and takes no lock: counted by the
+/// server itself, as committed transactions of this database.
+#[test]
+fn postgres_up_to_date_start_is_one_query() {
+    use common::TestDatabase;
+    use migrate_runtime::Migrator;
+
+    let Some(db) = PgDb::new("postgres_up_to_date_start_is_one_query") else {
+        return;
+    };
+    let mut conn = db.connect();
+    let migrator = Migrator::new(&common::sets::basic::MIGRATIONS);
+    migrator.migrate(&mut conn).unwrap();
+    // Each call flushes this session's statistics, then reads them: two queries of its own.
+    let commits = |conn: &mut migrate_runtime::postgres::Client| -> i64 {
+        conn.batch_execute("SELECT pg_stat_force_next_flush()")
+            .unwrap();
+        PgDb::scalar(
+            conn,
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
+        )
+    };
+    let reading = -commits(&mut conn) + commits(&mut conn);
+    let before = commits(&mut conn);
+    assert!(migrator.migrate(&mut conn).unwrap().is_empty());
+    assert_eq!(commits(&mut conn) - before - reading, 1);
+    // The check can fail: a run with work to do sends more.
+    let before = commits(&mut conn);
+    migrator.revert_last(&mut conn).unwrap();
+    assert!(commits(&mut conn) - before - reading > 1);
+}
+
 fn versions(applied: &[migrate_runtime::Applied]) -> Vec<i64> {
     applied.iter().map(|a| a.version).collect()
 }

@@ -167,7 +167,8 @@ pub(crate) mod driver {
 
         /// Creates the history table if it does not exist.
         fn create_history(&mut self, table: &Table) -> Result<(), DbError>;
-        /// Calls `visit` with the version, checksum and state of every row, without allocating;
+        /// Calls `visit` with the version, checksum and state of every row, in one query (on
+        /// PostgreSQL one round trip; SQLite's does not allocate per row);
         /// `false` if the table does not exist. The start-up check that finds nothing to do is
         /// this one query.
         fn scan_history(
