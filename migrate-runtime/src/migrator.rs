@@ -243,7 +243,7 @@ impl Migrator {
 
     fn apply_up_to<B: Backend>(&self, db: &mut B, target: i64) -> Result<Report, Error> {
         self.waiting(db, |db| {
-            // The common start-up: everything applied already. One query, no lock, no allocation.
+            // The common start-up: everything applied already. One query, no lock.
             if self.up_to_date(db, target)? {
                 return Ok(Report::default());
             }
