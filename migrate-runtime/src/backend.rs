@@ -161,6 +161,11 @@ pub(crate) mod driver {
         fn rollback(&mut self) -> Result<(), DbError>;
         /// Runs one statement of a migration.
         fn execute(&mut self, sql: &str) -> Result<(), DbError>;
+        /// Whether a transactional script may be sent whole, in one round trip, with errors
+        /// positioned relative to what was sent.
+        fn runs_scripts_whole(&self) -> bool {
+            false
+        }
         /// The byte offset into `sql`, the statement that failed, where `error` occurred, if the
         /// database says.
         fn error_offset(&self, error: &DbError, sql: &str) -> Option<usize>;

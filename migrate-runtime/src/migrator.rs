@@ -477,8 +477,8 @@ impl Migrator {
             // in the same transaction.
             let result = (|| {
                 let (mut applied, mut reverted) = (Vec::new(), Vec::new());
-                for step in &steps {
-                    let duration = self.run_script(db, step)?;
+                for (i, step) in steps.iter().enumerate() {
+                    let duration = self.run_script(db, step, &steps[..i])?;
                     match self.new_row(step, duration) {
                         Some(row) => applied.push(row),
                         None => reverted.push(step.migration.version()),
@@ -521,7 +521,7 @@ impl Migrator {
                     Guard::Done => return Ok(None),
                     Guard::Busy(error) => return Err(error),
                 }
-                let duration = self.run_script(db, step)?;
+                let duration = self.run_script(db, step, &[])?;
                 db.record_and_commit(
                     &self.table,
                     step.migration.version(),
@@ -615,7 +615,7 @@ impl Migrator {
                 Err(error) => return Err(rollback(db, error)),
             }
         }
-        match self.run_script(db, step) {
+        match self.run_script(db, step, &[]) {
             Ok(duration) => {
                 match step.direction {
                     Direction::Up => db.update(
@@ -670,28 +670,83 @@ impl Migrator {
         })
     }
 
-    fn run_script<B: Backend>(&self, db: &mut B, step: &Step) -> Result<Duration, Error> {
-        let m = step.migration;
-        let script = step.script();
+    /// Runs a step's statements: the whole script in one round trip on a backend that can (see
+    /// `run_whole`), else statement by statement. `earlier` are the steps run before it in the
+    /// same transaction (a grouped run's).
+    fn run_script<B: Backend>(
+        &self,
+        db: &mut B,
+        step: &Step,
+        earlier: &[Step],
+    ) -> Result<Duration, Error> {
         let started = Instant::now();
+        if db.runs_scripts_whole() && step.script().runs_in_transaction() {
+            self.run_whole(db, step, earlier)?;
+        } else {
+            self.run_statements(db, step)?;
+        }
+        Ok(started.elapsed())
+    }
+
+    fn run_statements<B: Backend>(&self, db: &mut B, step: &Step) -> Result<(), Error> {
+        let script = step.script();
         for statement in script.statements() {
             db.execute(statement.sql).map_err(|source| {
                 let (line, column) = match db.error_offset(&source, statement.sql) {
                     Some(offset) => script.line_col(statement.start + offset),
                     None => (statement.line, statement.column),
                 };
-                Error::Statement {
-                    version: m.version(),
-                    name: m.name(),
-                    direction: step.direction,
-                    path: script.path(),
-                    line,
-                    column,
-                    source,
-                }
+                step.error(line, column, source)
             })?;
         }
-        Ok(started.elapsed())
+        Ok(())
+    }
+
+    /// Sends the script, from its first statement to the end of its last, as one batch. If it
+    /// fails, the error's position says where. An error without one (a constraint, an object
+    /// that exists already) does not say which statement: see `locate`.
+    fn run_whole<B: Backend>(
+        &self,
+        db: &mut B,
+        step: &Step,
+        earlier: &[Step],
+    ) -> Result<(), Error> {
+        let Some((first_at, body)) = step.body() else {
+            return Ok(());
+        };
+        let Err(source) = db.execute(body) else {
+            return Ok(());
+        };
+        let script = step.script();
+        let (line, column) = match db.error_offset(&source, body) {
+            Some(offset) => script.line_col(first_at + offset),
+            None => self.locate(db, step, earlier).unwrap_or_else(|| {
+                // The statements passed one by one, or the connection failed: the first
+                // statement is the best that can be said.
+                script
+                    .statements()
+                    .next()
+                    .map_or((1, 1), |s| (s.line, s.column))
+            }),
+        };
+        Err(step.error(line, column, source))
+    }
+
+    /// Finds the statement of `step` that fails: rolls the transaction back, runs `earlier` again
+    /// and then `step` statement by statement in a new one, which the caller rolls back. Only on
+    /// failure, in transactional steps, under the lock: nothing of it is kept.
+    fn locate<B: Backend>(&self, db: &mut B, step: &Step, earlier: &[Step]) -> Option<(u32, u32)> {
+        db.rollback().ok()?;
+        db.begin().ok()?;
+        for step in earlier {
+            if let Some((_, body)) = step.body() {
+                db.execute(body).ok()?;
+            }
+        }
+        match self.run_statements(db, step) {
+            Err(Error::Statement { line, column, .. }) => Some((line, column)),
+            _ => None,
+        }
     }
 
     /// The history row a step done leaves: a new one for an up, none for a down.
@@ -769,6 +824,30 @@ struct Step {
 }
 
 impl Step {
+    /// The error of a statement of this step that failed at `line`:`column`.
+    fn error(&self, line: u32, column: u32, source: DbError) -> Error {
+        Error::Statement {
+            version: self.migration.version(),
+            name: self.migration.name(),
+            direction: self.direction,
+            path: self.script().path(),
+            line,
+            column,
+            source,
+        }
+    }
+
+    /// The script from its first statement to the end of its last, and where that starts in the
+    /// file; `None` if it has no statements.
+    fn body(&self) -> Option<(usize, &'static str)> {
+        let script = self.script();
+        let mut statements = script.statements();
+        let first = statements.next()?;
+        let last = statements.last().unwrap_or(first);
+        let body = script.sql().get(first.start..last.start + last.sql.len())?;
+        Some((first.start, body))
+    }
+
     fn script(&self) -> &'static Script {
         match self.direction {
             Direction::Up => self.migration.up(),

@@ -305,6 +305,12 @@ impl Driver for Client {
         self.batch_execute(sql).map_err(pg)
     }
 
+    /// A simple query may hold many statements; the server's error position counts from the
+    /// start of the whole query.
+    fn runs_scripts_whole(&self) -> bool {
+        true
+    }
+
     fn error_offset(&self, error: &DbError, sql: &str) -> Option<usize> {
         let db = error.downcast_ref::<PgError>()?.0.as_db_error()?;
         match db.position()? {

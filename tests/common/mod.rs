@@ -44,6 +44,9 @@ pub mod sets {
     pub mod crlf {
         migrate_runtime::migrations!("tests/fixtures/crlf");
     }
+    pub mod positionless_error {
+        migrate_runtime::migrations!("tests/fixtures/positionless_error");
+    }
     pub mod postgres_no_transaction {
         migrate_runtime::migrations!(
             "tests/fixtures/postgres_no_transaction",
@@ -249,6 +252,7 @@ macro_rules! behaviour_suite {
                 reverts_last_to_a_target_and_all,
                 refuses_a_target_from_another_set,
                 failing_statement_rolls_back_its_migration_only,
+                error_without_a_position_names_its_statement,
                 grouped_mode_is_all_or_nothing,
                 grouped_mode_refuses_no_transaction_migrations,
                 no_transaction_migrations_apply_and_revert,
@@ -425,6 +429,32 @@ pub mod suite {
         assert!(!D::table_exists(&mut conn, "after_broken"));
         let states = states::<D>(&migrator, &mut conn);
         assert_eq!(states, [State::Applied, State::Pending, State::Pending]);
+    }
+
+    pub fn error_without_a_position_names_its_statement<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        // Grouped first (nothing stays), then one migration at a time (migration 1 stays).
+        for grouped in [true, false] {
+            let error = Migrator::new(&sets::positionless_error::MIGRATIONS)
+                .grouped(grouped)
+                .migrate(&mut conn)
+                .unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    Error::Statement {
+                        version: 2,
+                        line: 5,
+                        column: 1,
+                        ..
+                    }
+                ),
+                "grouped: {grouped}: {error}"
+            );
+            assert_eq!(D::table_exists(&mut conn, "tickets"), !grouped, "{error}");
+        }
+        assert_eq!(D::scalar(&mut conn, "SELECT count(*) FROM tickets"), 0);
+        assert_eq!(history_rows::<D>(&mut conn), 1);
     }
 
     pub fn grouped_mode_is_all_or_nothing<D: TestDatabase>(db: &D) {
