@@ -137,7 +137,8 @@ const COLUMNS: &str = "version, name, checksum, state, \
      to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), \
      duration_ms, error";
 
-/// A history row from a simple query (text values), in the order of [`COLUMNS`].
+/// A history row from a simple query (text values), in the order of [`COLUMNS`]. Every read of
+/// the history is a simple query: one round trip, and one way to read a row.
 fn simple_row(r: &postgres::SimpleQueryRow) -> Result<Row, DbError> {
     let optional = |i| r.try_get(i).map_err(pg);
     Ok(Row {
@@ -178,18 +179,6 @@ fn insert_literal(table: &Table, rows: &[NewRow<'_>]) -> String {
         table.sql,
         values.join(", ")
     )
-}
-
-fn row(r: &postgres::Row) -> Result<Row, DbError> {
-    Ok(Row {
-        version: r.try_get(0).map_err(pg)?,
-        name: r.try_get(1).map_err(pg)?,
-        checksum: r.try_get(2).map_err(pg)?,
-        state: state(r.try_get(3).map_err(pg)?)?,
-        applied_at: r.try_get(4).map_err(pg)?,
-        duration_ms: r.try_get(5).map_err(pg)?,
-        error: r.try_get(6).map_err(pg)?,
-    })
 }
 
 impl Driver for Client {
@@ -382,27 +371,26 @@ impl Driver for Client {
 
     fn history(&mut self, table: &Table) -> Result<Option<Vec<Row>>, DbError> {
         let sql = format!("SELECT {COLUMNS} FROM {} ORDER BY version", table.sql);
-        match self.query_typed(&sql, &[]) {
-            Ok(rows) => Ok(Some(rows.iter().map(row).collect::<Result<_, _>>()?)),
+        match simple_rows(self, &sql) {
+            Ok(rows) => Ok(Some(rows.iter().map(simple_row).collect::<Result<_, _>>()?)),
             Err(error)
                 if matches!(
-                    error.code(),
+                    code(&error),
                     Some(&SqlState::UNDEFINED_TABLE | &SqlState::INVALID_SCHEMA_NAME)
                 ) =>
             {
                 Ok(None)
             }
-            Err(error) => Err(pg(error)),
+            Err(error) => Err(error),
         }
     }
 
     fn row(&mut self, table: &Table, version: i64) -> Result<Option<Row>, DbError> {
-        let sql = format!("SELECT {COLUMNS} FROM {} WHERE version = $1", table.sql);
-        self.query_typed(&sql, &[(&version, Type::INT8)])
-            .map_err(pg)?
-            .first()
-            .map(row)
-            .transpose()
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {} WHERE version = {version}",
+            table.sql
+        );
+        simple_rows(self, &sql)?.first().map(simple_row).transpose()
     }
 
     fn insert(&mut self, table: &Table, new: &NewRow<'_>) -> Result<(), DbError> {
