@@ -212,8 +212,8 @@ pub(crate) mod driver {
             row: Option<&NewRow<'_>>,
         ) -> Result<(), DbError> {
             match row {
-                Some(row) => self.insert(table, row)?,
-                None => self.delete(table, version)?,
+                Some(row) => self.record_many(table, std::slice::from_ref(row), &[])?,
+                None => self.record_many(table, &[], &[version])?,
             }
             self.commit()
         }

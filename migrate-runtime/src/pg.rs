@@ -158,29 +158,6 @@ fn literal(value: &str) -> String {
     format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
 }
 
-/// `INSERT` of history rows, values as literals.
-fn insert_literal(table: &Table, rows: &[NewRow<'_>]) -> String {
-    let values: Vec<String> = rows
-        .iter()
-        .map(|row| {
-            format!(
-                "({}, {}, {}, {}, {})",
-                row.version,
-                literal(row.name),
-                literal(row.checksum),
-                literal(row.state.as_str()),
-                row.duration_ms
-                    .map_or_else(|| "NULL".to_owned(), |ms| ms.to_string()),
-            )
-        })
-        .collect();
-    format!(
-        "INSERT INTO {} (version, name, checksum, state, duration_ms) VALUES {}",
-        table.sql,
-        values.join(", ")
-    )
-}
-
 impl Driver for Client {
     /// PostgreSQL needs no wait setting: the lock is polled with its own limit, and reading the
     /// history never waits for writers.
@@ -467,11 +444,11 @@ impl Driver for Client {
         version: i64,
         row: Option<&NewRow<'_>>,
     ) -> Result<(), DbError> {
-        let write = match row {
-            Some(row) => insert_literal(table, std::slice::from_ref(row)),
-            None => format!("DELETE FROM {} WHERE version = {version}", table.sql),
+        let sql = match row {
+            Some(row) => history_writes(table, std::slice::from_ref(row), &[]),
+            None => history_writes(table, &[], &[version]),
         };
-        self.batch_execute(&format!("{write}; COMMIT")).map_err(pg)
+        self.batch_execute(&format!("{sql} COMMIT")).map_err(pg)
     }
 
     /// One round trip for the whole grouped run's history.
@@ -481,24 +458,48 @@ impl Driver for Client {
         applied: &[NewRow<'_>],
         reverted: &[i64],
     ) -> Result<(), DbError> {
-        let mut sql = String::new();
-        if !applied.is_empty() {
-            sql.push_str(&insert_literal(table, applied));
-            sql.push(';');
-        }
-        if !reverted.is_empty() {
-            let versions: Vec<String> = reverted.iter().map(i64::to_string).collect();
-            sql.push_str(&format!(
-                "DELETE FROM {} WHERE version IN ({})",
-                table.sql,
-                versions.join(", ")
-            ));
-        }
+        let sql = history_writes(table, applied, reverted);
         if sql.is_empty() {
             return Ok(());
         }
         self.batch_execute(&sql).map_err(pg)
     }
+}
+
+/// The statements, each ended by `;`, that insert the `applied` rows and delete the rows of the
+/// `reverted` versions; empty if there are none. Values are literals.
+fn history_writes(table: &Table, applied: &[NewRow<'_>], reverted: &[i64]) -> String {
+    let mut sql = String::new();
+    if !applied.is_empty() {
+        let values: Vec<String> = applied
+            .iter()
+            .map(|row| {
+                format!(
+                    "({}, {}, {}, {}, {})",
+                    row.version,
+                    literal(row.name),
+                    literal(row.checksum),
+                    literal(row.state.as_str()),
+                    row.duration_ms
+                        .map_or_else(|| "NULL".to_owned(), |ms| ms.to_string()),
+                )
+            })
+            .collect();
+        sql.push_str(&format!(
+            "INSERT INTO {} (version, name, checksum, state, duration_ms) VALUES {};",
+            table.sql,
+            values.join(", ")
+        ));
+    }
+    if !reverted.is_empty() {
+        let versions: Vec<String> = reverted.iter().map(i64::to_string).collect();
+        sql.push_str(&format!(
+            "DELETE FROM {} WHERE version IN ({});",
+            table.sql,
+            versions.join(", ")
+        ));
+    }
+    sql
 }
 
 #[cfg(test)]
