@@ -114,7 +114,7 @@ fn postgres_error_position_maps_to_the_line_and_column_in_the_file() {
     // The server's words, not the driver's `db error`.
     assert_eq!(
         error.to_string(),
-        "applying migration 1 insert_notes failed at tests/fixtures/error_position/1_insert_notes.sql:3:32: \
+        "applying migration 1 insert_notes failed at tests/fixtures/error_position/1_insert_notes.sql:4:32: \
          ERROR: column \"nonexistent\" does not exist (SQLSTATE 42703)"
     );
     // Rolled back: the table the same migration created is gone.

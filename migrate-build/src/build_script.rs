@@ -1,17 +1,29 @@
 //! The build-script entry point.
 
 use std::env;
+use std::fs;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::check_package;
+use crate::{DEV_DATABASE_URL, check_package, generate};
+
+/// The variable the build script sets for the crate's compilation: the file it wrote the
+/// generated code to.
+pub const OUTPUT_VAR: &str = "MIGRATE_BUILD_OUTPUT";
+/// The variable the build script sets for the crate's compilation: which directory and dialects
+/// that code is for (see [`crate::Config::build_key`]).
+pub const KEY_VAR: &str = "MIGRATE_BUILD_KEY";
 
 /// Checks the package's migrations from its `build.rs`, and fails the build if any is broken.
 ///
 /// Every problem is printed with its file, line and column; warnings (such as statements that go
 /// through unchecked) are passed to cargo as build warnings. It also tells cargo to run the build
 /// script again whenever a file in the migrations directory is added, edited or deleted, or
-/// `Cargo.toml` changes, so the `migrations!()` macro never works from a stale listing.
+/// `Cargo.toml`, a check setup script or `MIGRATE_DEV_DATABASE_URL` changes, so the
+/// `migrations!()` macro never works from a stale listing.
+///
+/// On success it writes the code `migrations!()` expands to under `OUT_DIR`: the macro includes
+/// it instead of checking every file again each time the crate compiles.
 ///
 /// ```no_run
 /// // build.rs
@@ -29,16 +41,45 @@ pub fn run() {
     let checked = check_package(&manifest_dir, None, None);
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "cargo::rerun-if-changed=Cargo.toml");
+    let _ = writeln!(stdout, "cargo::rerun-if-env-changed={DEV_DATABASE_URL}");
     let _ = writeln!(
         stdout,
         "cargo::rerun-if-changed={}",
         checked.directory.display()
     );
+    for (_, path) in &checked.config.check_setup {
+        let _ = writeln!(
+            stdout,
+            "cargo::rerun-if-changed={}",
+            manifest_dir.join(path).display()
+        );
+    }
     for warning in checked.warnings() {
         let _ = writeln!(stdout, "cargo::warning={}", warning.render_short());
     }
     let errors: Vec<_> = checked.errors().collect();
     if errors.is_empty() {
+        if let Some(out_dir) = env::var_os("OUT_DIR").map(PathBuf::from) {
+            let path = out_dir.join("migrations.rs");
+            match fs::write(&path, generate(&checked)) {
+                Ok(()) => {
+                    let _ = writeln!(stdout, "cargo::rustc-env={OUTPUT_VAR}={}", path.display());
+                    let _ = writeln!(
+                        stdout,
+                        "cargo::rustc-env={KEY_VAR}={}",
+                        checked.config.build_key()
+                    );
+                }
+                Err(error) => {
+                    // The macro checks by itself then.
+                    let _ = writeln!(
+                        stdout,
+                        "cargo::warning=cannot write {}: {error}",
+                        path.display()
+                    );
+                }
+            }
+        }
         return;
     }
     let mut stderr = std::io::stderr().lock();

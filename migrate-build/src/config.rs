@@ -6,11 +6,20 @@
 //! dialect = "sqlite"            # "sqlite" (the default) or "postgres", or a list of both:
 //!                               # ["sqlite", "postgres"] checks every file as each
 //! table = "_migrate_history"    # the history table; the default
+//! check-setup = "db/setup.sql"  # SQL run in the check's scratch database before the
+//!                               # migrations (what the real database has that they do not
+//!                               # create: roles, a table another tool owns); or one per
+//!                               # dialect: { postgres = "db/pg-setup.sql" }
+//!
+//! [package.metadata.migrate.lints]
+//! empty-down = "allow"          # a lint's level: "allow", "warn" or "deny"
 //! ```
 //!
 //! The build script, the `migrations!()` macro and the CLI all read this one section, so they
 //! always agree. Every key is optional; an unknown key is an error, so a typo is never ignored.
+//! The codes are listed in [`crate::codes`].
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -18,6 +27,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::codes::{Code, Severity};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::dialect::Dialect;
 
@@ -39,6 +49,14 @@ pub struct Config {
     pub dialects: Vec<Dialect>,
     /// The name of the history table.
     pub table: String,
+    /// Lint levels that differ from the codes' defaults: `None` is `allow`.
+    pub lints: BTreeMap<Code, Option<Severity>>,
+    /// A script run in the check's scratch database before the migrations, per dialect (a path
+    /// relative to the manifest directory).
+    pub check_setup: Vec<(Dialect, String)>,
+    /// The server the PostgreSQL check creates its scratch database on: the value of
+    /// `MIGRATE_DEV_DATABASE_URL`, which [`crate::check_package`] reads.
+    pub dev_database_url: Option<String>,
 }
 
 impl Default for Config {
@@ -47,6 +65,9 @@ impl Default for Config {
             directory: DEFAULT_DIRECTORY.to_owned(),
             dialects: vec![Dialect::Sqlite],
             table: DEFAULT_TABLE.to_owned(),
+            lints: BTreeMap::new(),
+            check_setup: Vec::new(),
+            dev_database_url: None,
         }
     }
 }
@@ -72,6 +93,9 @@ struct RawConfig {
     directory: Option<Spanned<String>>,
     dialect: Option<Spanned<toml::Value>>,
     table: Option<Spanned<String>>,
+    #[serde(rename = "check-setup")]
+    check_setup: Option<Spanned<toml::Value>>,
+    lints: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
 }
 
 impl Config {
@@ -80,11 +104,20 @@ impl Config {
         self.dialects[0]
     }
 
+    /// What the build script's generated code is for: the directory and the dialects. The macro
+    /// includes that code only when its own call would check the same.
+    pub fn build_key(&self) -> String {
+        let directory = self.directory.trim_end_matches(['/', '\\']);
+        let directory = directory.strip_prefix("./").unwrap_or(directory);
+        let dialects: Vec<&str> = self.dialects.iter().map(|d| d.name()).collect();
+        format!("{directory}|{}", dialects.join(","))
+    }
+
     /// Reads the configuration from `<manifest_dir>/Cargo.toml`.
     pub fn load(manifest_dir: &Path) -> Result<Config, Vec<Diagnostic>> {
         let path = manifest_dir.join("Cargo.toml");
         let text = std::fs::read_to_string(&path).map_err(|error| {
-            vec![Diagnostic::error(format!(
+            vec![Diagnostic::new(Code::Config, format!(
                 "cannot read `{}`: {error}",
                 path.display()
             ))]
@@ -97,14 +130,16 @@ impl Config {
         let text: Arc<str> = Arc::from(text);
         let at = |span: Range<usize>| Location::in_text("Cargo.toml", &text, span);
         let manifest: Manifest = toml::from_str(&text).map_err(|error| {
-            let mut diagnostic =
-                Diagnostic::error(format!("invalid `Cargo.toml`: {}", error.message().trim()));
+            let mut diagnostic = Diagnostic::new(
+                Code::Config,
+                format!("invalid `Cargo.toml`: {}", error.message().trim()),
+            );
             if let Some(span) = error.span() {
                 diagnostic = diagnostic.at(at(span));
             }
             vec![
                 diagnostic
-                    .help("`[package.metadata.migrate]` takes `directory`, `dialect` and `table`"),
+                    .help("`[package.metadata.migrate]` takes `directory`, `dialect`, `table`, `check-setup` and `[...lints]`"),
             ]
         })?;
         let Some(raw) = manifest
@@ -123,7 +158,7 @@ impl Config {
             match parse_dialects(dialect.get_ref()) {
                 Ok(dialects) => config.dialects = dialects,
                 Err((message, label)) => problems.push(
-                    Diagnostic::error(message)
+                    Diagnostic::new(Code::Config, message)
                         .at(at(dialect.span()))
                         .label(label)
                         .help(format!(
@@ -138,11 +173,36 @@ impl Config {
             match check_identifier(table.get_ref()) {
                 Ok(()) => config.table = table.get_ref().clone(),
                 Err(why) => problems.push(
-                    Diagnostic::error(format!("invalid history table name `{}`: {why}", table.get_ref()))
+                    Diagnostic::new(Code::Config, format!("invalid history table name `{}`: {why}", table.get_ref()))
                         .at(at(table.span()))
                         .label("not a plain identifier")
                         .help("use letters, digits and `_`, starting with a letter or `_`, at most 63 bytes"),
                 ),
+            }
+        }
+        if let Some(setup) = raw.check_setup {
+            match parse_setup(setup.get_ref()) {
+                Ok(setup) => config.check_setup = setup,
+                Err(message) => problems.push(
+                    Diagnostic::new(Code::Config, message)
+                        .at(at(setup.span()))
+                        .help("give a path relative to the package, or a table of them by dialect: `{ postgres = \"db/setup.sql\" }`"),
+                ),
+            }
+        }
+        for (code, level) in raw.lints.unwrap_or_default() {
+            match parse_lint(code.get_ref(), level.get_ref()) {
+                Ok((code, level)) => {
+                    config.lints.insert(code, level);
+                }
+                Err((message, span, help)) => {
+                    let span = if span { code.span() } else { level.span() };
+                    problems.push(
+                        Diagnostic::new(Code::Config, message)
+                            .at(at(span))
+                            .help(help),
+                    );
+                }
             }
         }
         if problems.is_empty() {
@@ -179,6 +239,62 @@ fn parse_dialects(value: &toml::Value) -> Result<Vec<Dialect>, (String, &'static
         }
     }
     Ok(dialects)
+}
+
+/// `"db/setup.sql"` (every dialect) or `{ postgres = "db/pg.sql", sqlite = "db/lite.sql" }`.
+fn parse_setup(value: &toml::Value) -> Result<Vec<(Dialect, String)>, String> {
+    match value {
+        toml::Value::String(path) => Ok(Dialect::ALL.map(|d| (d, path.clone())).to_vec()),
+        toml::Value::Table(table) => table
+            .iter()
+            .map(|(name, path)| {
+                let dialect = Dialect::from_name(name)
+                    .ok_or_else(|| format!("unknown dialect `{name}` in `check-setup`"))?;
+                let path = path
+                    .as_str()
+                    .ok_or_else(|| format!("expected a path for `{name}`, found {}", path.type_str()))?;
+                Ok((dialect, path.to_owned()))
+            })
+            .collect(),
+        other => Err(format!(
+            "expected a path or a table of paths, found {}",
+            other.type_str()
+        )),
+    }
+}
+
+/// A `[lints]` entry: the code and its level (`None` for allow), or a message, whether it is about
+/// the key (else the value), and a help line.
+type LintError = (String, bool, String);
+
+fn parse_lint(code: &str, level: &str) -> Result<(Code, Option<Severity>), LintError> {
+    let Some(parsed) = Code::from_name(code) else {
+        let help = match Code::suggest(code) {
+            Some(meant) => format!("did you mean `{meant}`?"),
+            None => "the codes are listed in docs/diagnostics.md".to_owned(),
+        };
+        return Err((format!("unknown code `{code}`"), true, help));
+    };
+    if parsed.is_fatal() {
+        return Err((
+            format!("`{code}` cannot be configured"),
+            true,
+            "it means the migrations cannot be built, or the database refuses them".to_owned(),
+        ));
+    }
+    let level = match level {
+        "allow" => None,
+        "warn" => Some(Severity::Warning),
+        "deny" => Some(Severity::Error),
+        other => {
+            return Err((
+                format!("unknown level `{other}`"),
+                false,
+                "the levels are `allow`, `warn` and `deny`".to_owned(),
+            ));
+        }
+    };
+    Ok((parsed, level))
 }
 
 /// Checks that a history table name is a plain SQL identifier, safe to quote on every backend.
@@ -222,6 +338,40 @@ mod tests {
         assert_eq!(config.directory, "db/migrations");
         assert_eq!(config.dialects, [Dialect::Postgres]);
         assert_eq!(config.table, "schema_history");
+    }
+
+    #[test]
+    fn lints_and_check_setup() {
+        let config = Config::from_manifest(
+            "[package]\nname = \"app\"\n[package.metadata.migrate]\ncheck-setup = { postgres = \"db/pg.sql\" }\n[package.metadata.migrate.lints]\nempty-down = \"allow\"\nunchecked = \"deny\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.check_setup,
+            [(Dialect::Postgres, "db/pg.sql".to_owned())]
+        );
+        assert_eq!(config.lints.get(&Code::EmptyDown), Some(&None));
+        assert_eq!(
+            config.lints.get(&Code::Unchecked),
+            Some(&Some(Severity::Error))
+        );
+        let errors = Config::from_manifest(
+            "[package]\nname = \"app\"\n[package.metadata.migrate.lints]\nempty-dwon = \"allow\"\nrejected = \"allow\"\nunchecked = \"loud\"\n",
+        )
+        .unwrap_err();
+        let found: Vec<_> = errors
+            .iter()
+            .map(|d| (d.message.as_str(), d.position().unwrap()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("unknown code `empty-dwon`", "Cargo.toml:4:1".to_owned()),
+                ("`rejected` cannot be configured", "Cargo.toml:5:1".to_owned()),
+                ("unknown level `loud`", "Cargo.toml:6:13".to_owned()),
+            ]
+        );
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean `empty-down`?"));
     }
 
     #[test]

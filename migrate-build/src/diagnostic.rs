@@ -6,16 +6,9 @@ use std::sync::Arc;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
+pub use crate::codes::Severity;
+use crate::codes::Code;
 use crate::source::{SourceFile, line_col};
-
-/// How bad a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    /// Fails the build.
-    Error,
-    /// Reported, but the build goes on.
-    Warning,
-}
 
 /// Where a diagnostic points: a file, and optionally a span of its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,6 +48,11 @@ impl Location {
         }
     }
 
+    /// The byte offset the span starts at, if there is a span.
+    pub fn offset(&self) -> Option<usize> {
+        self.span.as_ref().map(|s| s.start)
+    }
+
     /// The 1-based line and column (in characters) the span starts at, if there is a span.
     pub fn line_col(&self) -> Option<(u32, u32)> {
         match (&self.source, &self.span) {
@@ -67,7 +65,9 @@ impl Location {
 /// One finding of the checker.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// Whether it fails the build.
+    /// What kind of finding it is.
+    pub code: Code,
+    /// Whether it fails the build: the code's level, as configured.
     pub severity: Severity,
     /// A short statement of the problem.
     pub message: String,
@@ -80,19 +80,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// A new error.
-    pub fn error(message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(Severity::Error, message)
-    }
-
-    /// A new warning.
-    pub fn warning(message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(Severity::Warning, message)
-    }
-
-    fn new(severity: Severity, message: impl Into<String>) -> Diagnostic {
+    /// A new finding, at its code's default level.
+    pub fn new(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
-            severity,
+            code,
+            severity: code.default_level(),
             message: message.into(),
             location: None,
             notes: Vec::new(),
@@ -146,16 +138,17 @@ impl Diagnostic {
         self.render_with(Renderer::plain())
     }
 
-    /// The one-line rendering, `file:line:col: severity: message`, for places that show one line
-    /// per finding (cargo's build-script warnings).
+    /// The one-line rendering, `file:line:col: severity[code]: message`, for places that show
+    /// one line per finding (cargo's build-script warnings).
     pub fn render_short(&self) -> String {
         let severity = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        let code = self.code;
         match self.position() {
-            Some(position) => format!("{position}: {severity}: {}", self.message),
-            None => format!("{severity}: {}", self.message),
+            Some(position) => format!("{position}: {severity}[{code}]: {}", self.message),
+            None => format!("{severity}[{code}]: {}", self.message),
         }
     }
 
@@ -164,7 +157,11 @@ impl Diagnostic {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let mut group = Group::with_title(level.primary_title(self.message.as_str()));
+        let mut group = Group::with_title(
+            level
+                .primary_title(self.message.as_str())
+                .id(self.code.name()),
+        );
         if let Some(location) = &self.location {
             group = match (&location.source, &location.span) {
                 (Some(source), Some(span)) => {
@@ -210,13 +207,13 @@ mod tests {
             "CREATE TABLE a (\n  id INT,\n);\n",
         );
         let at = file.text.find(')').unwrap();
-        let rendered = Diagnostic::error("syntax error")
+        let rendered = Diagnostic::new(Code::Syntax, "syntax error")
             .at(Location::span(&file, at..at + 1))
             .label("expected a column")
             .help("remove the trailing comma")
             .render();
         let expected = "\
-error: syntax error
+error[syntax]: syntax error
  --> migrations/0001_a.sql:3:1
   |
 3 | );
@@ -228,9 +225,12 @@ error: syntax error
 
     #[test]
     fn file_only_and_short_forms() {
-        let d = Diagnostic::warning("stray").at(Location::file("migrations/notes.txt"));
+        let d = Diagnostic::new(Code::StrayFile, "stray").at(Location::file("migrations/notes.txt"));
         assert_eq!(d.position().as_deref(), Some("migrations/notes.txt"));
-        assert_eq!(d.render_short(), "migrations/notes.txt: warning: stray");
+        assert_eq!(
+            d.render_short(),
+            "migrations/notes.txt: warning[stray-file]: stray"
+        );
         assert!(d.render().contains("--> migrations/notes.txt"));
     }
 }

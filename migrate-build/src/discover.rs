@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};
 
 const NAMING: &str = "migrations are named `<version>_<name>.up.sql` with an optional \
@@ -50,19 +51,25 @@ pub struct FileName {
     pub kind: Kind,
 }
 
-/// Parses a file name by the naming rules; the error says what is wrong and how to fix it.
+/// Parses a file name by the naming rules; the error says what is wrong and how to fix it: a
+/// `file-name` error for a `.sql` file, a `stray-file` warning for anything else.
 pub fn parse_file_name(file: &str) -> Result<FileName, Diagnostic> {
+    let rename = |d: Diagnostic| match suggest_file_name(file) {
+        Some(fixed) if fixed != file => d.help(format!("rename it to `{fixed}`")),
+        _ => d.note(NAMING),
+    };
     let Some(stem) = file.strip_suffix(".sql") else {
         if file.to_ascii_lowercase().ends_with(".sql") {
-            let fixed = format!("{}.sql", &file[..file.len() - 4]);
-            return Err(
-                Diagnostic::error(format!("`{file}` must end in `.sql`, in lowercase"))
-                    .help(format!("rename it to `{fixed}`")),
-            );
+            return Err(rename(Diagnostic::new(
+                Code::FileName,
+                format!("`{file}` must end in `.sql`, in lowercase"),
+            )));
         }
-        return Err(Diagnostic::error(format!("`{file}` is not a migration"))
-            .note(NAMING)
-            .help("move other files out of the migrations directory"));
+        return Err(Diagnostic::new(
+            Code::StrayFile,
+            format!("`{file}` is not a migration: it is not a `.sql` file, so it is never run"),
+        )
+        .help("move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`"));
     };
     let (stem, kind) = if let Some(s) = stem.strip_suffix(".up") {
         (s, Kind::Up)
@@ -73,54 +80,40 @@ pub fn parse_file_name(file: &str) -> Result<FileName, Diagnostic> {
     };
     let (version_text, name) = stem.split_once('_').unwrap_or((stem, ""));
     if version_text.is_empty() || !version_text.bytes().all(|b| b.is_ascii_digit()) {
-        let digits: String = version_text.chars().filter(char::is_ascii_digit).collect();
-        let dashed =
-            !digits.is_empty() && version_text.chars().all(|c| c.is_ascii_digit() || c == '-');
-        let diagnostic =
-            Diagnostic::error(format!("`{file}` does not start with a version number"))
-                .note(NAMING);
-        return Err(if dashed {
-            diagnostic.help(format!(
-                "write the version as digits only: `{digits}_{}{}`",
-                suggest_name(name),
-                kind.suffix()
-            ))
-        } else {
-            diagnostic.help("move other files out of the migrations directory")
-        });
+        return Err(rename(Diagnostic::new(
+            Code::FileName,
+            format!("`{file}` does not start with a version number"),
+        )));
     }
     if name.is_empty() {
         return Err(
-            Diagnostic::error(format!("`{file}` has no name after its version"))
+            Diagnostic::new(Code::FileName, format!("`{file}` has no name after its version"))
                 .help(format!("name it `{version_text}_<name>{}`", kind.suffix())),
         );
     }
     let version: i64 = match version_text.parse() {
         Ok(0) => {
-            return Err(Diagnostic::error(format!(
-                "`{file}` has version 0; versions start at 1"
-            )));
+            return Err(Diagnostic::new(
+                Code::FileName,
+                format!("`{file}` has version 0; versions start at 1"),
+            ));
         }
         Ok(v) => v,
         Err(_) => {
-            return Err(Diagnostic::error(format!(
-                "the version of `{file}` is too large (the largest is {})",
-                i64::MAX
-            )));
+            return Err(Diagnostic::new(
+                Code::FileName,
+                format!(
+                    "the version of `{file}` is too large (the largest is {})",
+                    i64::MAX
+                ),
+            ));
         }
     };
     if !is_valid_name(name) {
-        let suggestion = suggest_name(name);
-        let mut diagnostic = Diagnostic::error(format!(
-            "`{file}`: a migration name is lowercase words joined by `_`"
-        ));
-        if !suggestion.is_empty() {
-            diagnostic = diagnostic.help(format!(
-                "rename it to `{version_text}_{suggestion}{}`",
-                kind.suffix()
-            ));
-        }
-        return Err(diagnostic);
+        return Err(rename(Diagnostic::new(
+            Code::FileName,
+            format!("`{file}`: a migration name is lowercase words joined by `_`"),
+        )));
     }
     Ok(FileName {
         version,
@@ -139,12 +132,48 @@ fn is_valid_name(name: &str) -> bool {
     })
 }
 
-fn suggest_name(name: &str) -> String {
-    name.to_ascii_lowercase()
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join("_")
+/// The valid migration name closest to `file`, in one step: the suffix in lowercase, the version
+/// in digits only, the name in lowercase words joined by `_` (`AddComments` → `add_comments`).
+/// `None` if no valid name can be made from it (no version digits, no name).
+pub fn suggest_file_name(file: &str) -> Option<String> {
+    let lower = file.to_ascii_lowercase();
+    let suffix = [".up.sql", ".down.sql", ".sql"]
+        .into_iter()
+        .find(|s| lower.ends_with(s))?;
+    let stem = &file[..file.len() - suffix.len()];
+    let (version, name) = stem.split_once('_')?;
+    if !version.chars().all(|c| c.is_ascii_digit() || c == '-') {
+        return None;
+    }
+    let digits: String = version.chars().filter(char::is_ascii_digit).collect();
+    let name = snake_case(name);
+    let valid = digits.parse::<i64>().is_ok_and(|v| v > 0) && is_valid_name(&name);
+    valid.then(|| format!("{digits}_{name}{suffix}"))
+}
+
+/// `AddComments`, `add-comments`, `HTTPServer2` → `add_comments`, `http_server2`.
+fn snake_case(name: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let chars: Vec<char> = part.chars().collect();
+        let mut word = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            let boundary = i > 0
+                && c.is_ascii_uppercase()
+                && (chars[i - 1].is_ascii_lowercase()
+                    || chars[i - 1].is_ascii_digit()
+                    || chars.get(i + 1).is_some_and(char::is_ascii_lowercase)
+                        && chars[i - 1].is_ascii_uppercase());
+            if boundary && !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            word.push(c.to_ascii_lowercase());
+        }
+        if !word.is_empty() {
+            words.push(word);
+        }
+    }
+    words.join("_")
 }
 
 /// A migration file found on disk.
@@ -166,7 +195,7 @@ pub(crate) fn discover(dir: &Path, display_dir: &str, out: &mut Vec<Diagnostic>)
             } else {
                 format!("cannot read migrations directory `{display_dir}`: {error}")
             };
-            out.push(Diagnostic::error(message).help(
+            out.push(Diagnostic::new(Code::Config, message).help(
                 "create it, or set `directory` under `[package.metadata.migrate]` in Cargo.toml",
             ));
             return Vec::new();
@@ -177,19 +206,20 @@ pub(crate) fn discover(dir: &Path, display_dir: &str, out: &mut Vec<Diagnostic>)
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                out.push(Diagnostic::error(format!(
-                    "cannot read migrations directory `{display_dir}`: {error}"
-                )));
+                out.push(Diagnostic::new(
+                    Code::Config,
+                    format!("cannot read migrations directory `{display_dir}`: {error}"),
+                ));
                 continue;
             }
         };
         let path = entry.path();
         let Some(file) = entry.file_name().to_str().map(str::to_owned) else {
             out.push(
-                Diagnostic::error(format!(
-                    "`{}` is not a migration: its name is not UTF-8",
-                    path.display()
-                ))
+                Diagnostic::new(
+                    Code::FileName,
+                    format!("`{}` is not a migration: its name is not UTF-8", path.display()),
+                )
                 .at(Location::file(path.display().to_string())),
             );
             continue;
@@ -222,7 +252,10 @@ pub(crate) fn discover(dir: &Path, display_dir: &str, out: &mut Vec<Diagnostic>)
 }
 
 fn directory_entry(path: &Path, file: &str, display: &str) -> Diagnostic {
-    let diagnostic = Diagnostic::error(format!("`{file}` is a directory, not a migration"))
+    let diagnostic = Diagnostic::new(
+        Code::FileName,
+        format!("`{file}` is a directory, not a migration"),
+    )
         .at(Location::file(format!("{display}/")));
     if !path.join("up.sql").is_file() {
         return diagnostic.help(
@@ -231,7 +264,7 @@ fn directory_entry(path: &Path, file: &str, display: &str) -> Diagnostic {
     }
     let (version, name) = file.split_once('_').unwrap_or((file, "migration"));
     let digits: String = version.chars().filter(char::is_ascii_digit).collect();
-    let flat = format!("{digits}_{}", suggest_name(name));
+    let flat = format!("{digits}_{}", snake_case(name));
     diagnostic
         .note("this looks like a diesel migration directory")
         .help(format!(
@@ -271,18 +304,24 @@ pub(crate) fn pair(found: &[Found], out: &mut Vec<Diagnostic>) -> Vec<Pair> {
             for &other in rest {
                 let same_name = found[other].name.name == found[*first].name.name;
                 let diagnostic = if same_name {
-                    Diagnostic::error(format!(
-                        "migration {version} is given both as `{}` and `{}`",
-                        file(*first),
-                        file(other)
-                    ))
+                    Diagnostic::new(
+                        Code::DuplicateVersion,
+                        format!(
+                            "migration {version} is given both as `{}` and `{}`",
+                            file(*first),
+                            file(other)
+                        ),
+                    )
                     .help("keep one of them: a `.down.sql` pairs with `.up.sql`; a plain `.sql` is up-only")
                 } else {
-                    Diagnostic::error(format!(
-                        "duplicate migration version {version}: `{}` and `{}`",
-                        file(*first),
-                        file(other)
-                    ))
+                    Diagnostic::new(
+                        Code::DuplicateVersion,
+                        format!(
+                            "duplicate migration version {version}: `{}` and `{}`",
+                            file(*first),
+                            file(other)
+                        ),
+                    )
                     .help("give one of them a new version")
                 };
                 out.push(diagnostic.at(Location::file(&found[other].display)));
@@ -297,11 +336,14 @@ pub(crate) fn pair(found: &[Found], out: &mut Vec<Diagnostic>) -> Vec<Pair> {
             let matching = up.filter(|&u| found[u].name.name == found[d].name.name);
             match matching {
                 Some(u) if found[u].name.kind == Kind::UpOnly => out.push(
-                    Diagnostic::error(format!(
-                        "`{}` is a down migration, but `{}` is up-only",
-                        file(d),
-                        file(u)
-                    ))
+                    Diagnostic::new(
+                        Code::OrphanDown,
+                        format!(
+                            "`{}` is a down migration, but `{}` is up-only",
+                            file(d),
+                            file(u)
+                        ),
+                    )
                     .at(Location::file(&found[d].display))
                     .help(format!(
                         "rename `{}` to `{}_{}.up.sql`",
@@ -313,7 +355,7 @@ pub(crate) fn pair(found: &[Found], out: &mut Vec<Diagnostic>) -> Vec<Pair> {
                 Some(_) => down = Some(d),
                 None => {
                     let mut diagnostic =
-                        Diagnostic::error(format!("`{}` has no up migration", file(d)))
+                        Diagnostic::new(Code::OrphanDown, format!("`{}` has no up migration", file(d)))
                             .at(Location::file(&found[d].display));
                     diagnostic = match up {
                         Some(u) => diagnostic
@@ -371,7 +413,14 @@ mod tests {
 
     #[test]
     fn invalid_names_say_how_to_fix_them() {
-        assert_eq!(problem("notes.txt").0, "`notes.txt` is not a migration");
+        assert_eq!(
+            problem("notes.txt").0,
+            "`notes.txt` is not a migration: it is not a `.sql` file, so it is never run"
+        );
+        assert_eq!(
+            parse_file_name("1_a.sql~").unwrap_err().code,
+            Code::StrayFile
+        );
         assert_eq!(
             problem("1_Add-Users.sql"),
             (
@@ -398,7 +447,19 @@ mod tests {
         );
         assert_eq!(
             problem("2018-04-22-151330_create_user.sql").1.as_deref(),
-            Some("write the version as digits only: `20180422151330_create_user.sql`")
+            Some("rename it to `20180422151330_create_user.sql`")
+        );
+        assert_eq!(
+            problem("20240101_AddComments.sql").1.as_deref(),
+            Some("rename it to `20240101_add_comments.sql`")
+        );
+        assert_eq!(
+            problem("7_Add_HTTPServer.UP.SQL").1.as_deref(),
+            Some("rename it to `7_add_http_server.up.sql`")
+        );
+        assert_eq!(
+            problem("7_x.UP.sql").1.as_deref(),
+            Some("rename it to `7_x.up.sql`")
         );
         assert_eq!(
             problem("V1__init.sql").0,
@@ -495,6 +556,24 @@ mod tests {
     }
 
     #[test]
+    /// Every hint names a file that is valid as it stands: one rename settles it.
+    #[test]
+    fn suggestions_are_valid_names() {
+        for file in [
+            "1_Add-Users.sql",
+            "20240101_AddComments.UP.SQL",
+            "2018-04-22-151330_Create__User.down.sql",
+            "3_v2Migration.sql",
+            "4_a.Down.Sql",
+        ] {
+            let fixed = suggest_file_name(file).unwrap();
+            assert!(parse_file_name(&fixed).is_ok(), "{file} -> {fixed}");
+            assert_eq!(suggest_file_name(&fixed).as_deref(), Some(fixed.as_str()));
+        }
+        assert_eq!(suggest_file_name("V1__init.sql"), None);
+    }
+
+    #[test]
     fn discovery_reports_strays_and_skips_readme_and_dotfiles() {
         let dir = tempfile::tempdir().unwrap();
         for f in [
@@ -518,9 +597,11 @@ mod tests {
             [
                 "`2018-01-01-000000_old` is a directory, not a migration",
                 "`2_B.sql`: a migration name is lowercase words joined by `_`",
-                "`notes.txt` is not a migration",
+                "`notes.txt` is not a migration: it is not a `.sql` file, so it is never run",
             ]
         );
+        let stray = out.iter().find(|d| d.message.starts_with("`notes.txt`")).unwrap();
+        assert!(!stray.is_error());
         let diesel = out
             .iter()
             .find(|d| d.message.contains("directory"))

@@ -40,26 +40,36 @@ use std::path::{Path, PathBuf};
 
 mod build_script;
 mod checksum;
+pub mod codes;
 pub mod config;
 mod diagnostic;
 mod dialect;
 pub mod directive;
 pub mod discover;
-pub mod gaps;
+mod engine;
+mod generate;
+mod heads;
 mod rules;
 mod script;
 mod source;
 mod split;
 
-pub use build_script::run;
+pub use build_script::{KEY_VAR, OUTPUT_VAR, run};
 pub use checksum::{CHECKSUM_PREFIX, checksum};
+pub use codes::Code;
 pub use config::Config;
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use dialect::Dialect;
+pub use generate::generate;
 pub use script::{Check, Role, Script, Statement};
 pub use source::SourceFile;
 
 use discover::{Found, discover, pair};
+use engine::{Outcome, Step, Verdict};
+
+/// The environment variable naming the PostgreSQL server the check creates its scratch databases
+/// on (a user allowed to create databases).
+pub const DEV_DATABASE_URL: &str = "MIGRATE_DEV_DATABASE_URL";
 
 /// A checked migration: its files, statements and checksum.
 #[derive(Clone, Debug)]
@@ -70,7 +80,7 @@ pub struct Migration {
     pub version_text: String,
     /// The name part of the file name.
     pub name: String,
-    /// The up migration.
+    /// The up migration, as checked by the first configured dialect.
     pub up: Script,
     /// The down migration, when there is one.
     pub down: Option<Script>,
@@ -88,7 +98,7 @@ pub struct Checked {
     /// The migrations whose files could be read and paired, in version order. When there are
     /// errors this may be incomplete; do not generate code from it.
     pub migrations: Vec<Migration>,
-    /// Everything found, in file and line order.
+    /// Everything found, in file and line order, at the levels configured.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -109,32 +119,51 @@ impl Checked {
     }
 }
 
-/// Checks the migrations of the package in `manifest_dir`, configured by its `Cargo.toml`.
-/// `directory`, when given, replaces the configured directory (relative to `manifest_dir`), and
-/// `dialects` the configured dialects.
+/// Checks the migrations of the package in `manifest_dir`, configured by its `Cargo.toml` and
+/// by `MIGRATE_DEV_DATABASE_URL`. `directory`, when given, replaces the configured directory
+/// (relative to `manifest_dir`), and `dialects` the configured dialects.
 pub fn check_package(
     manifest_dir: &Path,
     directory: Option<&str>,
     dialects: Option<&[Dialect]>,
 ) -> Checked {
-    let mut config = match Config::load(manifest_dir) {
-        Ok(config) => config,
-        Err(diagnostics) => {
-            return Checked {
-                directory: manifest_dir.join(config::DEFAULT_DIRECTORY),
-                config: Config::default(),
-                migrations: Vec::new(),
-                diagnostics,
-            };
-        }
-    };
+    match package_config(manifest_dir, directory, dialects) {
+        Ok(config) => check_directory(manifest_dir, &config),
+        Err(diagnostics) => Checked {
+            directory: manifest_dir.join(config::DEFAULT_DIRECTORY),
+            config: Config::default(),
+            migrations: Vec::new(),
+            diagnostics,
+        },
+    }
+}
+
+/// The configuration [`check_package`] checks with: the package's, with `directory` and
+/// `dialects` replaced when given, and the PostgreSQL check's server from
+/// `MIGRATE_DEV_DATABASE_URL`.
+pub fn package_config(
+    manifest_dir: &Path,
+    directory: Option<&str>,
+    dialects: Option<&[Dialect]>,
+) -> Result<Config, Vec<Diagnostic>> {
+    let mut config = Config::load(manifest_dir)?;
     if let Some(directory) = directory {
         config.directory = directory.to_owned();
     }
     if let Some(dialects) = dialects.filter(|d| !d.is_empty()) {
         config.dialects = dialects.to_vec();
     }
-    check_directory(manifest_dir, &config)
+    config.dev_database_url = std::env::var(DEV_DATABASE_URL)
+        .ok()
+        .filter(|url| !url.trim().is_empty());
+    Ok(config)
+}
+
+/// One file, checked as each configured dialect.
+struct FileCheck {
+    checksum: String,
+    /// Parallel to the configured dialects: the script and what was found in it.
+    dialects: Vec<(Script, Vec<Diagnostic>)>,
 }
 
 /// Checks the migrations in `config.directory` (relative to `manifest_dir`, which is also what
@@ -146,35 +175,387 @@ pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
     let found = discover(&directory, &display_dir, &mut diagnostics);
     let pairs = pair(&found, &mut diagnostics);
     // Every file is checked, paired or not, so one build reports every problem.
-    let mut scripts: Vec<Option<(Script, String)>> = found
+    let mut files: Vec<Option<FileCheck>> = found
         .iter()
         .map(|file| read_and_check(file, config, &mut diagnostics))
         .collect();
+    if !config.dialects.contains(&Dialect::Sqlite) {
+        for file in files.iter().flatten() {
+            let script = &file.dialects[0].0;
+            if script.foreign_keys_off {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::Directive,
+                        "`-- migrate:foreign-keys-off` is for SQLite, which this package does not use",
+                    )
+                    .at(Location::file(&script.source.display))
+                    .help("remove it: PostgreSQL always enforces foreign keys, and refuses to drop a referenced table"),
+                );
+            }
+        }
+    }
+    // The database check needs every file accounted for: with a migration missing, what the
+    // database says about the later ones would mislead.
+    let complete = !diagnostics.iter().any(Diagnostic::is_error);
+    for (index, &dialect) in config.dialects.iter().enumerate() {
+        let steps: Vec<Step<'_>> = pairs
+            .iter()
+            .filter_map(|p| {
+                let script = |i: usize| files[i].as_ref().map(|f| (i, &f.dialects[index].0));
+                Some(Step {
+                    up: script(p.up)?,
+                    down: p.down.and_then(script),
+                })
+            })
+            .collect();
+        let run = if complete {
+            engine_check(manifest_dir, config, dialect, &steps)
+        } else {
+            EngineRun::Off("the database check did not run, because of the errors above".to_owned())
+        };
+        drop(steps);
+        let outcome = match run {
+            EngineRun::Ran(outcome) => outcome,
+            EngineRun::Off(note) => {
+                report_unchecked(dialect, index, &mut files, Some(note), &mut diagnostics);
+                continue;
+            }
+            EngineRun::Failed(problem) => {
+                let note = problem.message.clone();
+                diagnostics.push(problem);
+                report_unchecked(dialect, index, &mut files, Some(note), &mut diagnostics);
+                continue;
+            }
+        };
+        if let Some(message) = &outcome.broken {
+            diagnostics.push(Diagnostic::new(
+                Code::DevDatabase,
+                format!("the {dialect} check lost its database: {message}"),
+            ));
+        }
+        let Outcome {
+            verdicts,
+            diagnostics: found,
+            ..
+        } = outcome;
+        for (file, statement, verdict) in verdicts {
+            if let Some(f) = files[file].as_mut() {
+                engine::apply(&mut f.dialects[index].0, statement, verdict);
+            }
+        }
+        for (file, diagnostic) in found {
+            if let Some(f) = files[file].as_mut() {
+                f.dialects[index].1.push(diagnostic);
+            }
+        }
+        report_unchecked(dialect, index, &mut files, None, &mut diagnostics);
+    }
+    for file in files.iter_mut().flatten() {
+        finish_file(config, file, &mut diagnostics);
+    }
     let mut migrations = Vec::new();
     for p in pairs {
-        let Some((up, checksum)) = scripts[p.up].take() else {
+        let Some(up) = files[p.up].take() else {
             continue;
         };
         let down = p
             .down
-            .and_then(|d| scripts[d].take())
-            .map(|(script, _)| script);
+            .and_then(|d| files[d].take())
+            .map(|file| file.dialects.into_iter().next().expect("a dialect").0);
         let name = &found[p.up].name;
         migrations.push(Migration {
             version: name.version,
             version_text: name.version_text.clone(),
             name: name.name.clone(),
-            up,
+            up: up.dialects.into_iter().next().expect("a dialect").0,
             down,
-            checksum,
+            checksum: up.checksum,
         });
     }
+    // Findings outside any file (configuration, the check's database) are not per statement.
+    diagnostics.retain_mut(|d| {
+        d.code.is_fatal()
+            || match config.lints.get(&d.code) {
+                Some(None) => false,
+                Some(Some(level)) => {
+                    d.severity = *level;
+                    true
+                }
+                None => true,
+            }
+    });
     sort_diagnostics(&mut diagnostics);
     Checked {
         config: config.clone(),
         directory,
         migrations,
         diagnostics,
+    }
+}
+
+/// How the database check of one dialect went.
+enum EngineRun {
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+    Ran(Outcome),
+    /// There is no engine for the dialect in this build: why.
+    Off(String),
+    /// It could not start: the problem, reported as is.
+    Failed(Diagnostic),
+}
+
+/// Runs the database check of one dialect, if there is an engine for it.
+fn engine_check(
+    manifest_dir: &Path,
+    config: &Config,
+    dialect: Dialect,
+    steps: &[Step<'_>],
+) -> EngineRun {
+    let setup = config
+        .check_setup
+        .iter()
+        .find(|(d, _)| *d == dialect)
+        .map(|(_, path)| {
+            fs::read_to_string(manifest_dir.join(path))
+                .map(|sql| Setup {
+                    path: path.clone(),
+                    sql,
+                })
+                .map_err(|e| {
+                    Diagnostic::new(
+                        Code::Config,
+                        format!("cannot read the check setup script `{path}`: {e}"),
+                    )
+                })
+        })
+        .transpose();
+    match setup {
+        Ok(setup) => match dialect {
+            Dialect::Sqlite => sqlite_check(steps, setup),
+            Dialect::Postgres => postgres_check(config, steps, setup),
+        },
+        Err(problem) => EngineRun::Failed(problem),
+    }
+}
+
+/// A check setup script.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+struct Setup {
+    path: String,
+    sql: String,
+}
+
+impl Setup {
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+    fn failed(&self, dialect: Dialect, message: &str) -> EngineRun {
+        EngineRun::Failed(
+            Diagnostic::new(
+                Code::Config,
+                format!(
+                    "the check setup script `{}` fails on {dialect}: {message}",
+                    self.path
+                ),
+            )
+            .at(Location::file(&self.path)),
+        )
+    }
+}
+
+#[cfg(feature = "sqlite")]
+fn sqlite_check(steps: &[Step<'_>], setup: Option<Setup>) -> EngineRun {
+    let mut engine = match engine::sqlite::Sqlite::open(steps) {
+        Ok(engine) => engine,
+        Err(message) => {
+            return EngineRun::Off(format!("the SQLite check could not start: {message}"));
+        }
+    };
+    if let Some(setup) = setup
+        && let Err(message) = engine.setup(&setup.sql)
+    {
+        return setup.failed(Dialect::Sqlite, &message);
+    }
+    EngineRun::Ran(engine::replay(&mut engine, steps))
+}
+
+#[cfg(not(feature = "sqlite"))]
+fn sqlite_check(_steps: &[Step<'_>], _setup: Option<Setup>) -> EngineRun {
+    EngineRun::Off(
+        "the SQLite check is off: enable the `sqlite` feature of `migrate-build`".to_owned(),
+    )
+}
+
+#[cfg(feature = "postgres")]
+fn postgres_check(config: &Config, steps: &[Step<'_>], setup: Option<Setup>) -> EngineRun {
+    let Some(url) = &config.dev_database_url else {
+        return EngineRun::Off(POSTGRES_OFF.to_owned());
+    };
+    let contained = engine::postgres::must_contain(steps);
+    let mut scratch = match engine::postgres::Scratch::create(url, contained) {
+        Ok(scratch) => scratch,
+        Err(message) => {
+            return EngineRun::Failed(
+                Diagnostic::new(
+                    Code::DevDatabase,
+                    format!("the PostgreSQL check cannot use {DEV_DATABASE_URL}: {message}"),
+                )
+                .help(format!(
+                    "fix it, or unset {DEV_DATABASE_URL} to build with the parser's checks only"
+                )),
+            );
+        }
+    };
+    if let Some(setup) = setup
+        && let Err(message) = scratch.engine().setup(&setup.sql)
+    {
+        return setup.failed(Dialect::Postgres, &message);
+    }
+    EngineRun::Ran(engine::replay(scratch.engine(), steps))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn postgres_check(config: &Config, _steps: &[Step<'_>], _setup: Option<Setup>) -> EngineRun {
+    if config.dev_database_url.is_some() {
+        let mut problem = Diagnostic::new(
+            Code::DevDatabase,
+            format!(
+                "{DEV_DATABASE_URL} is set, but `migrate-build` was built without its `postgres` feature"
+            ),
+        )
+        .help("enable the feature to check PostgreSQL migrations on that server");
+        problem.severity = Severity::Warning;
+        return EngineRun::Failed(problem);
+    }
+    EngineRun::Off(POSTGRES_OFF.to_owned())
+}
+
+const POSTGRES_OFF: &str = "the PostgreSQL check is off: set MIGRATE_DEV_DATABASE_URL to a server \
+     where the build may create a scratch database (for example \
+     `postgres://postgres@localhost/postgres`) to run the migrations there";
+
+/// Reports the statements of one dialect that nothing checked: one warning per statement, and
+/// once why the database check did not run, if it did not.
+fn report_unchecked(
+    dialect: Dialect,
+    index: usize,
+    files: &mut [Option<FileCheck>],
+    note: Option<String>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut unchecked = 0;
+    for file in files.iter_mut().flatten() {
+        let (script, found) = &mut file.dialects[index];
+        for statement in &script.statements {
+            let at = Location::span(
+                &script.source,
+                statement.bytes.start..statement.bytes.start,
+            );
+            let diagnostic = match statement.check {
+                Check::UncheckedByDirective => {
+                    Diagnostic::new(Code::Unchecked, "statement not checked (`-- migrate:unchecked`)")
+                        .at(at)
+                        .label("runs as written")
+                }
+                Check::Unchecked => {
+                    unchecked += 1;
+                    let why = match &statement.verdict {
+                        Verdict::NotRun => "and no database ran it".to_owned(),
+                        Verdict::Skipped(why) => format!("and the database check does not run it: {why}"),
+                        Verdict::Undecided(why) => format!("and the database check could not judge it: {why}"),
+                        Verdict::Accepted | Verdict::Rejected => continue,
+                    };
+                    let mut d = Diagnostic::new(
+                        Code::Unchecked,
+                        "statement not checked: the SQL parser cannot read it",
+                    )
+                    .at(at)
+                    .label("runs as written")
+                    .note(why);
+                    if let Some(parser) = &statement.parser_message {
+                        d = d.note(format!("the SQL parser says: {parser}"));
+                    }
+                    d
+                }
+                _ => continue,
+            };
+            found.push(diagnostic);
+        }
+    }
+    if let Some(note) = note
+        && unchecked > 0
+    {
+        let s = if unchecked == 1 { "" } else { "s" };
+        out.push(
+            Diagnostic::new(
+                Code::Unchecked,
+                format!(
+                    "{unchecked} statement{s} that the SQL parser cannot read went unchecked as {dialect}"
+                ),
+            )
+            .note(note),
+        );
+    }
+}
+
+/// Finishes one file: findings silenced by `-- migrate:allow` or the configured levels are
+/// dropped, what the database said about a statement already reported is folded into that
+/// report, and the dialects' findings are merged.
+fn finish_file(config: &Config, file: &mut FileCheck, out: &mut Vec<Diagnostic>) {
+    let mut found = Vec::with_capacity(file.dialects.len());
+    for (script, diagnostics) in &mut file.dialects {
+        let mut kept: Vec<Diagnostic> = std::mem::take(diagnostics)
+            .into_iter()
+            .filter_map(|mut d| {
+                if d.code.is_fatal() {
+                    return Some(d);
+                }
+                let offset = d.location.as_ref().and_then(|l| l.offset());
+                if script.allows(d.code, offset) {
+                    return None;
+                }
+                match config.lints.get(&d.code) {
+                    Some(None) => None,
+                    Some(Some(level)) => {
+                        d.severity = *level;
+                        Some(d)
+                    }
+                    None => Some(d),
+                }
+            })
+            .collect();
+        fold_rejections(script, &mut kept);
+        found.push(kept);
+    }
+    merge_dialects(&config.dialects, found, out);
+}
+
+/// A `rejected` finding on a statement that already has an error becomes a note of that error:
+/// the rule's message says what to do, the database's confirms it.
+fn fold_rejections(script: &Script, found: &mut Vec<Diagnostic>) {
+    let statement_of = |d: &Diagnostic| {
+        let offset = d.location.as_ref()?.offset()?;
+        script
+            .statements
+            .iter()
+            .position(|s| s.bytes.start <= offset && offset <= s.bytes.end)
+    };
+    let mut i = 0;
+    while i < found.len() {
+        if found[i].code != Code::Rejected {
+            i += 1;
+            continue;
+        }
+        let statement = statement_of(&found[i]);
+        let other = found.iter().position(|d| {
+            d.code != Code::Rejected && d.is_error() && statement.is_some() && statement_of(d) == statement
+        });
+        match other {
+            Some(other) => {
+                let rejected = found.remove(i);
+                let said = rejected.message.clone();
+                let target = if other > i { other - 1 } else { other };
+                found[target].notes.push(said);
+            }
+            None => i += 1,
+        }
     }
 }
 
@@ -188,17 +569,16 @@ fn display_directory(directory: &str) -> String {
     }
 }
 
-fn read_and_check(
-    file: &Found,
-    config: &Config,
-    out: &mut Vec<Diagnostic>,
-) -> Option<(Script, String)> {
+fn read_and_check(file: &Found, config: &Config, out: &mut Vec<Diagnostic>) -> Option<FileCheck> {
     let bytes = match fs::read(&file.path) {
         Ok(bytes) => bytes,
         Err(error) => {
             out.push(
-                Diagnostic::error(format!("cannot read `{}`: {error}", file.display))
-                    .at(Location::file(&file.display)),
+                Diagnostic::new(
+                    Code::Unreadable,
+                    format!("cannot read `{}`: {error}", file.display),
+                )
+                .at(Location::file(&file.display)),
             );
             return None;
         }
@@ -209,10 +589,13 @@ fn read_and_check(
             let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
             out.push(
-                Diagnostic::error(format!(
-                    "`{}` is not UTF-8 text (first invalid byte on line {line})",
-                    file.display
-                ))
+                Diagnostic::new(
+                    Code::Unreadable,
+                    format!(
+                        "`{}` is not UTF-8 text (first invalid byte on line {line})",
+                        file.display
+                    ),
+                )
                 .at(Location::file(&file.display))
                 .help("save the file as UTF-8"),
             );
@@ -225,25 +608,18 @@ fn read_and_check(
     };
     let checksum = checksum(&raw);
     let source = SourceFile::new(file.path.clone(), file.display.clone(), &raw);
-    let [primary, others @ ..] = config.dialects.as_slice() else {
-        unreachable!("a configuration has at least one dialect")
-    };
-    if others.is_empty() {
-        return Some((script::check_script(source, *primary, role, out), checksum));
-    }
-    // Checked as each dialect; a finding of some dialects only says which.
-    let mut found = vec![Vec::new()];
-    let script = script::check_script(source.clone(), *primary, role, &mut found[0]);
-    for &dialect in others {
-        let mut diagnostics = Vec::new();
-        let other = script::check_script(source.clone(), dialect, role, &mut diagnostics);
-        if let Some(disagreement) = split_disagreement(&script, *primary, &other, dialect) {
-            diagnostics.push(disagreement);
+    let mut dialects: Vec<(Script, Vec<Diagnostic>)> = Vec::with_capacity(config.dialects.len());
+    for &dialect in &config.dialects {
+        let mut found = Vec::new();
+        let script = script::check_script(source.clone(), dialect, role, &mut found);
+        if let Some((first, first_dialect)) = dialects.first().map(|(s, _)| s).zip(config.dialects.first())
+            && let Some(disagreement) = split_disagreement(first, *first_dialect, &script, dialect)
+        {
+            found.push(disagreement);
         }
-        found.push(diagnostics);
+        dialects.push((script, found));
     }
-    merge_dialects(&config.dialects, found, out);
-    Some((script, checksum))
+    Some(FileCheck { checksum, dialects })
 }
 
 /// An error if two dialects split a file into different statements: the runtime runs one split.
@@ -265,9 +641,10 @@ fn split_disagreement(
         .or(other.statements.get(index))
         .map_or(0..0, |s| s.bytes.clone());
     Some(
-        Diagnostic::error(format!(
-            "`{dialect}` and `{other_dialect}` split this file into different statements"
-        ))
+        Diagnostic::new(
+            Code::DialectSplit,
+            format!("`{dialect}` and `{other_dialect}` split this file into different statements"),
+        )
         .at(Location::span(&script.source, at))
         .label("the statements differ from here")
         .help("the same migration must be the same statements in every configured dialect: end each statement with `;`, and avoid quoting one dialect reads differently (`$$`, backslashes)"),
@@ -328,13 +705,16 @@ mod tests {
         let checked = check(
             &[
                 // SQLite has no TRUNCATE; PostgreSQL refuses CONCURRENTLY in a transaction and
-                // SQLite does not have it at all; both fail to parse the third.
-                ("1_truncate.sql", "TRUNCATE t;"),
+                // SQLite does not have it at all; both see the missing `;` in the third.
+                ("1_truncate.sql", "CREATE TABLE t (id INTEGER);\nTRUNCATE t;"),
                 (
                     "2_index.sql",
-                    "CREATE TABLE t (id INTEGER);\nCREATE INDEX CONCURRENTLY i ON t (id);",
+                    "CREATE INDEX CONCURRENTLY i ON t (id);",
                 ),
-                ("3_typo.sql", "CRATE TABLE u (id INTEGER);"),
+                (
+                    "3_glued.sql",
+                    "CREATE TABLE u (id INTEGER)\nCREATE INDEX u_id ON u (id);",
+                ),
             ],
             &[Dialect::Sqlite, Dialect::Postgres],
         );
@@ -350,17 +730,17 @@ mod tests {
                 Some("postgres"),
             ),
             // Found by both: reported once, without a note.
-            (
-                "syntax error: expected an SQL statement, found `CRATE`",
-                None,
-            ),
+            ("missing `;` at the end of line 1?", None),
         ];
         assert_eq!(found.len(), expected.len(), "{found:#?}");
         for ((message, notes), (want, dialect)) in found.iter().zip(expected) {
             assert_eq!(message, want);
             match dialect {
                 Some(d) => assert_eq!(notes.last().unwrap(), &format!("checked as `{d}`")),
-                None => assert!(notes.is_empty(), "{notes:?}"),
+                None => assert!(
+                    !notes.iter().any(|n| n.starts_with("checked as")),
+                    "{notes:?}"
+                ),
             }
         }
     }

@@ -1,11 +1,14 @@
-//! From checked migrations to tokens.
+//! From checked migrations to tokens: the build script's generated code when it checked the same
+//! directory, or a check of its own.
 
 use std::env;
 use std::path::PathBuf;
 
-use migrate_build::{Checked, Dialect, Script, check_package};
-use proc_macro2::{Literal, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use migrate_build::{
+    Checked, Dialect, KEY_VAR, OUTPUT_VAR, check_directory, generate, package_config,
+};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Token};
 
@@ -77,75 +80,48 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     };
     let directory = args.directory.as_ref().map(LitStr::value);
     let dialects = args.dialect.map(|d| [d]);
-    let checked = check_package(
+    let config = package_config(
         &manifest_dir,
         directory.as_deref(),
         dialects.as_ref().map(|d| &d[..]),
     );
+    // The build script checked this very directory as these dialects, and wrote the code:
+    // include it rather than check every file again on each compile of the crate.
+    if let Ok(config) = &config
+        && env::var(KEY_VAR).is_ok_and(|key| key == config.build_key())
+        && let Ok(path) = env::var(OUTPUT_VAR)
+    {
+        return quote_spanned!(span=> ::core::include!(#path););
+    }
+    let checked = match config {
+        Ok(config) => check_directory(&manifest_dir, &config),
+        Err(diagnostics) => Checked {
+            directory: manifest_dir.join("migrations"),
+            config: Default::default(),
+            migrations: Vec::new(),
+            diagnostics,
+        },
+    };
     if checked.has_errors() {
         // One compile_error! per problem: rustc reports them all. The message is the rendered
-        // diagnostic without its leading `error: `, which rustc adds itself.
+        // diagnostic without its leading `error[code]: `, which rustc replaces with its own
+        // `error: `; the code goes first.
         let errors = checked.errors().map(|d| {
             let rendered = d.render();
-            let message = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+            let head = format!("error[{}]: ", d.code);
+            let message = match rendered.strip_prefix(&head) {
+                Some(rest) => format!("[{}] {rest}", d.code),
+                None => rendered,
+            };
             quote_spanned!(span=> ::core::compile_error!(#message);)
         });
         return quote!(#(#errors)*);
     }
-    generate(&checked)
-}
-
-/// `pub const V<version>_<NAME>: &Migration` per migration, and `pub static MIGRATIONS`.
-fn generate(checked: &Checked) -> TokenStream {
-    let mut items = Vec::with_capacity(checked.migrations.len());
-    let mut names = Vec::with_capacity(checked.migrations.len());
-    for m in &checked.migrations {
-        let ident = format_ident!("V{}_{}", m.version_text, m.name.to_ascii_uppercase());
-        let doc = format!("`{}`", m.up.source.display);
-        let version = Literal::i64_unsuffixed(m.version);
-        let name = &m.name;
-        let checksum = &m.checksum;
-        let up = script(&m.up);
-        let down = match &m.down {
-            Some(down) => {
-                let down = script(down);
-                quote!(::core::option::Option::Some(#down))
-            }
-            None => quote!(::core::option::Option::None),
-        };
-        items.push(quote! {
-            #[doc = #doc]
-            pub const #ident: &::migrate_runtime::Migration =
-                &::migrate_runtime::Migration::__new(#version, #name, #checksum, #up, #down);
-        });
-        names.push(ident);
-    }
-    let table = &checked.config.table;
-    quote! {
-        #(#items)*
-        /// Every migration, in version order.
-        pub static MIGRATIONS: ::migrate_runtime::Migrations =
-            ::migrate_runtime::Migrations::__new(#table, &[#(#names),*]);
-    }
-}
-
-/// A `Script` whose SQL is `include_str!`ed, so rustc tracks the file and rebuilds when it
-/// changes, with statement positions computed at build time.
-fn script(script: &Script) -> TokenStream {
-    let Some(path) = script.source.path.to_str() else {
-        let message = format!(
-            "migration path is not UTF-8: {}",
-            script.source.path.display()
-        );
-        return quote!(::core::compile_error!(#message));
-    };
-    let display = &script.source.display;
-    let transaction = script.transaction;
-    let statements = script.statement_positions().map(|position| {
-        let [start, end, line, column] = position.map(Literal::u32_unsuffixed);
-        quote!([#start, #end, #line, #column])
-    });
-    quote! {
-        ::migrate_runtime::Script::__new(#display, ::core::include_str!(#path), #transaction, &[#(#statements),*])
+    match generate(&checked).parse::<TokenStream>() {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            let message = format!("migrations!() generated invalid code: {error}");
+            quote_spanned!(span=> ::core::compile_error!(#message);)
+        }
     }
 }

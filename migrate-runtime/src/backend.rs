@@ -170,6 +170,22 @@ pub(crate) mod driver {
         /// database says.
         fn error_offset(&self, error: &DbError, sql: &str) -> Option<usize>;
 
+        /// Turns foreign key enforcement off, outside any transaction, for a migration marked
+        /// `-- migrate:foreign-keys-off`; returns whether it was on. A backend that cannot
+        /// (PostgreSQL always enforces them) changes nothing and returns `false`.
+        fn foreign_keys_off(&mut self) -> Result<bool, DbError> {
+            Ok(false)
+        }
+        /// Turns foreign key enforcement back on.
+        fn foreign_keys_on(&mut self) -> Result<(), DbError> {
+            Ok(())
+        }
+        /// The rows that reference a missing row, described, at most a few: checked inside a
+        /// migration's transaction before it commits.
+        fn foreign_key_violations(&mut self) -> Result<Vec<String>, DbError> {
+            Ok(Vec::new())
+        }
+
         /// Creates the history table if it does not exist.
         fn create_history(&mut self, table: &Table) -> Result<(), DbError>;
         /// Calls `visit` with the version, checksum and state of every row, in one query (on

@@ -144,6 +144,18 @@ pub enum Error {
         /// The file that says `-- migrate:no-transaction`.
         path: &'static str,
     },
+    /// A migration marked `-- migrate:foreign-keys-off` left rows that reference missing rows; it
+    /// was rolled back.
+    ForeignKeys {
+        /// The migration's version.
+        version: i64,
+        /// Its name.
+        name: &'static str,
+        /// The file marked `-- migrate:foreign-keys-off`.
+        path: &'static str,
+        /// The broken references, described.
+        violations: Vec<String>,
+    },
     /// The history table or schema name is not a plain identifier.
     InvalidName {
         /// What was named: `"history table"` or `"schema"`.
@@ -248,6 +260,17 @@ impl fmt::Display for Error {
                 f,
                 "migration {version} {name} ({path}) runs outside a transaction, so it cannot be \
                  part of a grouped run; apply up to the migration before it, then without grouping"
+            ),
+            Error::ForeignKeys {
+                version,
+                name,
+                path,
+                violations,
+            } => write!(
+                f,
+                "migration {version} {name} ({path}) ran with foreign keys off and left broken \
+                 references, so it was rolled back: {}",
+                violations.join("; ")
             ),
             Error::InvalidName { what, name, reason } => {
                 write!(f, "invalid {what} name {name:?}: {reason}")

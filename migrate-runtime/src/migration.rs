@@ -82,6 +82,7 @@ pub struct Script {
     path: &'static str,
     sql: &'static str,
     transaction: bool,
+    foreign_keys_off: bool,
     /// `[start, end, line, column]` of each statement: byte range in `sql`, then the 1-based
     /// line and column (in characters) of its first keyword.
     statements: &'static [[u32; 4]],
@@ -93,12 +94,14 @@ impl Script {
         path: &'static str,
         sql: &'static str,
         transaction: bool,
+        foreign_keys_off: bool,
         statements: &'static [[u32; 4]],
     ) -> Script {
         Script {
             path,
             sql,
             transaction,
+            foreign_keys_off,
             statements,
         }
     }
@@ -116,6 +119,12 @@ impl Script {
     /// False when the file starts with `-- migrate:no-transaction`.
     pub const fn runs_in_transaction(&self) -> bool {
         self.transaction
+    }
+
+    /// True when the file starts with `-- migrate:foreign-keys-off`: on SQLite, foreign keys are
+    /// off while it runs, and checked before it commits.
+    pub const fn disables_foreign_keys(&self) -> bool {
+        self.foreign_keys_off
     }
 
     /// The statements, in order, with their SQL and position in the file.
@@ -219,7 +228,7 @@ mod tests {
 
     const SQL: &str = "\u{feff}CREATE TABLE a (x INT);\r\nINSERT INTO a VALUES ('é');\n";
     const STATEMENTS: &[[u32; 4]] = &[[3, 26, 1, 1], [28, 56, 2, 1]];
-    const SCRIPT: Script = Script::__new("migrations/1_a.sql", SQL, true, STATEMENTS);
+    const SCRIPT: Script = Script::__new("migrations/1_a.sql", SQL, true, false, STATEMENTS);
 
     #[test]
     fn statements_slice_the_file() {
@@ -240,9 +249,9 @@ mod tests {
     #[test]
     fn lookup_by_version() {
         static A: Migration =
-            Migration::__new(1, "a", "v1:a", Script::__new("a", "", true, &[]), None);
+            Migration::__new(1, "a", "v1:a", Script::__new("a", "", true, false, &[]), None);
         static B: Migration =
-            Migration::__new(5, "b", "v1:b", Script::__new("b", "", true, &[]), None);
+            Migration::__new(5, "b", "v1:b", Script::__new("b", "", true, false, &[]), None);
         static SET: Migrations = Migrations::__new("_migrate_history", &[&A, &B]);
         assert_eq!(SET.get(5).map(Migration::name), Some("b"));
         assert!(SET.get(3).is_none());
@@ -251,7 +260,7 @@ mod tests {
             5,
             "b",
             "v1:changed",
-            Script::__new("b", "", true, &[]),
+            Script::__new("b", "", true, false, &[]),
             None,
         );
         assert!(!SET.contains(&other));

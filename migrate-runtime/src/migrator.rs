@@ -426,6 +426,22 @@ impl Migrator {
         db: &mut B,
         plan: &impl Fn(&History) -> Result<Vec<Step>, Error>,
     ) -> Result<Report, Error> {
+        // Turned off for migrations marked `-- migrate:foreign-keys-off`, and back on after
+        // them, whatever happens.
+        let mut foreign_keys = ForeignKeys::default();
+        let result = self.run_with(db, plan, &mut foreign_keys);
+        let restored = foreign_keys.restore(db);
+        let report = result?;
+        restored?;
+        Ok(report)
+    }
+
+    fn run_with<B: Backend>(
+        &self,
+        db: &mut B,
+        plan: &impl Fn(&History) -> Result<Vec<Step>, Error>,
+        foreign_keys: &mut ForeignKeys,
+    ) -> Result<Report, Error> {
         let started = Instant::now();
         // Read the history under the lock; wait while another migrator's no-transaction
         // migration is in progress.
@@ -462,6 +478,16 @@ impl Migrator {
                     Ok(steps)
                 });
             match planned {
+                Ok(steps)
+                    if self.grouped
+                        && !foreign_keys.off()
+                        && steps.iter().any(|s| s.script().disables_foreign_keys()) =>
+                {
+                    // Foreign keys can only be turned off outside a transaction: plan again
+                    // with them off.
+                    let _ = db.rollback();
+                    foreign_keys.turn_off(db)?;
+                }
                 Ok(steps) if self.grouped => break steps,
                 Ok(steps) => {
                     db.commit().map_err(Error::database("commit"))?;
@@ -485,6 +511,12 @@ impl Migrator {
                     }
                     report.push(step, duration);
                 }
+                if let Some(step) = steps
+                    .iter()
+                    .rfind(|s| s.script().disables_foreign_keys())
+                {
+                    self.check_foreign_keys(db, step)?;
+                }
                 db.record_many(&self.table, &applied, &reverted)
                     .map_err(Error::database("write the history table"))?;
                 db.commit().map_err(Error::database("commit"))
@@ -493,6 +525,11 @@ impl Migrator {
             return Ok(report);
         }
         for step in &steps {
+            if step.script().disables_foreign_keys() {
+                foreign_keys.turn_off(db)?;
+            } else {
+                foreign_keys.restore(db)?;
+            }
             let done = if step.script().runs_in_transaction() {
                 self.step_in_transaction(db, step, started)?
             } else {
@@ -522,6 +559,9 @@ impl Migrator {
                     Guard::Busy(error) => return Err(error),
                 }
                 let duration = self.run_script(db, step, &[])?;
+                if step.script().disables_foreign_keys() {
+                    self.check_foreign_keys(db, step)?;
+                }
                 db.record_and_commit(
                     &self.table,
                     step.migration.version(),
@@ -615,7 +655,13 @@ impl Migrator {
                 Err(error) => return Err(rollback(db, error)),
             }
         }
-        match self.run_script(db, step, &[]) {
+        let ran = self.run_script(db, step, &[]).and_then(|duration| {
+            if step.script().disables_foreign_keys() {
+                self.check_foreign_keys(db, step)?;
+            }
+            Ok(duration)
+        });
+        match ran {
             Ok(duration) => {
                 match step.direction {
                     Direction::Up => db.update(
@@ -643,6 +689,23 @@ impl Migrator {
                 Err(error)
             }
         }
+    }
+
+    /// Fails the step if rows reference missing rows: run before committing a migration marked
+    /// `-- migrate:foreign-keys-off`, which ran with nothing to stop it from breaking them.
+    fn check_foreign_keys<B: Backend>(&self, db: &mut B, step: &Step) -> Result<(), Error> {
+        let violations = db
+            .foreign_key_violations()
+            .map_err(Error::database("check foreign keys"))?;
+        if violations.is_empty() {
+            return Ok(());
+        }
+        Err(Error::ForeignKeys {
+            version: step.migration.version(),
+            name: step.migration.name(),
+            path: step.script().path(),
+            violations,
+        })
     }
 
     /// Inside a step's transaction: is the step still to do? `Busy` when another migrator's
@@ -806,6 +869,38 @@ impl Migrator {
                     path: step.script().path(),
                 });
             }
+        }
+        Ok(())
+    }
+}
+
+/// Foreign key enforcement, as the migrator leaves it: turned off for the migrations that ask,
+/// and restored to what it was.
+#[derive(Default)]
+struct ForeignKeys {
+    /// `Some(was_on)` while turned off.
+    turned_off: Option<bool>,
+}
+
+impl ForeignKeys {
+    fn off(&self) -> bool {
+        self.turned_off.is_some()
+    }
+
+    fn turn_off<B: Backend>(&mut self, db: &mut B) -> Result<(), Error> {
+        if self.turned_off.is_none() {
+            let was_on = db
+                .foreign_keys_off()
+                .map_err(Error::database("turn foreign keys off"))?;
+            self.turned_off = Some(was_on);
+        }
+        Ok(())
+    }
+
+    fn restore<B: Backend>(&mut self, db: &mut B) -> Result<(), Error> {
+        if self.turned_off.take() == Some(true) {
+            db.foreign_keys_on()
+                .map_err(Error::database("turn foreign keys back on"))?;
         }
         Ok(())
     }

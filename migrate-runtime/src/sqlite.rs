@@ -131,6 +131,36 @@ impl Driver for Connection {
         }
     }
 
+    fn foreign_keys_off(&mut self) -> Result<bool, DbError> {
+        let on: bool = self.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+        self.execute_batch("PRAGMA foreign_keys = OFF")?;
+        Ok(on)
+    }
+
+    fn foreign_keys_on(&mut self) -> Result<(), DbError> {
+        Ok(self.execute_batch("PRAGMA foreign_keys = ON")?)
+    }
+
+    fn foreign_key_violations(&mut self) -> Result<Vec<String>, DbError> {
+        let mut statement = self.prepare("PRAGMA foreign_key_check")?;
+        let mut rows = statement.query([])?;
+        let mut found = Vec::new();
+        while let Some(row) = rows.next()? {
+            if found.len() == 5 {
+                found.push("...".to_owned());
+                break;
+            }
+            let table: String = row.get(0)?;
+            let rowid: Option<i64> = row.get(1)?;
+            let parent: String = row.get(2)?;
+            found.push(match rowid {
+                Some(rowid) => format!("row {rowid} of `{table}` references a missing row of `{parent}`"),
+                None => format!("a row of `{table}` references a missing row of `{parent}`"),
+            });
+        }
+        Ok(found)
+    }
+
     fn create_history(&mut self, table: &Table) -> Result<(), DbError> {
         Ok(self.execute_batch(&format!(
             "CREATE TABLE IF NOT EXISTS {} (

@@ -413,11 +413,11 @@ pub mod suite {
         };
         assert_eq!((*version, *name, *direction), (2, "broken", Direction::Up));
         assert_eq!(*path, "tests/fixtures/failing/2_broken.up.sql");
-        assert_eq!(*line, 5, "{error}");
+        assert_eq!(*line, 6, "{error}");
         let message = error.to_string();
         assert!(
             message.starts_with(
-                "applying migration 2 broken failed at tests/fixtures/failing/2_broken.up.sql:5:"
+                "applying migration 2 broken failed at tests/fixtures/failing/2_broken.up.sql:6:"
             ),
             "{message}"
         );
@@ -444,7 +444,7 @@ pub mod suite {
                     error,
                     Error::Statement {
                         version: 2,
-                        line: 5,
+                        line: 6,
                         column: 1,
                         ..
                     }
@@ -529,7 +529,7 @@ pub mod suite {
                 error,
                 Error::Statement {
                     version: 2,
-                    line: 3,
+                    line: 4,
                     ..
                 }
             ),
@@ -835,7 +835,7 @@ pub mod suite {
                 error,
                 Error::Statement {
                     version: 2,
-                    line: 3,
+                    line: 4,
                     ..
                 }
             ),

@@ -275,7 +275,8 @@ fn check_part(
                 tally.statements += 1;
                 match statement.check {
                     Check::Parsed => tally.parsed += 1,
-                    Check::UncheckedByDirective | Check::UncheckedParserGap => tally.unchecked += 1,
+                    Check::Engine => tally.parsed += 1,
+                    Check::UncheckedByDirective | Check::Unchecked => tally.unchecked += 1,
                     Check::Invalid => tally.invalid += 1,
                 }
             }

@@ -1,20 +1,24 @@
-//! Checks run on each parsed statement, one rule per file.
+//! Checks run on each statement, one rule per file.
 //!
-//! A rule looks at one statement, knowing the dialect and whether the file runs in a transaction,
-//! and returns what it finds. `requires_no_transaction` looks at the statement's words instead, so
-//! it also covers statements the parser does not support (`REINDEX`, `DROP INDEX CONCURRENTLY`). Each rule's module documents what it catches and why, and carries its
-//! own good and bad cases.
+//! A rule looks at one statement, knowing the dialect, the command it starts with and whether
+//! the file runs in a transaction, and returns what it finds. Rules that read the statement's
+//! words (`transaction_control`, `requires_no_transaction`, `sqlite_foreign_keys`) also cover
+//! statements the parser cannot read; the others need its syntax tree. Each rule's module
+//! documents what it catches and why, and carries its own good and bad cases; its code is
+//! documented in [`crate::codes`].
 
 use sqlparser::ast::Statement;
 
+use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::dialect::Dialect;
 
 pub(crate) mod requires_no_transaction;
 mod sqlite_add_column;
 mod sqlite_alter_table;
-mod sqlite_unsupported_statement;
-mod transaction_control;
+mod sqlite_foreign_keys;
+pub(crate) mod transaction_control;
+pub(crate) mod unknown_statement;
 
 /// What a rule knows about the statement it checks.
 pub(crate) struct Context<'a> {
@@ -22,42 +26,54 @@ pub(crate) struct Context<'a> {
     pub dialect: Dialect,
     /// Whether the file runs inside a transaction.
     pub transaction: bool,
-    /// The statement's leading keywords, uppercased (`["CREATE", "EXTENSION"]`).
+    /// The command the statement starts with, as the dialect's table writes it (`CREATE INDEX`).
+    pub command: &'static str,
+    /// The statement's leading keywords, uppercased, up to the first non-word token.
+    pub leading: &'a [String],
+    /// The statement's unquoted words, uppercased, skipping everything else (`Split::words`).
     pub words: &'a [String],
     /// The statement's first token, where diagnostics point.
     pub at: Location,
 }
 
 impl Context<'_> {
-    /// An error pointing at the statement.
-    pub fn error(&self, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::error(message).at(self.at.clone())
-    }
-
-    /// A warning pointing at the statement.
-    pub fn warning(&self, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::warning(message).at(self.at.clone())
+    /// A finding pointing at the statement.
+    pub fn finding(&self, code: Code, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, message).at(self.at.clone())
     }
 
     /// The first `n` leading keywords, joined by spaces: `CREATE EXTENSION`.
     pub fn keywords(&self, n: usize) -> String {
-        self.words[..n.min(self.words.len())].join(" ")
+        self.leading[..n.min(self.leading.len())].join(" ")
     }
 }
 
-type Rule = fn(&Statement, &Context<'_>, &mut Vec<Diagnostic>);
+type TreeRule = fn(&Statement, &Context<'_>, &mut Vec<Diagnostic>);
+type WordRule = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
-const RULES: &[Rule] = &[
-    transaction_control::check,
-    sqlite_unsupported_statement::check,
+/// Rules that need the syntax tree.
+const TREE_RULES: &[TreeRule] = &[
+    unknown_statement::check,
     sqlite_alter_table::check,
     sqlite_add_column::check,
 ];
 
-/// Runs every rule on one statement.
-pub(crate) fn check(statement: &Statement, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for rule in RULES {
-        rule(statement, cx, out);
+/// Rules that read words, and so also run on statements the parser cannot read.
+const WORD_RULES: &[WordRule] = &[
+    transaction_control::check,
+    requires_no_transaction::check,
+    sqlite_foreign_keys::check,
+];
+
+/// Runs every rule on one statement; `statement` is its syntax tree, when the parser read it.
+pub(crate) fn check(statement: Option<&Statement>, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    if let Some(statement) = statement {
+        for rule in TREE_RULES {
+            rule(statement, cx, out);
+        }
+    }
+    for rule in WORD_RULES {
+        rule(cx, out);
     }
 }
 
@@ -68,7 +84,7 @@ pub(crate) mod test_support {
     use crate::dialect::Dialect;
     use crate::script::{Role, check_text};
 
-    /// The diagnostics the whole checker reports for `sql`.
+    /// The diagnostics the whole checker reports for `sql` (before the engine check).
     pub fn diagnostics(sql: &str, dialect: Dialect) -> Vec<Diagnostic> {
         check_text(sql, dialect, Role::Up).1
     }

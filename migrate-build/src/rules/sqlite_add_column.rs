@@ -12,6 +12,7 @@ use sqlparser::ast::{
 };
 
 use super::Context;
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
 
@@ -32,12 +33,12 @@ pub(crate) fn check(statement: &Statement, cx: &Context<'_>, out: &mut Vec<Diagn
         for option in column_def.options.iter().map(|o| &o.option) {
             match option {
                 ColumnOption::PrimaryKey(_) => out.push(
-                    cx.error(format!("SQLite cannot add a PRIMARY KEY column (`{column}`)"))
+                    cx.finding(Code::SqliteAddColumn, format!("SQLite cannot add a PRIMARY KEY column (`{column}`)"))
                         .label("adds a PRIMARY KEY column")
                         .help("create the table anew with the key, copy the rows and rename it"),
                 ),
                 ColumnOption::Unique(_) => out.push(
-                    cx.error(format!("SQLite cannot add a UNIQUE column (`{column}`)"))
+                    cx.finding(Code::SqliteAddColumn, format!("SQLite cannot add a UNIQUE column (`{column}`)"))
                         .label("adds a UNIQUE column")
                         .help(format!(
                             "add the column without UNIQUE, then `CREATE UNIQUE INDEX ... ({column})`"
@@ -80,7 +81,7 @@ pub(crate) fn check(statement: &Statement, cx: &Context<'_>, out: &mut Vec<Diagn
 }
 
 fn fails_with_rows(cx: &Context<'_>, message: String) -> Diagnostic {
-    cx.warning(message)
+    cx.finding(Code::AddColumnNeedsEmptyTable, message)
         .label("fails when the table has rows")
         .note("SQLite accepts this only while the table is empty, as it is in a fresh database")
 }

@@ -7,26 +7,22 @@
 //! `SAVEPOINT`, `RELEASE` and `ROLLBACK TO` are fine. A file marked `-- migrate:no-transaction`
 //! manages its own transactions and may use all of them.
 
-use sqlparser::ast::Statement;
-
 use super::Context;
+use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 
-pub(crate) fn check(statement: &Statement, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    if !cx.transaction {
+pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    if !cx.transaction || !is_transaction_control(cx.command, cx.words) {
         return;
     }
-    let keyword = match statement {
-        Statement::StartTransaction { .. } | Statement::Commit { .. } => cx.keywords(1),
-        Statement::Rollback {
-            savepoint: None, ..
-        } => cx.keywords(1),
-        _ => return,
-    };
     out.push(
-        cx.error(format!(
-            "`{keyword}` in a migration that already runs in a transaction"
-        ))
+        cx.finding(
+            Code::TransactionControl,
+            format!(
+                "`{}` in a migration that already runs in a transaction",
+                cx.keywords(1)
+            ),
+        )
         .label("transaction control statement")
         .note("each migration and its history row are committed together, in one transaction")
         .help(
@@ -34,6 +30,16 @@ pub(crate) fn check(statement: &Statement, cx: &Context<'_>, out: &mut Vec<Diagn
              transactions yourself",
         ),
     );
+}
+
+/// Whether a statement starts, ends or abandons a transaction (a `ROLLBACK TO` a savepoint does
+/// not).
+pub(crate) fn is_transaction_control(command: &str, words: &[String]) -> bool {
+    match command {
+        "BEGIN" | "START TRANSACTION" | "COMMIT" | "END" | "ABORT" => true,
+        "ROLLBACK" => !words.iter().any(|w| w == "TO"),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -59,6 +65,10 @@ mod tests {
                 );
             }
         }
+        assert_eq!(
+            messages("START TRANSACTION ISOLATION LEVEL SERIALIZABLE;", Dialect::Postgres),
+            ["`START` in a migration that already runs in a transaction"]
+        );
     }
 
     #[test]

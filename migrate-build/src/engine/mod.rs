@@ -1,0 +1,501 @@
+//! The engine check: the migrations run in a real database made for the check and thrown away.
+//!
+//! - SQLite (feature `sqlite`): in memory, in-process, with the SQLite the runtime bundles, on
+//!   every build. Nothing touches the disk: an `ATTACH` gets an in-memory database of the same
+//!   name, and an authorizer refuses any other file.
+//! - PostgreSQL (feature `postgres`): in a scratch database on the server named by
+//!   `MIGRATE_DEV_DATABASE_URL`, created for the check and dropped after it (see [`postgres`]).
+//!
+//! The replay runs each migration's up, then its down, then its up again, so a down that does
+//! not undo its up is found (`redo-fails`). Each step sits behind a savepoint: a failing down is
+//! rolled back to the state its up left, and the replay goes on from there. A failing up is
+//! rolled back too, but later migrations expect what it would have made, so from then on the
+//! scratch database is *tainted*: what the database refuses after that point is not reported,
+//! since it may follow from the first failure. The same holds after a statement the check could
+//! not run (marked `-- migrate:unchecked`, or one that cannot be contained) and after one the
+//! scratch database lacked something for (an `environment` finding).
+//!
+//! A statement is run as the runtime runs it: its own text, split as the runtime splits the
+//! file. A few are run differently or not at all, as each statement's [`Plan`] says: transaction
+//! control and statements that cannot run inside the check's transaction.
+
+// Without an engine compiled in, only the plans are used.
+#![cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+
+use std::ops::Range;
+
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::Token;
+
+use crate::codes::Code;
+use crate::diagnostic::{Diagnostic, Location};
+use crate::dialect::Dialect;
+use crate::rules::requires_no_transaction::refused_in_transaction;
+use crate::rules::transaction_control::is_transaction_control;
+use crate::script::{Check, Script};
+use crate::split::{RawStatement, Split};
+
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
+#[cfg(feature = "sqlite")]
+pub(crate) mod sqlite;
+
+/// How the engine check runs a statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// As written.
+    Run,
+    /// With these byte ranges of the statement blanked out: `CONCURRENTLY`, which PostgreSQL
+    /// refuses inside a transaction and which changes nothing about the result. Positions stay
+    /// those of the file.
+    Blank(Vec<Range<usize>>),
+    /// SQLite's `ATTACH ... AS name`: the check attaches an in-memory database of that name
+    /// before it starts (`ATTACH` cannot run inside a transaction).
+    Attach(String),
+    /// Not run.
+    Skip {
+        /// Why, for the report.
+        why: &'static str,
+        /// Whether later statements may see a different schema because of it.
+        taints: bool,
+    },
+}
+
+/// What the engine check made of a statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The check did not reach it: no engine for the dialect, or an earlier failure.
+    NotRun,
+    /// The database ran it.
+    Accepted,
+    /// The database refused it; an error was reported.
+    Rejected,
+    /// Not run, because of its plan.
+    Skipped(&'static str),
+    /// The database refused it, but the refusal may not be the statement's fault (the scratch
+    /// database was tainted, or lacked something): why.
+    Undecided(String),
+}
+
+/// The words of a statement that decide its plan.
+pub(crate) fn plan(
+    dialect: Dialect,
+    command: &str,
+    words: &[String],
+    split: &Split,
+    raw: &RawStatement,
+    text: &str,
+) -> Plan {
+    const CONTROL: &str = "it controls the transaction, which the check keeps for itself";
+    if is_transaction_control(command, words)
+        || matches!(words, [first, second, ..] if (first == "COMMIT" || first == "ROLLBACK" || first == "PREPARE") && (second == "PREPARED" || second == "TRANSACTION"))
+    {
+        return Plan::Skip {
+            why: CONTROL,
+            taints: false,
+        };
+    }
+    let skip = |why: &'static str, taints: bool| Plan::Skip { why, taints };
+    match dialect {
+        Dialect::Sqlite => match command {
+            "VACUUM" => skip("`VACUUM` cannot run in the check's transaction", false),
+            "DETACH" => skip("`DETACH` cannot run in the check's transaction", false),
+            "ATTACH" => attached_name(split, raw, text).map_or(
+                skip("`ATTACH` cannot run in the check's transaction", true),
+                Plan::Attach,
+            ),
+            _ => Plan::Run,
+        },
+        Dialect::Postgres => {
+            let has = |word: &str| words.iter().any(|w| w == word);
+            let concurrently = || {
+                let ranges: Vec<Range<usize>> = raw
+                    .tokens
+                    .clone()
+                    .filter(|&i| {
+                        matches!(&split.tokens[i].token, Token::Word(w) if w.keyword == Keyword::CONCURRENTLY && w.quote_style.is_none())
+                    })
+                    .map(|i| {
+                        let r = &split.ranges[i];
+                        r.start - raw.bytes.start..r.end - raw.bytes.start
+                    })
+                    .take(1)
+                    .collect();
+                Plan::Blank(ranges)
+            };
+            match (command, refused_in_transaction(dialect, words)) {
+                ("CREATE INDEX" | "DROP INDEX", Some(_)) => concurrently(),
+                ("ALTER TABLE", Some(_)) if has("FINALIZE") => {
+                    skip("`DETACH PARTITION ... FINALIZE` completes a detach the check never started", false)
+                }
+                ("ALTER TABLE", Some(_)) => concurrently(),
+                ("CREATE TABLESPACE", _) => {
+                    skip("a tablespace is a directory on the server, outside the check", true)
+                }
+                (_, Some(_)) => skip(
+                    "PostgreSQL refuses it inside a transaction, and the check runs in one",
+                    false,
+                ),
+                ("ALTER TABLESPACE" | "DROP TABLESPACE", _) => {
+                    skip("a tablespace is a directory on the server, outside the check", false)
+                }
+                ("CREATE SUBSCRIPTION" | "ALTER SUBSCRIPTION" | "DROP SUBSCRIPTION", _) => {
+                    skip("a subscription connects to another server", false)
+                }
+                ("DISCARD", _) if has("ALL") => skip(
+                    "`DISCARD ALL` cannot run in the check's transaction",
+                    false,
+                ),
+                ("COPY", _) => skip(
+                    "`COPY` reads or writes files, programs or the client's data",
+                    false,
+                ),
+                ("CHECKPOINT" | "LOAD", _) => skip(
+                    "it acts on the server, not on the schema",
+                    false,
+                ),
+                _ => Plan::Run,
+            }
+        }
+    }
+}
+
+/// The name in `ATTACH ... AS name`, as written.
+fn attached_name(split: &Split, raw: &RawStatement, text: &str) -> Option<String> {
+    let significant: Vec<usize> = raw
+        .tokens
+        .clone()
+        .filter(|&i| {
+            !matches!(
+                split.tokens[i].token,
+                Token::Whitespace(_) | Token::SemiColon
+            )
+        })
+        .collect();
+    let as_at = significant.iter().rposition(
+        |&i| matches!(&split.tokens[i].token, Token::Word(w) if w.keyword == Keyword::AS && w.quote_style.is_none()),
+    )?;
+    let name = *significant.get(as_at + 1)?;
+    matches!(split.tokens[name].token, Token::Word(_))
+        .then(|| text[split.ranges[name].clone()].to_owned())
+}
+
+/// How a database's refusal is classified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// The statement is wrong: an error.
+    Rejected,
+    /// The scratch database lacks something the real one has: a warning, and the replay is
+    /// tainted.
+    Environment,
+    /// The check could not decide (a timeout, a limit of running every migration in one
+    /// transaction): the statement stays unchecked, and the replay is tainted.
+    Undecided,
+    /// The connection is gone: the replay stops.
+    Broken,
+}
+
+/// A statement the database refused.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    /// The database's message.
+    pub message: String,
+    /// Where in the text sent, in bytes, if the database said.
+    pub offset: Option<usize>,
+    pub kind: Kind,
+}
+
+/// A database the replay runs in. Every call runs inside the check's transaction.
+pub(crate) trait Engine {
+    /// The dialect, for messages: `SQLite`, `PostgreSQL`.
+    fn name(&self) -> &'static str;
+    /// Runs one statement. `script` is the file it comes from, for classifications that depend
+    /// on what the file did before (see the PostgreSQL engine).
+    fn execute(&mut self, sql: &str, script: &Script, index: usize) -> Result<(), Failure>;
+    /// Opens a savepoint.
+    fn savepoint(&mut self, name: &str) -> Result<(), Failure>;
+    /// Rolls back to a savepoint, keeping it.
+    fn rollback_to(&mut self, name: &str) -> Result<(), Failure>;
+    /// Releases a savepoint.
+    fn release(&mut self, name: &str) -> Result<(), Failure>;
+    /// Called after each migration, with no savepoint open.
+    fn migration_done(&mut self) -> Result<(), Failure> {
+        Ok(())
+    }
+}
+
+/// One migration as the replay sees it: indices of its files, and their scripts.
+pub(crate) struct Step<'a> {
+    pub up: (usize, &'a Script),
+    pub down: Option<(usize, &'a Script)>,
+}
+
+/// What the replay found: verdicts per (file, statement), and findings per file.
+#[derive(Default, Debug)]
+pub(crate) struct Outcome {
+    pub verdicts: Vec<(usize, usize, Verdict)>,
+    pub diagnostics: Vec<(usize, Diagnostic)>,
+    /// Set when the replay stopped early because the connection failed.
+    pub broken: Option<String>,
+}
+
+/// Replays every migration in `steps`, in order: up, down, up again.
+pub(crate) fn replay(engine: &mut dyn Engine, steps: &[Step<'_>]) -> Outcome {
+    let mut replay = Replay {
+        engine,
+        outcome: Outcome::default(),
+        taint: None,
+    };
+    for step in steps {
+        if let Err(failure) = replay.step(step) {
+            replay.outcome.broken = Some(failure.message);
+            break;
+        }
+    }
+    replay.outcome
+}
+
+struct Replay<'e> {
+    engine: &'e mut dyn Engine,
+    outcome: Outcome,
+    /// Where the scratch database stopped being what the real one would be, if it did.
+    taint: Option<String>,
+}
+
+/// How running a file ended.
+enum Ran {
+    Completed,
+    /// A statement was refused while the replay was untainted: `(statement, failure)`.
+    Refused(usize, Failure),
+}
+
+impl Replay<'_> {
+    /// One migration. `Err` only when the connection is gone.
+    fn step(&mut self, step: &Step<'_>) -> Result<(), Failure> {
+        let (up_file, up) = step.up;
+        self.engine.savepoint("migrate_up")?;
+        match self.run(up_file, up, true)? {
+            Ran::Refused(index, failure) => {
+                self.engine.rollback_to("migrate_up")?;
+                self.engine.release("migrate_up")?;
+                self.reject(up_file, up, index, &failure);
+                self.taint = Some(format!(
+                    "`{}` failed at line {}",
+                    up.source.display, up.statements[index].line
+                ));
+                return self.engine.migration_done();
+            }
+            Ran::Completed => {}
+        }
+        if let Some((down_file, down)) = step.down {
+            self.engine.savepoint("migrate_down")?;
+            let tainted = self.taint.is_some();
+            match self.run(down_file, down, true)? {
+                Ran::Refused(index, failure) => self.reject(down_file, down, index, &failure),
+                Ran::Completed if tainted => {}
+                Ran::Completed => {
+                    // The up again, after its down: judged as a whole, reported at the down.
+                    if let Ran::Refused(index, failure) = self.run(up_file, up, false)? {
+                        self.redo_failed(down_file, down, up, index, &failure);
+                    }
+                }
+            }
+            // Back to the state the up left, whatever the down did.
+            self.engine.rollback_to("migrate_down")?;
+            self.engine.release("migrate_down")?;
+        }
+        self.engine.release("migrate_up")?;
+        self.engine.migration_done()
+    }
+
+    /// Runs one file's statements. `judge` records verdicts (false when running an up again).
+    /// Stops at the first refusal while untainted; with a taint, refusals are undecided and the
+    /// file goes on.
+    fn run(&mut self, file: usize, script: &Script, judge: bool) -> Result<Ran, Failure> {
+        for (index, statement) in script.statements.iter().enumerate() {
+            let sql = match &statement.plan {
+                Plan::Run => script.text(statement).to_owned(),
+                Plan::Blank(ranges) => {
+                    let mut text = script.text(statement).to_owned();
+                    for range in ranges {
+                        text.replace_range(range.clone(), &" ".repeat(range.len()));
+                    }
+                    text
+                }
+                Plan::Attach(_) => {
+                    self.verdict(judge, file, index, Verdict::Skipped("attached before the check"));
+                    continue;
+                }
+                Plan::Skip { why, taints } => {
+                    self.verdict(judge, file, index, Verdict::Skipped(why));
+                    if *taints && self.taint.is_none() {
+                        self.taint = Some(format!(
+                            "`{}` line {} was not run ({why})",
+                            script.source.display, statement.line
+                        ));
+                    }
+                    continue;
+                }
+            };
+            let failure = match self.engine.execute(&sql, script, index) {
+                Ok(()) => {
+                    self.verdict(judge, file, index, Verdict::Accepted);
+                    continue;
+                }
+                Err(failure) => failure,
+            };
+            match failure.kind {
+                Kind::Broken => return Err(failure),
+                Kind::Rejected if self.taint.is_none() => {
+                    return Ok(Ran::Refused(index, failure));
+                }
+                Kind::Rejected => {
+                    let why = format!(
+                        "{} refused it ({}), but the scratch database may differ from the real one \
+                         from {} on",
+                        self.engine.name(),
+                        failure.message,
+                        self.taint.as_deref().unwrap_or_default()
+                    );
+                    self.verdict(judge, file, index, Verdict::Undecided(why));
+                }
+                Kind::Environment => {
+                    if judge {
+                        self.environment(file, script, index, &failure);
+                    }
+                    self.taint.get_or_insert_with(|| {
+                        format!(
+                            "`{}` line {}, which the scratch database could not run",
+                            script.source.display, statement.line
+                        )
+                    });
+                }
+                Kind::Undecided => {
+                    let why = format!("{} could not decide: {}", self.engine.name(), failure.message);
+                    self.verdict(judge, file, index, Verdict::Undecided(why));
+                    self.taint.get_or_insert_with(|| {
+                        format!(
+                            "`{}` line {}, which the check could not run",
+                            script.source.display, statement.line
+                        )
+                    });
+                }
+            }
+        }
+        Ok(Ran::Completed)
+    }
+
+    fn verdict(&mut self, judge: bool, file: usize, index: usize, verdict: Verdict) {
+        if judge {
+            self.outcome.verdicts.push((file, index, verdict));
+        }
+    }
+
+    /// The location of a failure: the position the database gave, or the statement.
+    fn location(script: &Script, index: usize, failure: &Failure) -> Location {
+        let statement = &script.statements[index];
+        let text = &script.source.text;
+        let at = failure
+            .offset
+            .map(|offset| statement.bytes.start + offset)
+            .filter(|&at| at < statement.bytes.end && text.is_char_boundary(at))
+            .unwrap_or(statement.bytes.start);
+        let width = text[at..statement.bytes.end]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|&w| w > 0)
+            .or_else(|| text[at..].chars().next().map(char::len_utf8))
+            .unwrap_or(0);
+        Location::span(&script.source, at..at + width)
+    }
+
+    fn reject(&mut self, file: usize, script: &Script, index: usize, failure: &Failure) {
+        self.outcome
+            .verdicts
+            .push((file, index, Verdict::Rejected));
+        let statement = &script.statements[index];
+        let mut diagnostic = Diagnostic::new(
+            Code::Rejected,
+            format!("{} refuses this statement: {}", self.engine.name(), failure.message),
+        )
+        .at(Self::location(script, index, failure))
+        .label(format!("{} stopped here", self.engine.name()));
+        if let Some(parser) = &statement.parser_message {
+            diagnostic = diagnostic.note(format!("the SQL parser says: {parser}"));
+        }
+        self.outcome.diagnostics.push((file, diagnostic));
+    }
+
+    fn environment(&mut self, file: usize, script: &Script, index: usize, failure: &Failure) {
+        self.outcome.verdicts.push((
+            file,
+            index,
+            Verdict::Undecided(format!(
+                "the scratch database could not run it: {}",
+                failure.message
+            )),
+        ));
+        self.outcome.diagnostics.push((
+            file,
+            Diagnostic::new(
+                Code::Environment,
+                format!(
+                    "the scratch {} database cannot run this statement: {}",
+                    self.engine.name(),
+                    failure.message
+                ),
+            )
+            .at(Self::location(script, index, failure))
+            .label("needs something the check's database does not have")
+            .note("later statements were run, but what the database refuses from here on is not reported")
+            .help(
+                "if the real database provides it, create it in a check setup script (`check-setup` in \
+                 `[package.metadata.migrate]`), or put `-- migrate:unchecked` on the line before the \
+                 statement",
+            ),
+        ));
+    }
+
+    fn redo_failed(
+        &mut self,
+        down_file: usize,
+        down: &Script,
+        up: &Script,
+        index: usize,
+        failure: &Failure,
+    ) {
+        let statement = &up.statements[index];
+        let at = match down.statements.first() {
+            Some(first) => Location::span(&down.source, first.bytes.start..first.bytes.start),
+            None => Location::file(&down.source.display),
+        };
+        self.outcome.diagnostics.push((
+            down_file,
+            Diagnostic::new(
+                Code::RedoFails,
+                "the up migration fails when run again after this down migration",
+            )
+            .at(at)
+            .label("does not undo the up migration")
+            .note(format!(
+                "{} refuses `{}` line {}, column {}: {}",
+                self.engine.name(),
+                up.source.display,
+                statement.line,
+                statement.column,
+                failure.message
+            ))
+            .help("make the down migration remove everything its up migration creates"),
+        ));
+    }
+}
+
+/// Records what the engine check made of a statement.
+pub(crate) fn apply(script: &mut Script, index: usize, verdict: Verdict) {
+    let statement = &mut script.statements[index];
+    match (&verdict, statement.check) {
+        (Verdict::Accepted, Check::Unchecked) => statement.check = Check::Engine,
+        (Verdict::Rejected, _) => statement.check = Check::Invalid,
+        _ => {}
+    }
+    statement.verdict = verdict;
+}

@@ -1,0 +1,310 @@
+//! The PostgreSQL engine: a scratch database on the server named by `MIGRATE_DEV_DATABASE_URL`.
+//!
+//! The check creates a database with a unique name (`migrate_check_<unix time>_<pid>_<n>`),
+//! never touching the one in the URL, runs the replay in it, and drops it, also when the check
+//! fails or panics. A build killed in the middle leaves its database behind with no connection
+//! to it; the next check on that server drops every such leftover older than a minute.
+//!
+//! Containment: cluster-wide objects (roles, grants of roles, settings of other databases)
+//! outlive a dropped database, so when any statement may touch them (by its command, or by a
+//! word such as `ROLE` anywhere in its text, function bodies included), the whole replay runs in
+//! one transaction that is always rolled back. Otherwise each migration commits in the scratch
+//! database, as it would in production, which matters for the few things PostgreSQL allows only
+//! after a commit (using an enum value added by `ALTER TYPE ... ADD VALUE`). Statements that
+//! cannot be contained are not sent (see [`super::plan`]). Every statement runs under a
+//! `statement_timeout` of 30 s and a `lock_timeout` of 10 s.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use postgres::error::{ErrorPosition, SqlState};
+use postgres::{Client, Config, NoTls};
+
+use super::{Engine, Failure, Kind, Step};
+use crate::script::Script;
+
+/// The prefix of every scratch database's name.
+pub(crate) const PREFIX: &str = "migrate_check_";
+/// Leftovers younger than this may belong to a check that has not connected yet.
+const LEFTOVER_AGE: Duration = Duration::from_secs(60);
+const STATEMENT_SAVEPOINT: &str = "migrate_statement";
+
+/// A scratch database, dropped with this value.
+pub(crate) struct Scratch {
+    maintenance: Client,
+    name: String,
+    force: bool,
+    /// The connection to the scratch database, in the replay's transaction.
+    engine: Option<Postgres>,
+}
+
+impl Scratch {
+    /// Connects to the server in `url`, drops leftovers of interrupted checks, and creates a
+    /// scratch database with a connection to it in a transaction. `contained`: whether the whole
+    /// replay must be rolled back (see [`must_contain`]).
+    pub(crate) fn create(url: &str, contained: bool) -> Result<Scratch, String> {
+        let mut config = Config::from_str(url).map_err(|e| format!("invalid URL: {e}"))?;
+        config.connect_timeout(Duration::from_secs(5));
+        config.application_name("migrate-build check");
+        let mut maintenance = config
+            .connect(NoTls)
+            .map_err(|e| format!("cannot connect: {}", describe(&e)))?;
+        let version: i32 = maintenance
+            .query_one("SELECT current_setting('server_version_num')::int", &[])
+            .map_err(|e| describe(&e))?
+            .get(0);
+        let force = version >= 130_000;
+        drop_leftovers(&mut maintenance, force);
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let name = format!(
+            "{PREFIX}{now}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        maintenance
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .map_err(|e| format!("cannot create a scratch database: {}", describe(&e)))?;
+        let mut scratch = Scratch {
+            maintenance,
+            name,
+            force,
+            engine: None,
+        };
+        let mut client = config
+            .dbname(&scratch.name)
+            .connect(NoTls)
+            .map_err(|e| format!("cannot connect to the scratch database: {}", describe(&e)))?;
+        client
+            .batch_execute(
+                "SET statement_timeout = '30s'; SET lock_timeout = '10s'; \
+                 SET client_min_messages = error; BEGIN",
+            )
+            .map_err(|e| describe(&e))?;
+        scratch.engine = Some(Postgres {
+            client,
+            contained,
+            statement_savepoint: false,
+        });
+        Ok(scratch)
+    }
+
+    /// The connection to run the replay on.
+    pub(crate) fn engine(&mut self) -> &mut Postgres {
+        self.engine.as_mut().expect("created with a connection")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Some(mut engine) = self.engine.take() {
+            let _ = engine.client.batch_execute("ROLLBACK");
+        }
+        let force = if self.force { " WITH (FORCE)" } else { "" };
+        let _ = self
+            .maintenance
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{}\"{force}", self.name));
+    }
+}
+
+/// Drops the scratch databases of checks that were killed: older than [`LEFTOVER_AGE`] by their
+/// name, with no connection.
+fn drop_leftovers(client: &mut Client, force: bool) {
+    let Ok(rows) = client.query(
+        "SELECT d.datname FROM pg_database d \
+         WHERE d.datname LIKE 'migrate\\_check\\_%' \
+         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)",
+        &[],
+    ) else {
+        return;
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    for row in rows {
+        let name: String = row.get(0);
+        let created = name
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|secs| secs.parse::<u64>().ok());
+        if created.is_some_and(|t| now.saturating_sub(t) > LEFTOVER_AGE.as_secs()) {
+            let force = if force { " WITH (FORCE)" } else { "" };
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\"{force}"));
+        }
+    }
+}
+
+/// Whether any statement may change something outside the scratch database that a dropped
+/// database leaves behind: roles, their grants and settings, other databases' settings.
+pub(crate) fn must_contain(steps: &[Step<'_>]) -> bool {
+    const WORDS: &[&str] = &["ROLE", "USER", "DATABASE", "OWNED"];
+    steps.iter().any(|step| {
+        std::iter::once(step.up.1)
+            .chain(step.down.map(|d| d.1))
+            .any(|script| {
+                script.statements.iter().any(|statement| {
+                    let text = script.text(statement).to_ascii_uppercase();
+                    let mut words = text
+                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'));
+                    let group = text.trim_start().split_whitespace().take(2).collect::<Vec<_>>();
+                    matches!(group.as_slice(), ["CREATE" | "ALTER" | "DROP", "GROUP"])
+                        || words.any(|w| WORDS.contains(&w))
+                })
+            })
+    })
+}
+
+/// A connection to the scratch database, inside the replay's transaction.
+pub(crate) struct Postgres {
+    client: Client,
+    contained: bool,
+    /// Whether the per-statement savepoint is open.
+    statement_savepoint: bool,
+}
+
+impl Postgres {
+    /// Runs a setup script before the replay.
+    pub(crate) fn setup(&mut self, sql: &str) -> Result<(), String> {
+        self.client.batch_execute(sql).map_err(|e| describe(&e))
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), Failure> {
+        self.client.batch_execute(sql).map_err(|e| Failure {
+            message: describe(&e),
+            offset: None,
+            kind: Kind::Broken,
+        })
+    }
+
+    /// Runs savepoint commands, releasing the statement savepoint first if it is open.
+    fn savepoint_command(&mut self, command: &str) -> Result<(), Failure> {
+        let release = if self.statement_savepoint {
+            format!("RELEASE SAVEPOINT {STATEMENT_SAVEPOINT}; ")
+        } else {
+            String::new()
+        };
+        self.statement_savepoint = false;
+        self.batch(&format!("{release}{command}"))
+    }
+}
+
+impl Engine for Postgres {
+    fn name(&self) -> &'static str {
+        "PostgreSQL"
+    }
+
+    fn execute(&mut self, sql: &str, script: &Script, index: usize) -> Result<(), Failure> {
+        // A failed statement aborts a PostgreSQL transaction: each runs behind a savepoint of its
+        // own, set in the same round trip, so the replay can go on after it.
+        let prefix = if self.statement_savepoint {
+            format!("RELEASE SAVEPOINT {STATEMENT_SAVEPOINT}; SAVEPOINT {STATEMENT_SAVEPOINT}; ")
+        } else {
+            format!("SAVEPOINT {STATEMENT_SAVEPOINT}; ")
+        };
+        let result = self.client.batch_execute(&format!("{prefix}{sql}"));
+        self.statement_savepoint = true;
+        let Err(error) = result else {
+            return Ok(());
+        };
+        let mut failure = failure(&error, prefix.chars().count(), sql);
+        if failure.kind == Kind::Undecided
+            && error.code() == Some(&SqlState::UNSAFE_NEW_ENUM_VALUE_USAGE)
+            && (!self.contained || adds_enum_value(script, index))
+        {
+            // Within one migration the runtime's transaction refuses it too; across migrations
+            // only the check's single transaction does.
+            failure.kind = Kind::Rejected;
+        }
+        if failure.kind != Kind::Broken {
+            self.batch(&format!("ROLLBACK TO SAVEPOINT {STATEMENT_SAVEPOINT}"))?;
+        }
+        Err(failure)
+    }
+
+    fn savepoint(&mut self, name: &str) -> Result<(), Failure> {
+        self.savepoint_command(&format!("SAVEPOINT {name}"))
+    }
+
+    fn rollback_to(&mut self, name: &str) -> Result<(), Failure> {
+        self.statement_savepoint = false;
+        self.batch(&format!("ROLLBACK TO SAVEPOINT {name}"))
+    }
+
+    fn release(&mut self, name: &str) -> Result<(), Failure> {
+        self.savepoint_command(&format!("RELEASE SAVEPOINT {name}"))
+    }
+
+    fn migration_done(&mut self) -> Result<(), Failure> {
+        if self.contained {
+            return Ok(());
+        }
+        self.savepoint_command("COMMIT; BEGIN")
+    }
+}
+
+/// Whether a statement of `script` before `index` adds a value to an enum type.
+fn adds_enum_value(script: &Script, index: usize) -> bool {
+    script.statements[..index].iter().any(|s| {
+        let words: Vec<String> = script
+            .text(s)
+            .split_whitespace()
+            .map(str::to_ascii_uppercase)
+            .collect();
+        words.windows(2).any(|w| w == ["ADD", "VALUE"])
+    })
+}
+
+/// The server's message, with its SQLSTATE, or the driver's for a failure without one.
+fn describe(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => error.to_string(),
+    }
+}
+
+/// PostgreSQL's error, classified. What the server's environment provides (roles, extensions'
+/// files, privileges of the check's user) is the environment's; a timeout decides nothing.
+fn failure(error: &postgres::Error, prefix_chars: usize, sql: &str) -> Failure {
+    let Some(db) = error.as_db_error() else {
+        return Failure {
+            message: describe(error),
+            offset: None,
+            kind: Kind::Broken,
+        };
+    };
+    let code = db.code();
+    let message = db.message();
+    let kind = if *code == SqlState::INSUFFICIENT_PRIVILEGE
+        || *code == SqlState::UNDEFINED_FILE
+        || (*code == SqlState::FEATURE_NOT_SUPPORTED && message.contains("extension"))
+        || (*code == SqlState::UNDEFINED_OBJECT && message.starts_with("role "))
+    {
+        Kind::Environment
+    } else if *code == SqlState::QUERY_CANCELED
+        || *code == SqlState::LOCK_NOT_AVAILABLE
+        || *code == SqlState::UNSAFE_NEW_ENUM_VALUE_USAGE
+    {
+        Kind::Undecided
+    } else if code.code().starts_with("08") || code.code().starts_with("57P") {
+        Kind::Broken
+    } else {
+        Kind::Rejected
+    };
+    // A 1-based character position in what was sent, which starts with the savepoint prefix.
+    let offset = match db.position() {
+        Some(ErrorPosition::Original(position)) => (*position as usize)
+            .checked_sub(1 + prefix_chars)
+            .and_then(|chars| sql.char_indices().nth(chars).map(|(at, _)| at)),
+        _ => None,
+    };
+    Failure {
+        message: describe(error),
+        offset,
+        kind,
+    }
+}
