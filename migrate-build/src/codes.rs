@@ -391,12 +391,12 @@ impl Code {
             Code::RedoFails => {
                 const INFO: CodeInfo = CodeInfo {
                     name: "redo-fails",
-                    level: Error,
+                    level: Warning,
                     fatal: false,
                     explanation: "The build runs each up migration, then its down, then the up \
                         again. Here the down ran, but the up then failed: the down does not undo \
                         the up (it leaves a table or index behind), so reverting and re-applying \
-                        breaks in production.",
+                        breaks in production. An empty down is reported as `empty-down` instead.",
                     bad: example(
                         SQLITE,
                         &[
@@ -772,5 +772,104 @@ fn level_name(info: &CodeInfo) -> &'static str {
     match info.level {
         Severity::Error => "error",
         Severity::Warning => "warning",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Checked, check_directory, package_config};
+
+    /// Checks an example the way a build would.
+    fn check(example: &Example) -> Checked {
+        let dir = tempfile::tempdir().unwrap();
+        let migrations = dir.path().join("migrations");
+        std::fs::create_dir(&migrations).unwrap();
+        let dialects: Vec<String> = example
+            .dialects
+            .iter()
+            .map(|d| format!("\"{d}\""))
+            .collect();
+        let mut manifest = "[package]\nname = \"example\"\n[package.metadata.migrate]\n".to_owned();
+        let section = example.files.iter().find(|(f, _)| *f == "Cargo.toml");
+        match section {
+            Some((_, text)) => manifest += std::str::from_utf8(text).unwrap(),
+            None => manifest += &format!("dialect = [{}]\n", dialects.join(", ")),
+        }
+        std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+        for (file, text) in example.files.iter().filter(|(f, _)| *f != "Cargo.toml") {
+            std::fs::write(migrations.join(file), text).unwrap();
+        }
+        match package_config(dir.path(), None, None) {
+            Ok(mut config) => {
+                config.dev_database_url = example.dev_database.map(str::to_owned);
+                check_directory(dir.path(), &config)
+            }
+            Err(diagnostics) => Checked {
+                config: Default::default(),
+                directory: migrations,
+                migrations: Vec::new(),
+                diagnostics,
+            },
+        }
+    }
+
+    /// Whether this build can show the example: the database checks need their engines.
+    fn runnable(code: Code) -> bool {
+        match code {
+            Code::Rejected | Code::RedoFails | Code::Environment => cfg!(feature = "sqlite"),
+            Code::DevDatabase => cfg!(feature = "postgres"),
+            _ => true,
+        }
+    }
+
+    #[test]
+    fn every_bad_example_produces_its_code_and_every_good_one_is_clean() {
+        for code in Code::ALL.into_iter().filter(|c| runnable(*c)) {
+            let info = code.info();
+            let bad = check(&info.bad);
+            let found = bad.diagnostics.iter().find(|d| d.code == code);
+            let found = found.unwrap_or_else(|| {
+                panic!("`{code}`: the bad example does not produce it: {:#?}", bad.diagnostics)
+            });
+            assert_eq!(found.severity, info.level, "`{code}`: {found:#?}");
+            let good = check(&info.good);
+            assert!(
+                good.diagnostics
+                    .iter()
+                    .all(|d| d.code != code && !d.is_error()),
+                "`{code}`: the good example is not clean: {:#?}",
+                good.diagnostics
+            );
+        }
+    }
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        for code in Code::ALL {
+            assert_eq!(Code::from_name(code.name()), Some(code));
+            assert_eq!(
+                Code::ALL.iter().filter(|c| c.name() == code.name()).count(),
+                1
+            );
+        }
+        assert_eq!(Code::suggest("uncheked"), Some(Code::Unchecked));
+    }
+
+    /// `docs/diagnostics.md` is this table, rendered; `UPDATE_DOCS=1` rewrites it.
+    #[test]
+    fn the_diagnostics_page_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/diagnostics.md");
+        let expected = reference();
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            actual == expected,
+            "{} is out of date: run `UPDATE_DOCS=1 cargo test -p migrate-build`",
+            path.display()
+        );
     }
 }

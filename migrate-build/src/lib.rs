@@ -444,6 +444,9 @@ fn report_unchecked(
     for file in files.iter_mut().flatten() {
         let (script, found) = &mut file.dialects[index];
         for statement in &script.statements {
+            if script.allows(Code::Unchecked, Some(statement.bytes.start)) {
+                continue;
+            }
             let at = Location::span(
                 &script.source,
                 statement.bytes.start..statement.bytes.start,
@@ -757,6 +760,240 @@ mod tests {
                 == "`postgres` and `sqlite` split this file into different statements"),
             "{:#?}",
             checked.diagnostics
+        );
+    }
+
+    fn sqlite(files: &[(&str, &str)]) -> Checked {
+        check(files, &[Dialect::Sqlite])
+    }
+
+    /// Code, `file:line:col` and message of every finding.
+    fn findings(checked: &Checked) -> Vec<(Code, String, String)> {
+        checked
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.position().unwrap_or_default(), d.message.clone()))
+            .collect()
+    }
+
+    /// SQL that sqlparser's SQLite dialect accepts and SQLite refuses, and a missing table: each
+    /// fails the build with SQLite's own message, at the token SQLite names.
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn sqlite_refuses_what_the_parser_lets_through() {
+        for (sql, position, message) in [
+            (
+                "CREATE TABLE t (id INT) WITH (fillfactor = 70);",
+                "1:30",
+                "near \"(\": syntax error",
+            ),
+            (
+                "CREATE TABLE t (id INT);\nDROP INDEX i ON t;",
+                "2:14",
+                "near \"ON\": syntax error",
+            ),
+            ("SELECT 1::int;", "1:9", "unrecognized token: \":\""),
+            (
+                "CREATE TABLE t (a INT);\nUPDATE t SET a = 1 LIMIT 1;",
+                "2:20",
+                "near \"LIMIT\": syntax error",
+            ),
+            (
+                "CREATE TABLE t (a INT, b INT);\nCREATE INDEX i ON t (a b);",
+                "2:24",
+                "near \"b\": syntax error",
+            ),
+            (
+                "ALTER TABLE missing ADD COLUMN x INT;",
+                "1:1",
+                "no such table: missing",
+            ),
+        ] {
+            let checked = sqlite(&[("1_m.sql", sql)]);
+            assert_eq!(
+                findings(&checked),
+                [(
+                    Code::Rejected,
+                    format!("migrations/1_m.sql:{position}"),
+                    format!("SQLite refuses this statement: {message}")
+                )],
+                "{sql}"
+            );
+        }
+    }
+
+    /// Valid SQLite the parser cannot read is run by SQLite, and then it is checked: no warning.
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn what_sqlite_runs_is_checked() {
+        let checked = sqlite(&[
+            (
+                "1_tables.sql",
+                "CREATE TABLE a (x INT, y INT, CONSTRAINT p PRIMARY KEY (x) CONSTRAINT u UNIQUE (y));\n\
+                 CREATE TRIGGER IF NOT EXISTS a_touch AFTER INSERT ON a BEGIN SELECT 1; END;\n",
+            ),
+            ("2_pragma.sql", "-- migrate:no-transaction\nPRAGMA foreign_keys = OFF;\n"),
+        ]);
+        assert_eq!(findings(&checked), []);
+        let checks: Vec<Check> = checked
+            .migrations
+            .iter()
+            .flat_map(|m| m.up.statements.iter().map(|s| s.check))
+            .collect();
+        assert_eq!(checks, [Check::Engine, Check::Engine, Check::Engine]);
+    }
+
+    /// A down that fails is reported, and the replay goes on from the state its up left: later
+    /// migrations that use what the up made are not reported.
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn a_failing_down_is_reported_and_the_replay_goes_on() {
+        let checked = sqlite(&[
+            ("1_users.up.sql", "CREATE TABLE users (id INTEGER);\n"),
+            ("1_users.down.sql", "DROP TABLE user;\n"),
+            ("2_index.up.sql", "CREATE INDEX users_id ON users (id);\n"),
+            ("2_index.down.sql", "DROP INDEX users_id;\n"),
+            ("3_bad.sql", "INSERT INTO users (id, name) VALUES (1, 'x');\n"),
+        ]);
+        assert_eq!(
+            findings(&checked),
+            [
+                (
+                    Code::Rejected,
+                    "migrations/1_users.down.sql:1:1".into(),
+                    "SQLite refuses this statement: no such table: user".into()
+                ),
+                (
+                    Code::Rejected,
+                    "migrations/3_bad.sql:1:1".into(),
+                    "SQLite refuses this statement: table users has no column named name".into()
+                ),
+            ]
+        );
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn a_down_that_does_not_undo_its_up() {
+        let checked = sqlite(&[
+            (
+                "1_users.up.sql",
+                "CREATE TABLE users (id INTEGER);\nCREATE INDEX users_id ON users (id);\n",
+            ),
+            ("1_users.down.sql", "-- leaves the table\nDROP INDEX users_id;\n"),
+        ]);
+        let d = &checked.diagnostics[0];
+        assert_eq!(checked.diagnostics.len(), 1, "{:#?}", checked.diagnostics);
+        assert_eq!((d.code, d.severity), (Code::RedoFails, Severity::Warning));
+        assert_eq!(d.position().as_deref(), Some("migrations/1_users.down.sql:2:1"));
+        assert_eq!(
+            d.notes,
+            ["SQLite refuses `migrations/1_users.up.sql` line 1, column 1: table users already exists"]
+        );
+    }
+
+    /// After a statement the scratch database could not run, refusals may be consequences: not
+    /// reported.
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn nothing_is_reported_on_unknown_ground() {
+        let checked = sqlite(&[
+            ("1_fn.sql", "CREATE TABLE t AS SELECT app_setup() AS x;\n"),
+            ("2_use.sql", "ALTER TABLE t ADD COLUMN y INT;\n"),
+            ("3_skip.sql", "-- migrate:unchecked\nCREATE TABLE u (a INT);\n"),
+        ]);
+        assert_eq!(
+            findings(&checked),
+            [
+                (
+                    Code::Environment,
+                    "migrations/1_fn.sql:1:26".into(),
+                    "the scratch SQLite database cannot run this statement: no such function: app_setup".into()
+                ),
+                (
+                    Code::Unchecked,
+                    "migrations/3_skip.sql:2:1".into(),
+                    "statement not checked (`-- migrate:unchecked`)".into()
+                ),
+            ]
+        );
+    }
+
+    /// `ATTACH` gets an in-memory database: nothing is written, and what the migrations do in it
+    /// is checked.
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn attached_databases_stay_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("other.db");
+        let attach = format!(
+            "ATTACH DATABASE '{}' AS other;\nCREATE TABLE other.t (a INT);\n",
+            file.display()
+        );
+        let checked = sqlite(&[
+            ("1_attach.sql", &attach),
+            ("2_use.sql", "INSERT INTO other.t (b) VALUES (1);\n"),
+        ]);
+        assert_eq!(
+            findings(&checked),
+            [(
+                Code::Rejected,
+                "migrations/2_use.sql:1:1".into(),
+                "SQLite refuses this statement: table other.t has no column named b".into()
+            )]
+        );
+        assert!(!file.exists());
+    }
+
+    #[test]
+    fn lint_levels_and_allow_comments() {
+        let files = [
+            ("1_users.up.sql", "CREATE TABLE users (id INTEGER);\n"),
+            ("1_users.down.sql", "-- irreversible in practice\n"),
+            (
+                "2_users.sql",
+                "-- migrate:allow(add-column-needs-empty-table)\n\
+                 ALTER TABLE users ADD COLUMN a TEXT NOT NULL;\n\
+                 ALTER TABLE users ADD COLUMN b TEXT NOT NULL;\n",
+            ),
+        ];
+        let codes = |checked: &Checked| -> Vec<(Code, Severity, String)> {
+            checked
+                .diagnostics
+                .iter()
+                .map(|d| (d.code, d.severity, d.position().unwrap_or_default()))
+                .collect()
+        };
+        let checked = sqlite(&files);
+        assert_eq!(
+            codes(&checked),
+            [
+                (Code::EmptyDown, Severity::Warning, "migrations/1_users.down.sql".into()),
+                (
+                    Code::AddColumnNeedsEmptyTable,
+                    Severity::Warning,
+                    "migrations/2_users.sql:3:1".into()
+                ),
+            ]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("migrations")).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join("migrations").join(name), text).unwrap();
+        }
+        let mut config = Config::default();
+        config.lints.insert(Code::EmptyDown, None);
+        config
+            .lints
+            .insert(Code::AddColumnNeedsEmptyTable, Some(Severity::Error));
+        let checked = check_directory(dir.path(), &config);
+        assert_eq!(
+            codes(&checked),
+            [(
+                Code::AddColumnNeedsEmptyTable,
+                Severity::Error,
+                "migrations/2_users.sql:3:1".into()
+            )]
         );
     }
 }

@@ -292,7 +292,8 @@ impl Replay<'_> {
             let tainted = self.taint.is_some();
             match self.run(down_file, down, true)? {
                 Ran::Refused(index, failure) => self.reject(down_file, down, index, &failure),
-                Ran::Completed if tainted => {}
+                // An empty down is reported as such; the redo would only repeat it.
+                Ran::Completed if tainted || down.statements.is_empty() => {}
                 Ran::Completed => {
                     // The up again, after its down: judged as a whole, reported at the down.
                     if let Ran::Refused(index, failure) = self.run(up_file, up, false)? {
