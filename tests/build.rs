@@ -27,6 +27,13 @@ impl App {
              [dependencies]\nmigrate-runtime = {{ path = {:?} }}\n",
             crate_path("migrate-runtime")
         );
+        if !build_script {
+            // The macro checks by itself then, with the SQLite check its feature turns on.
+            manifest += &format!(
+                "migrate-macros = {{ path = {:?}, features = [\"sqlite\"] }}\n",
+                crate_path("migrate-macros")
+            );
+        }
         if build_script {
             manifest += &format!(
                 "\n[build-dependencies]\nmigrate-build = {{ path = {:?} }}\n",
@@ -128,7 +135,7 @@ fn break_migrations(app: &App) {
     app.write("02_again.sql", "SELECT 1;\n");
     app.write("3_c.down.sql", "DROP TABLE c;\n");
     app.write("4_directive.sql", "-- migrate:no-transactoin\nSELECT 1;\n");
-    app.write("notes.txt", "not a migration\n");
+    app.write("5_Bad-Name.sql", "SELECT 1;\n");
 }
 
 #[test]
@@ -150,10 +157,7 @@ fn build_script_and_macro_report_the_same_diagnostics() {
     let from_script: Vec<String> = script_stderr
         .split("\n\n")
         .map(str::trim_end)
-        .filter(|block| {
-            block.starts_with("error: ")
-                && !block.starts_with("error: could not compile migrations")
-        })
+        .filter(|block| block.starts_with("error["))
         .map(str::to_owned)
         .collect();
 
@@ -165,12 +169,12 @@ fn build_script_and_macro_report_the_same_diagnostics() {
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|v| v["reason"] == "compiler-message" && v["message"]["level"] == "error")
+        // The macro writes `[code] message`, and rustc puts `error: ` before it.
         .filter_map(|v| {
-            v["message"]["message"]
-                .as_str()
-                .map(|m| format!("error: {m}"))
+            let message = v["message"]["message"].as_str()?;
+            let (code, rest) = message.strip_prefix('[')?.split_once("] ")?;
+            Some(format!("error[{code}]: {rest}"))
         })
-        .filter(|m| !m.starts_with("error: aborting"))
         .collect();
 
     assert_eq!(from_script.len(), 5, "{script_stderr}");
@@ -180,7 +184,7 @@ fn build_script_and_macro_report_the_same_diagnostics() {
         "duplicate migration version 2",
         "`3_c.down.sql` has no up migration",
         "migrations/4_directive.sql:1:1",
-        "`notes.txt` is not a migration",
+        "`5_Bad-Name.sql`: a migration name is lowercase words joined by `_`",
     ] {
         assert!(
             from_script.iter().any(|d| d.contains(expected)),

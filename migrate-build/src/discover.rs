@@ -184,9 +184,26 @@ pub(crate) struct Found {
     pub display: String,
 }
 
-/// Lists a migrations directory: the files with valid names, sorted by version, and a diagnostic
-/// for every entry that is not a migration.
-pub(crate) fn discover(dir: &Path, display_dir: &str, out: &mut Vec<Diagnostic>) -> Vec<Found> {
+/// What discovery found: the files with valid names, sorted by version, and the versions of
+/// entries that look like migrations but could not be read as one (`None`: no version either).
+pub(crate) struct Listing {
+    pub found: Vec<Found>,
+    pub unusable: Vec<Option<i64>>,
+}
+
+/// Lists a migrations directory, with a diagnostic for every entry that is not a migration.
+pub(crate) fn discover(dir: &Path, display_dir: &str, out: &mut Vec<Diagnostic>) -> Listing {
+    let mut unusable = Vec::new();
+    let found = list(dir, display_dir, &mut unusable, out);
+    Listing { found, unusable }
+}
+
+fn list(
+    dir: &Path,
+    display_dir: &str,
+    unusable: &mut Vec<Option<i64>>,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<Found> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) => {
@@ -228,8 +245,19 @@ pub(crate) fn discover(dir: &Path, display_dir: &str, out: &mut Vec<Diagnostic>)
             continue;
         }
         let display = format!("{display_dir}/{file}");
+        let version_of = |name: &str| {
+            let digits: String = name
+                .split('_')
+                .next()
+                .unwrap_or("")
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            digits.parse::<i64>().ok()
+        };
         if path.is_dir() {
             out.push(directory_entry(&path, &file, &display));
+            unusable.push(version_of(&file));
             continue;
         }
         match parse_file_name(&file) {
@@ -238,7 +266,12 @@ pub(crate) fn discover(dir: &Path, display_dir: &str, out: &mut Vec<Diagnostic>)
                 path,
                 display,
             }),
-            Err(diagnostic) => out.push(diagnostic.at(Location::file(display))),
+            Err(diagnostic) => {
+                if diagnostic.is_error() {
+                    unusable.push(version_of(&file));
+                }
+                out.push(diagnostic.at(Location::file(display)));
+            }
         }
     }
     found.sort_by(|a, b| {
@@ -555,7 +588,6 @@ mod tests {
         );
     }
 
-    #[test]
     /// Every hint names a file that is valid as it stands: one rename settles it.
     #[test]
     fn suggestions_are_valid_names() {
@@ -588,8 +620,9 @@ mod tests {
         fs::create_dir(dir.path().join("2018-01-01-000000_old")).unwrap();
         fs::write(dir.path().join("2018-01-01-000000_old/up.sql"), "").unwrap();
         let mut out = Vec::new();
-        let found = discover(dir.path(), "migrations", &mut out);
-        assert_eq!(found.len(), 1);
+        let listing = discover(dir.path(), "migrations", &mut out);
+        assert_eq!(listing.found.len(), 1);
+        assert_eq!(listing.unusable.len(), 2);
         let mut problems: Vec<_> = out.iter().map(|d| d.message.clone()).collect();
         problems.sort();
         assert_eq!(
@@ -617,7 +650,11 @@ mod tests {
     #[test]
     fn missing_directory() {
         let mut out = Vec::new();
-        assert!(discover(Path::new("/definitely/not/here"), "migrations", &mut out).is_empty());
+        assert!(
+            discover(Path::new("/definitely/not/here"), "migrations", &mut out)
+                .found
+                .is_empty()
+        );
         assert_eq!(
             out[0].message,
             "migrations directory `migrations` does not exist"

@@ -172,7 +172,8 @@ pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
     let directory = manifest_dir.join(&config.directory);
     let display_dir = display_directory(&config.directory);
     let mut diagnostics = Vec::new();
-    let found = discover(&directory, &display_dir, &mut diagnostics);
+    let listing = discover(&directory, &display_dir, &mut diagnostics);
+    let found = listing.found;
     let pairs = pair(&found, &mut diagnostics);
     // Every file is checked, paired or not, so one build reports every problem.
     let mut files: Vec<Option<FileCheck>> = found
@@ -194,25 +195,31 @@ pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
             }
         }
     }
-    // The database check needs every file accounted for: with a migration missing, what the
-    // database says about the later ones would mislead.
-    let complete = !diagnostics.iter().any(Diagnostic::is_error);
+    // Migrations the database check cannot run (a bad name, a duplicate version, an unreadable
+    // file): from the first of them on, what the database refuses may follow from its absence.
+    let paired_ups: Vec<usize> = pairs.iter().map(|p| p.up).collect();
+    let gap = listing
+        .unusable
+        .iter()
+        .map(|v| v.unwrap_or(i64::MIN))
+        .chain(found.iter().enumerate().filter_map(|(i, f)| {
+            let excluded = f.name.kind != discover::Kind::Down && !paired_ups.contains(&i);
+            (excluded || files[i].is_none()).then_some(f.name.version)
+        }))
+        .min();
     for (index, &dialect) in config.dialects.iter().enumerate() {
         let steps: Vec<Step<'_>> = pairs
             .iter()
             .filter_map(|p| {
                 let script = |i: usize| files[i].as_ref().map(|f| (i, &f.dialects[index].0));
                 Some(Step {
+                    version: found[p.up].name.version,
                     up: script(p.up)?,
                     down: p.down.and_then(script),
                 })
             })
             .collect();
-        let run = if complete {
-            engine_check(manifest_dir, config, dialect, &steps)
-        } else {
-            EngineRun::Off("the database check did not run, because of the errors above".to_owned())
-        };
+        let run = engine_check(manifest_dir, config, dialect, &steps, gap);
         drop(steps);
         let outcome = match run {
             EngineRun::Ran(outcome) => outcome,
@@ -309,6 +316,7 @@ fn engine_check(
     config: &Config,
     dialect: Dialect,
     steps: &[Step<'_>],
+    gap: Option<i64>,
 ) -> EngineRun {
     let setup = config
         .check_setup
@@ -330,8 +338,8 @@ fn engine_check(
         .transpose();
     match setup {
         Ok(setup) => match dialect {
-            Dialect::Sqlite => sqlite_check(steps, setup),
-            Dialect::Postgres => postgres_check(config, steps, setup),
+            Dialect::Sqlite => sqlite_check(steps, setup, gap),
+            Dialect::Postgres => postgres_check(config, steps, setup, gap),
         },
         Err(problem) => EngineRun::Failed(problem),
     }
@@ -361,7 +369,7 @@ impl Setup {
 }
 
 #[cfg(feature = "sqlite")]
-fn sqlite_check(steps: &[Step<'_>], setup: Option<Setup>) -> EngineRun {
+fn sqlite_check(steps: &[Step<'_>], setup: Option<Setup>, gap: Option<i64>) -> EngineRun {
     let mut engine = match engine::sqlite::Sqlite::open(steps) {
         Ok(engine) => engine,
         Err(message) => {
@@ -373,18 +381,23 @@ fn sqlite_check(steps: &[Step<'_>], setup: Option<Setup>) -> EngineRun {
     {
         return setup.failed(Dialect::Sqlite, &message);
     }
-    EngineRun::Ran(engine::replay(&mut engine, steps))
+    EngineRun::Ran(engine::replay(&mut engine, steps, gap))
 }
 
 #[cfg(not(feature = "sqlite"))]
-fn sqlite_check(_steps: &[Step<'_>], _setup: Option<Setup>) -> EngineRun {
+fn sqlite_check(_steps: &[Step<'_>], _setup: Option<Setup>, _gap: Option<i64>) -> EngineRun {
     EngineRun::Off(
         "the SQLite check is off: enable the `sqlite` feature of `migrate-build`".to_owned(),
     )
 }
 
 #[cfg(feature = "postgres")]
-fn postgres_check(config: &Config, steps: &[Step<'_>], setup: Option<Setup>) -> EngineRun {
+fn postgres_check(
+    config: &Config,
+    steps: &[Step<'_>],
+    setup: Option<Setup>,
+    gap: Option<i64>,
+) -> EngineRun {
     let Some(url) = &config.dev_database_url else {
         return EngineRun::Off(POSTGRES_OFF.to_owned());
     };
@@ -408,11 +421,16 @@ fn postgres_check(config: &Config, steps: &[Step<'_>], setup: Option<Setup>) -> 
     {
         return setup.failed(Dialect::Postgres, &message);
     }
-    EngineRun::Ran(engine::replay(scratch.engine(), steps))
+    EngineRun::Ran(engine::replay(scratch.engine(), steps, gap))
 }
 
 #[cfg(not(feature = "postgres"))]
-fn postgres_check(config: &Config, _steps: &[Step<'_>], _setup: Option<Setup>) -> EngineRun {
+fn postgres_check(
+    config: &Config,
+    _steps: &[Step<'_>],
+    _setup: Option<Setup>,
+    _gap: Option<i64>,
+) -> EngineRun {
     if config.dev_database_url.is_some() {
         let mut problem = Diagnostic::new(
             Code::DevDatabase,

@@ -190,6 +190,7 @@ pub(crate) enum Kind {
     Environment,
     /// The check could not decide (a timeout, a limit of running every migration in one
     /// transaction): the statement stays unchecked, and the replay is tainted.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Undecided,
     /// The connection is gone: the replay stops.
     Broken,
@@ -226,6 +227,7 @@ pub(crate) trait Engine {
 
 /// One migration as the replay sees it: indices of its files, and their scripts.
 pub(crate) struct Step<'a> {
+    pub version: i64,
     pub up: (usize, &'a Script),
     pub down: Option<(usize, &'a Script)>,
 }
@@ -239,14 +241,19 @@ pub(crate) struct Outcome {
     pub broken: Option<String>,
 }
 
-/// Replays every migration in `steps`, in order: up, down, up again.
-pub(crate) fn replay(engine: &mut dyn Engine, steps: &[Step<'_>]) -> Outcome {
+/// Replays every migration in `steps`, in order: up, down, up again. `gap`: the version of the
+/// first migration the replay cannot run (a bad name, a duplicate version); the scratch database
+/// is tainted from there on.
+pub(crate) fn replay(engine: &mut dyn Engine, steps: &[Step<'_>], gap: Option<i64>) -> Outcome {
     let mut replay = Replay {
         engine,
         outcome: Outcome::default(),
         taint: None,
     };
     for step in steps {
+        if gap.is_some_and(|gap| step.version >= gap) && replay.taint.is_none() {
+            replay.taint = Some("a migration the check could not run (see the errors above)".to_owned());
+        }
         if let Err(failure) = replay.step(step) {
             replay.outcome.broken = Some(failure.message);
             break;

@@ -1,0 +1,2 @@
+-- A typo: the table is `users`.
+ALTER TABLE user ADD COLUMN email TEXT;

@@ -1,5 +1,0 @@
-mod db {
-    migrate_runtime::migrations!("cases/stray_file");
-}
-
-fn main() {}
