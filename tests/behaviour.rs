@@ -261,3 +261,99 @@ fn postgres_up_to_date_start_is_one_query() {
 fn versions(applied: &[migrate_runtime::Applied]) -> Vec<i64> {
     applied.iter().map(|a| a.version).collect()
 }
+
+mod foreign_keys_off {
+    migrate_runtime::migrations!("tests/fixtures/foreign_keys_off");
+}
+
+mod foreign_keys_broken {
+    migrate_runtime::migrations!("tests/fixtures/foreign_keys_broken");
+}
+
+/// Two parents and three children, after the tables' migration.
+fn seeded(conn: &mut migrate_runtime::rusqlite::Connection, migrations: &'static migrate_runtime::Migrations) {
+    use migrate_runtime::Migrator;
+    let first = migrations.iter().next().unwrap();
+    Migrator::new(migrations).migrate_to(conn, first).unwrap();
+    conn.execute_batch(
+        "INSERT INTO parent (id, name) VALUES (1, 'a'), (2, NULL);
+         INSERT INTO child (id, parent_id) VALUES (10, 1), (11, 1), (20, 2);",
+    )
+    .unwrap();
+}
+
+fn count(conn: &migrate_runtime::rusqlite::Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// SQLite's table rebuild (create new, copy, drop old, rename) under
+/// `-- migrate:foreign-keys-off` keeps the rows that reference the rebuilt table, where the same
+/// SQL in a transaction with foreign keys on deletes them; foreign keys are on again afterwards,
+/// per migration and in a grouped run.
+#[test]
+fn sqlite_table_rebuild_with_foreign_keys_off_keeps_child_rows() {
+    use common::TestDatabase;
+    use migrate_runtime::Migrator;
+
+    for grouped in [false, true] {
+        let db = SqliteDb::new();
+        let mut conn = db.connect();
+        // The bundled SQLite turns foreign keys on for every connection.
+        assert_eq!(count(&conn, "PRAGMA foreign_keys"), 1);
+        seeded(&mut conn, &foreign_keys_off::MIGRATIONS);
+
+        // The trap: the same statements in a transaction, where `PRAGMA foreign_keys` is ignored.
+        let rebuild = foreign_keys_off::V2_REBUILD_PARENT.up().sql();
+        let trap = conn.transaction().unwrap();
+        trap.execute_batch(&format!("PRAGMA foreign_keys = OFF;\n{rebuild}"))
+            .unwrap();
+        assert_eq!(count(&trap, "SELECT count(*) FROM child"), 0, "the cascade");
+        drop(trap);
+
+        let report = Migrator::new(&foreign_keys_off::MIGRATIONS)
+            .grouped(grouped)
+            .migrate(&mut conn)
+            .unwrap();
+        assert_eq!(report.applied.len(), 1);
+        assert_eq!(count(&conn, "SELECT count(*) FROM child"), 3, "grouped: {grouped}");
+        assert_eq!(count(&conn, "SELECT count(*) FROM parent WHERE name = ''"), 1);
+        assert_eq!(count(&conn, "PRAGMA foreign_keys"), 1, "back on");
+        // And enforced: a child of a missing parent is refused.
+        assert!(
+            conn.execute("INSERT INTO child (id, parent_id) VALUES (30, 3)", [])
+                .is_err()
+        );
+    }
+}
+
+/// A migration under `-- migrate:foreign-keys-off` that leaves rows pointing nowhere fails its
+/// `PRAGMA foreign_key_check` and is rolled back, and foreign keys are on again.
+#[test]
+fn sqlite_foreign_keys_off_migration_that_breaks_a_reference_is_rolled_back() {
+    use common::TestDatabase;
+    use migrate_runtime::{Error, Migrator};
+
+    let db = SqliteDb::new();
+    let mut conn = db.connect();
+    seeded(&mut conn, &foreign_keys_broken::MIGRATIONS);
+    let error = Migrator::new(&foreign_keys_broken::MIGRATIONS)
+        .migrate(&mut conn)
+        .unwrap_err();
+    let Error::ForeignKeys {
+        version,
+        violations,
+        ..
+    } = &error
+    else {
+        panic!("expected a foreign key error, got {error}");
+    };
+    assert_eq!(*version, 2);
+    assert_eq!(
+        violations,
+        &["row 20 of `child` references a missing row of `parent`"]
+    );
+    assert_eq!(count(&conn, "SELECT count(*) FROM parent"), 2, "rolled back");
+    assert_eq!(count(&conn, "SELECT count(*) FROM child"), 3);
+    assert_eq!(count(&conn, "PRAGMA foreign_keys"), 1);
+    assert_eq!(count(&conn, "SELECT count(*) FROM _migrate_history"), 1);
+}

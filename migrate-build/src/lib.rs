@@ -1014,4 +1014,48 @@ mod tests {
             )]
         );
     }
+
+    /// The SQLite table rebuild in a transaction: dropping a table other tables reference
+    /// deletes their rows once there are any. Found whether or not the file says `PRAGMA`.
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn the_foreign_key_trap() {
+        let tables = (
+            "1_tables.sql",
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);\n\
+             CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE);\n",
+        );
+        let rebuild = "CREATE TABLE parent_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');\n\
+             INSERT INTO parent_new (id, name) SELECT id, coalesce(name, '') FROM parent;\n\
+             DROP TABLE parent;\n\
+             ALTER TABLE parent_new RENAME TO parent;\n";
+        let checked = sqlite(&[tables, ("2_rebuild.sql", rebuild)]);
+        assert_eq!(
+            findings(&checked),
+            [(
+                Code::SqliteForeignKeys,
+                "migrations/2_rebuild.sql:3:1".into(),
+                "dropping `parent`, which `child` references, with foreign keys on".into()
+            )]
+        );
+        let with_pragma = format!("PRAGMA foreign_keys = OFF;\n{rebuild}PRAGMA foreign_keys = ON;\n");
+        let checked = sqlite(&[tables, ("2_rebuild.sql", &with_pragma)]);
+        let codes: Vec<(Code, String)> = findings(&checked)
+            .into_iter()
+            .map(|(code, at, _)| (code, at))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                (Code::SqliteForeignKeys, "migrations/2_rebuild.sql:1:1".into()),
+                (Code::SqliteForeignKeys, "migrations/2_rebuild.sql:4:1".into()),
+                (Code::SqliteForeignKeys, "migrations/2_rebuild.sql:6:1".into()),
+            ]
+        );
+        let marked = format!("-- migrate:foreign-keys-off\n{rebuild}");
+        assert_eq!(findings(&sqlite(&[tables, ("2_rebuild.sql", &marked)])), []);
+        // Dropping the children first leaves nothing to cascade to.
+        let both = "DROP TABLE child;\nDROP TABLE parent;\n";
+        assert_eq!(findings(&sqlite(&[tables, ("2_drop.sql", both)])), []);
+    }
 }

@@ -206,13 +206,28 @@ pub(crate) struct Failure {
     pub kind: Kind,
 }
 
+/// Something the database's state shows about a statement it ran: a finding of its own.
+#[derive(Debug)]
+pub(crate) struct Notice {
+    pub code: Code,
+    pub message: String,
+    pub label: &'static str,
+    pub note: Option<String>,
+    pub help: &'static str,
+}
+
 /// A database the replay runs in. Every call runs inside the check's transaction.
 pub(crate) trait Engine {
     /// The dialect, for messages: `SQLite`, `PostgreSQL`.
     fn name(&self) -> &'static str;
-    /// Runs one statement. `script` is the file it comes from, for classifications that depend
-    /// on what the file did before (see the PostgreSQL engine).
-    fn execute(&mut self, sql: &str, script: &Script, index: usize) -> Result<(), Failure>;
+    /// Runs one statement. `script` is the file it comes from, for checks that depend on the
+    /// file (its directives, what it did before).
+    fn execute(
+        &mut self,
+        sql: &str,
+        script: &Script,
+        index: usize,
+    ) -> Result<Option<Notice>, Failure>;
     /// Opens a savepoint.
     fn savepoint(&mut self, name: &str) -> Result<(), Failure>;
     /// Rolls back to a savepoint, keeping it.
@@ -346,7 +361,10 @@ impl Replay<'_> {
                 }
             };
             let failure = match self.engine.execute(&sql, script, index) {
-                Ok(()) => {
+                Ok(notice) => {
+                    if let Some(notice) = notice.filter(|_| judge && self.taint.is_none()) {
+                        self.notice(file, script, index, notice);
+                    }
                     self.verdict(judge, file, index, Verdict::Accepted);
                     continue;
                 }
@@ -429,6 +447,22 @@ impl Replay<'_> {
         .label(format!("{} stopped here", self.engine.name()));
         if let Some(parser) = &statement.parser_message {
             diagnostic = diagnostic.note(format!("the SQL parser says: {parser}"));
+        }
+        self.outcome.diagnostics.push((file, diagnostic));
+    }
+
+    fn notice(&mut self, file: usize, script: &Script, index: usize, notice: Notice) {
+        let statement = &script.statements[index];
+        let at = Location::span(
+            &script.source,
+            statement.bytes.start..statement.bytes.start,
+        );
+        let mut diagnostic = Diagnostic::new(notice.code, notice.message)
+            .at(at)
+            .label(notice.label)
+            .help(notice.help);
+        if let Some(note) = notice.note {
+            diagnostic = diagnostic.note(note);
         }
         self.outcome.diagnostics.push((file, diagnostic));
     }

@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use postgres::error::{ErrorPosition, SqlState};
 use postgres::{Client, Config, NoTls};
 
-use super::{Engine, Failure, Kind, Step};
+use super::{Engine, Failure, Kind, Notice, Step};
 use crate::script::Script;
 
 /// The prefix of every scratch database's name.
@@ -198,7 +198,12 @@ impl Engine for Postgres {
         "PostgreSQL"
     }
 
-    fn execute(&mut self, sql: &str, script: &Script, index: usize) -> Result<(), Failure> {
+    fn execute(
+        &mut self,
+        sql: &str,
+        script: &Script,
+        index: usize,
+    ) -> Result<Option<Notice>, Failure> {
         // A failed statement aborts a PostgreSQL transaction: each runs behind a savepoint of its
         // own, set in the same round trip, so the replay can go on after it.
         let prefix = if self.statement_savepoint {
@@ -209,7 +214,7 @@ impl Engine for Postgres {
         let result = self.client.batch_execute(&format!("{prefix}{sql}"));
         self.statement_savepoint = true;
         let Err(error) = result else {
-            return Ok(());
+            return Ok(None);
         };
         let mut failure = failure(&error, prefix.chars().count(), sql);
         if failure.kind == Kind::Undecided

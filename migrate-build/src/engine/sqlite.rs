@@ -8,7 +8,8 @@
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::{Connection, ErrorCode};
 
-use super::{Engine, Failure, Kind, Plan, Step};
+use super::{Engine, Failure, Kind, Notice, Plan, Step};
+use crate::codes::Code;
 use crate::script::Script;
 
 pub(crate) struct Sqlite {
@@ -52,6 +53,45 @@ impl Sqlite {
         self.conn.execute_batch(sql).map_err(|e| e.to_string())
     }
 
+    /// The finding for dropping `table` while other tables reference it, in a migration that
+    /// runs in a transaction, so with foreign keys on (as the bundled SQLite has them).
+    fn referenced(&mut self, table: &str) -> Option<Notice> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT DISTINCT m.name FROM sqlite_schema m, pragma_foreign_key_list(m.name) f \
+                 WHERE m.type = 'table' AND lower(f.\"table\") = lower(?1) \
+                 AND lower(m.name) <> lower(?1) ORDER BY m.name",
+            )
+            .ok()?;
+        let children: Vec<String> = statement
+            .query_map([table], |row| row.get(0))
+            .ok()?
+            .collect::<Result<_, _>>()
+            .ok()?;
+        if children.is_empty() {
+            return None;
+        }
+        let children: Vec<String> = children.iter().map(|c| format!("`{c}`")).collect();
+        Some(Notice {
+            code: Code::SqliteForeignKeys,
+            message: format!(
+                "dropping `{table}`, which {} references, with foreign keys on",
+                children.join(", ")
+            ),
+            label: "deletes or orphans the rows that reference it",
+            note: Some(
+                "the migration runs in a transaction, where `PRAGMA foreign_keys` cannot turn \
+                 foreign keys off: the drop deletes the rows that reference the table (`ON DELETE \
+                 CASCADE`) or fails, once there are rows"
+                    .to_owned(),
+            ),
+            help: "for a table rebuild, put `-- migrate:foreign-keys-off` at the top of the file: \
+                   the runtime turns foreign keys off before the migration's transaction and \
+                   checks them before it commits",
+        })
+    }
+
     fn batch(&mut self, sql: &str) -> Result<(), Failure> {
         self.conn.execute_batch(sql).map_err(|e| failure(&e))
     }
@@ -62,11 +102,22 @@ impl Engine for Sqlite {
         "SQLite"
     }
 
-    fn execute(&mut self, sql: &str, _script: &Script, _index: usize) -> Result<(), Failure> {
+    fn execute(
+        &mut self,
+        sql: &str,
+        script: &Script,
+        _index: usize,
+    ) -> Result<Option<Notice>, Failure> {
+        // Who references a table is known only before it is dropped.
+        let notice = if script.transaction && !script.foreign_keys_off {
+            dropped_table(sql).and_then(|table| self.referenced(&table))
+        } else {
+            None
+        };
         let mut statement = self.conn.prepare(sql).map_err(|e| failure(&e))?;
         let mut rows = statement.raw_query();
         while rows.next().map_err(|e| failure(&e))?.is_some() {}
-        Ok(())
+        Ok(notice)
     }
 
     fn savepoint(&mut self, name: &str) -> Result<(), Failure> {
@@ -80,6 +131,28 @@ impl Engine for Sqlite {
     fn release(&mut self, name: &str) -> Result<(), Failure> {
         self.batch(&format!("RELEASE {name}"))
     }
+}
+
+/// The table a `DROP TABLE [IF EXISTS] [schema.]name` drops, unquoted.
+fn dropped_table(sql: &str) -> Option<String> {
+    let mut words = sql
+        .trim_end_matches([';', ' ', '\n', '\r', '\t'])
+        .split_whitespace();
+    let is = |word: Option<&str>, keyword: &str| word.is_some_and(|w| w.eq_ignore_ascii_case(keyword));
+    if !is(words.next(), "DROP") || !is(words.next(), "TABLE") {
+        return None;
+    }
+    let mut name = words.next()?;
+    if name.eq_ignore_ascii_case("IF") {
+        words.next()?;
+        name = words.next()?;
+    }
+    if words.next().is_some() {
+        return None;
+    }
+    let name = name.rsplit('.').next()?;
+    let unquoted = name.trim_matches(|c| matches!(c, '"' | '`' | '[' | ']'));
+    Some(unquoted.to_owned())
 }
 
 /// SQLite's error, classified. What an application provides at run time (functions, virtual
