@@ -192,3 +192,87 @@ fn build_script_and_macro_report_the_same_diagnostics() {
         );
     }
 }
+
+/// What `cargo build` refuses because SQLite does, though the SQL parser reads it: each case a
+/// real build of an app with the build script, failing with SQLite's message at its position.
+#[test]
+fn cargo_build_fails_where_sqlite_would() {
+    let app = App::new("sqlite_refusals", true);
+    let table = "CREATE TABLE t (id INTEGER PRIMARY KEY, a INT, b INT);\n";
+    for (sql, position, message) in [
+        (
+            "ALTER TABLE missing ADD COLUMN x INT;\n",
+            "2_change.sql:1:1",
+            "no such table: missing",
+        ),
+        (
+            "CREATE TABLE u (id INT) WITH (fillfactor = 70);\n",
+            "2_change.sql:1:30",
+            "near \"(\": syntax error",
+        ),
+        ("DROP INDEX i ON t;\n", "2_change.sql:1:14", "near \"ON\": syntax error"),
+        ("SELECT 1::int;\n", "2_change.sql:1:9", "unrecognized token: \":\""),
+        (
+            "UPDATE t SET a = 1 LIMIT 1;\n",
+            "2_change.sql:1:20",
+            "near \"LIMIT\": syntax error",
+        ),
+        (
+            "CREATE INDEX i ON t (a b);\n",
+            "2_change.sql:1:24",
+            "near \"b\": syntax error",
+        ),
+    ] {
+        app.write("1_create_t.sql", table);
+        app.write("2_change.sql", sql);
+        let output = app.cargo(&["build"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{sql}");
+        assert!(
+            stderr.contains(&format!(
+                "error[rejected]: SQLite refuses this statement: {message}"
+            )) && stderr.contains(&format!("--> migrations/{position}")),
+            "{sql}: {stderr}"
+        );
+    }
+
+    // The foreign-key trap: a table rebuild in a transaction, with foreign keys on.
+    app.write(
+        "1_create_t.sql",
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n\
+         CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE);\n",
+    );
+    app.write(
+        "2_change.sql",
+        "PRAGMA foreign_keys = OFF;\n\
+         CREATE TABLE parent_new (id INTEGER PRIMARY KEY, note TEXT);\n\
+         INSERT INTO parent_new (id) SELECT id FROM parent;\n\
+         DROP TABLE parent;\n\
+         ALTER TABLE parent_new RENAME TO parent;\n",
+    );
+    let output = app.cargo(&["build"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    for expected in [
+        "error[sqlite-foreign-keys]: `PRAGMA foreign_keys` does nothing inside a transaction\n --> migrations/2_change.sql:1:1",
+        "error[sqlite-foreign-keys]: dropping `parent`, which `child` references, with foreign keys on\n --> migrations/2_change.sql:4:1",
+    ] {
+        let found = stderr
+            .lines()
+            .map(|l| l.strip_prefix("  ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(found.contains(expected), "{expected}\nin\n{stderr}");
+    }
+
+    // Marked for the runtime to turn foreign keys off, the same rebuild builds.
+    app.write(
+        "2_change.sql",
+        "-- migrate:foreign-keys-off\n\
+         CREATE TABLE parent_new (id INTEGER PRIMARY KEY, note TEXT);\n\
+         INSERT INTO parent_new (id) SELECT id FROM parent;\n\
+         DROP TABLE parent;\n\
+         ALTER TABLE parent_new RENAME TO parent;\n",
+    );
+    assert_eq!(app.build_and_run().len(), 2);
+}
