@@ -14,6 +14,8 @@ use crate::script::Script;
 
 pub(crate) struct Sqlite {
     conn: Connection,
+    /// Whether any statement so far could have declared a foreign key.
+    references: bool,
 }
 
 impl Sqlite {
@@ -45,7 +47,10 @@ impl Sqlite {
         }))
         .map_err(|e| e.to_string())?;
         conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
-        Ok(Sqlite { conn })
+        Ok(Sqlite {
+            conn,
+            references: false,
+        })
     }
 
     /// Runs a setup script before the replay.
@@ -59,9 +64,12 @@ impl Sqlite {
         let mut statement = self
             .conn
             .prepare(
+                // The text filter keeps the pragma to the few tables that could reference it.
                 "SELECT DISTINCT m.name FROM sqlite_schema m, pragma_foreign_key_list(m.name) f \
-                 WHERE m.type = 'table' AND lower(f.\"table\") = lower(?1) \
-                 AND lower(m.name) <> lower(?1) ORDER BY m.name",
+                 WHERE m.type = 'table' AND m.sql LIKE '%references%' \
+                 AND m.sql LIKE '%' || ?1 || '%' \
+                 AND lower(f.\"table\") = lower(?1) AND lower(m.name) <> lower(?1) \
+                 ORDER BY m.name",
             )
             .ok()?;
         let children: Vec<String> = statement
@@ -109,11 +117,12 @@ impl Engine for Sqlite {
         _index: usize,
     ) -> Result<Option<Notice>, Failure> {
         // Who references a table is known only before it is dropped.
-        let notice = if script.transaction && !script.foreign_keys_off {
+        let notice = if self.references && script.transaction && !script.foreign_keys_off {
             dropped_table(sql).and_then(|table| self.referenced(&table))
         } else {
             None
         };
+        self.references |= contains_ignoring_case(sql, "references");
         let mut statement = self.conn.prepare(sql).map_err(|e| failure(&e))?;
         let mut rows = statement.raw_query();
         while rows.next().map_err(|e| failure(&e))?.is_some() {}
@@ -131,6 +140,12 @@ impl Engine for Sqlite {
     fn release(&mut self, name: &str) -> Result<(), Failure> {
         self.batch(&format!("RELEASE {name}"))
     }
+}
+
+fn contains_ignoring_case(text: &str, word: &str) -> bool {
+    text.as_bytes()
+        .windows(word.len())
+        .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
 }
 
 /// The table a `DROP TABLE [IF EXISTS] [schema.]name` drops, unquoted.
