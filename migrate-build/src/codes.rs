@@ -393,12 +393,11 @@ impl Code {
                     name: "redo-fails",
                     level: Warning,
                     fatal: false,
-                    explanation: "The build runs every up migration, then the downs in \
-                        reverse order, then the ups again, as a database lives through a full \
-                        revert and a new deploy. Here the downs ran, but an up then failed: its \
-                        down does not undo it (it leaves a table or index behind), so reverting \
-                        and re-applying breaks in production. An empty down is reported as \
-                        `empty-down` instead.",
+                    explanation: "The build runs each migration's up, then its down, then its \
+                        up again, as `redo` would. Here the down ran, but the up then failed: \
+                        the down does not undo it (it leaves a table or index behind), so \
+                        reverting and re-applying breaks in production. An empty down is \
+                        reported as `empty-down` instead.",
                     bad: example(
                         SQLITE,
                         &[

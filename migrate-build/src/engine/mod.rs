@@ -6,14 +6,17 @@
 //! - PostgreSQL (feature `postgres`): in a scratch database on the server named by
 //!   `MIGRATE_DEV_DATABASE_URL`, created for the check and dropped after it (see [`postgres`]).
 //!
-//! The replay runs every up in order, then the downs in reverse order, then the ups again, so a
-//! down that does not undo its up is found (`redo-fails`). Each file sits behind a savepoint: a
-//! file the database refuses is rolled back, but what comes after expects what it would have
-//! done, so from then on the scratch database is *tainted*: what the database refuses after that
-//! point is not reported, since it may follow from the first failure. The same holds after a
-//! statement the check could not run (marked `-- migrate:unchecked`, or one that cannot be
-//! contained), after one the scratch database lacked something for (an `environment` finding),
-//! and after an empty down whose up did something.
+//! The replay runs each migration's up, then its down, then its up again (as `redo` would), so a
+//! down is judged in the state its own up left, and a down that does not undo its up is found
+//! (`redo-fails`). Each step sits behind a savepoint. A failing down, or a failing second up, is
+//! rolled back to the state the first up left, and the replay goes on from there. When both run,
+//! the replay goes on from the state they leave, which is the first up's when the down undoes
+//! it; rolling back there too would be exact, but costs SQLite a reread of its whole schema per
+//! migration. A failing up is rolled back, but later migrations expect what it would have made,
+//! so from then on the scratch database is *tainted*: what the database refuses after that point
+//! is not reported, since it may follow from the first failure. The same holds after a statement
+//! the check could not run (marked `-- migrate:unchecked`, or one that cannot be contained) and
+//! after one the scratch database lacked something for (an `environment` finding).
 //!
 //! A statement is run as the runtime runs it: its own text, split as the runtime splits the
 //! file. A few are run differently or not at all, as each statement's [`Plan`] says: transaction
@@ -257,18 +260,24 @@ pub(crate) struct Outcome {
     pub broken: Option<String>,
 }
 
-/// Replays the migrations in `steps` as a database lives them: every up in order, then every
-/// down in reverse order (down to the newest migration without one: the runtime cannot revert
-/// past it either), then those ups again. `gap`: the version of the first migration the replay
-/// cannot run (a bad name, a duplicate version); the scratch database is tainted from there on.
+/// Replays the migrations in `steps`: each up, then its down, then the up again, as `redo` would
+/// run them. `gap`: the version of the first migration the replay cannot run (a bad name, a
+/// duplicate version); the scratch database is tainted from there on.
 pub(crate) fn replay(engine: &mut dyn Engine, steps: &[Step<'_>], gap: Option<i64>) -> Outcome {
     let mut replay = Replay {
         engine,
         outcome: Outcome::default(),
         taint: None,
     };
-    if let Err(failure) = replay.all(steps, gap) {
-        replay.outcome.broken = Some(failure.message);
+    for step in steps {
+        if gap.is_some_and(|gap| step.version >= gap) && replay.taint.is_none() {
+            replay.taint =
+                Some("a migration the check could not run (see the errors above)".to_owned());
+        }
+        if let Err(failure) = replay.step(step) {
+            replay.outcome.broken = Some(failure.message);
+            break;
+        }
     }
     replay.outcome
 }
@@ -288,82 +297,49 @@ enum Ran {
 }
 
 impl Replay<'_> {
-    /// The three passes. `Err` only when the connection is gone.
-    fn all(&mut self, steps: &[Step<'_>], gap: Option<i64>) -> Result<(), Failure> {
-        for step in steps {
-            if gap.is_some_and(|gap| step.version >= gap) && self.taint.is_none() {
-                self.taint =
-                    Some("a migration the check could not run (see the errors above)".to_owned());
-            }
-            let (file, up) = step.up;
-            self.file(file, up, true)?;
-        }
-        let reversible = steps
-            .iter()
-            .rev()
-            .take_while(|s| s.down.is_some())
-            .count();
-        let (kept, reverted) = steps.split_at(steps.len() - reversible);
-        if let Some(stop) = kept.last() {
-            let why = format!(
-                "the check reverts no further than migration {}, which has no down migration",
-                stop.version
-            );
-            for step in kept {
-                if let Some((file, down)) = step.down {
-                    for index in 0..down.statements.len() {
-                        self.outcome
-                            .verdicts
-                            .push((file, index, Verdict::Undecided(why.clone())));
-                    }
-                }
-            }
-        }
-        for step in reverted.iter().rev() {
-            let Some((file, down)) = step.down else {
-                continue;
-            };
-            self.file(file, down, true)?;
-            if down.statements.is_empty() && !step.up.1.statements.is_empty() {
-                self.taint.get_or_insert_with(|| {
-                    format!("`{}`, which is empty", down.source.display)
-                });
-            }
-        }
-        if self.taint.is_some() {
-            return Ok(());
-        }
-        // The ups again, after their downs: a failure means a down did not undo its up.
-        for step in reverted {
-            let (_, up) = step.up;
-            self.engine.savepoint("migrate_step")?;
-            let ran = self.run(step.up.0, up, false)?;
-            if let Ran::Refused(index, failure) = ran {
-                self.engine.rollback_to("migrate_step")?;
-                self.engine.release("migrate_step")?;
-                if let Some((file, down)) = step.down {
-                    self.redo_failed(file, down, up, index, &failure);
-                }
-                return self.engine.migration_done();
-            }
-            self.engine.release("migrate_step")?;
-            self.engine.migration_done()?;
-        }
-        Ok(())
-    }
-
-    /// One file, behind a savepoint: refused, it is rolled back and the replay is tainted.
-    fn file(&mut self, file: usize, script: &Script, judge: bool) -> Result<(), Failure> {
-        self.engine.savepoint("migrate_step")?;
-        if let Ran::Refused(index, failure) = self.run(file, script, judge)? {
-            self.engine.rollback_to("migrate_step")?;
-            self.reject(file, script, index, &failure);
+    /// One migration. `Err` only when the connection is gone.
+    fn step(&mut self, step: &Step<'_>) -> Result<(), Failure> {
+        let (up_file, up) = step.up;
+        self.engine.savepoint("migrate_up")?;
+        if let Ran::Refused(index, failure) = self.run(up_file, up, true)? {
+            self.engine.rollback_to("migrate_up")?;
+            self.engine.release("migrate_up")?;
+            self.reject(up_file, up, index, &failure);
             self.taint = Some(format!(
                 "`{}` failed at line {}",
-                script.source.display, script.statements[index].line
+                up.source.display, up.statements[index].line
             ));
+            return self.engine.migration_done();
         }
-        self.engine.release("migrate_step")?;
+        self.engine.release("migrate_up")?;
+        if let Some((down_file, down)) = step.down
+            && !down.statements.is_empty()
+        {
+            // An empty down is reported as such; running it and the up again would only repeat
+            // that. Otherwise: the down, then the up again. When both run, the database is where
+            // the up alone would have left it, and the replay goes on from there; when either
+            // fails, it goes back there.
+            self.engine.savepoint("migrate_down")?;
+            let tainted = self.taint.is_some();
+            let back = match self.run(down_file, down, true)? {
+                Ran::Refused(index, failure) => {
+                    self.reject(down_file, down, index, &failure);
+                    true
+                }
+                Ran::Completed if tainted => true,
+                Ran::Completed => match self.run(up_file, up, false)? {
+                    Ran::Refused(index, failure) => {
+                        self.redo_failed(down_file, down, up, index, &failure);
+                        true
+                    }
+                    Ran::Completed => false,
+                },
+            };
+            if back {
+                self.engine.rollback_to("migrate_down")?;
+            }
+            self.engine.release("migrate_down")?;
+        }
         self.engine.migration_done()
     }
 
@@ -550,13 +526,10 @@ impl Replay<'_> {
             down_file,
             Diagnostic::new(
                 Code::RedoFails,
-                "the up migration fails when run again after this down migration ran",
+                "the up migration fails when run again after this down migration",
             )
             .at(at)
             .label("does not undo the up migration")
-            .note(format!(
-                "the check ran every up migration, then the downs in reverse order, then the ups again"
-            ))
             .note(format!(
                 "{} refuses `{}` line {}, column {}: {}",
                 self.engine.name(),
