@@ -61,6 +61,9 @@ pub use config::Config;
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use dialect::Dialect;
 pub use generate::generate;
+#[cfg(feature = "postgres")]
+#[doc(hidden)]
+pub use engine::postgres::touches_cluster;
 pub use script::{Check, Role, Script, Statement};
 pub use source::SourceFile;
 
@@ -401,7 +404,8 @@ fn postgres_check(
     let Some(url) = &config.dev_database_url else {
         return EngineRun::Off(POSTGRES_OFF.to_owned());
     };
-    let contained = engine::postgres::must_contain(steps);
+    let contained =
+        engine::postgres::must_contain(steps, setup.as_ref().map(|s| s.sql.as_str()));
     let mut scratch = match engine::postgres::Scratch::create(url, contained) {
         Ok(scratch) => scratch,
         Err(message) => {

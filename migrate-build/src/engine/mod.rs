@@ -237,7 +237,8 @@ pub(crate) trait Engine {
     fn rollback_to(&mut self, name: &str) -> Result<(), Failure>;
     /// Releases a savepoint.
     fn release(&mut self, name: &str) -> Result<(), Failure>;
-    /// Called after each migration, with no savepoint open.
+    /// Called after each migration's up, and after its down and second up, with no savepoint
+    /// open.
     fn migration_done(&mut self) -> Result<(), Failure> {
         Ok(())
     }
@@ -312,6 +313,9 @@ impl Replay<'_> {
             return self.engine.migration_done();
         }
         self.engine.release("migrate_up")?;
+        // The up is committed (where the engine commits) before its down runs, as in
+        // production: some things PostgreSQL allows only after a commit.
+        self.engine.migration_done()?;
         if let Some((down_file, down)) = step.down
             && !down.statements.is_empty()
         {
@@ -320,13 +324,13 @@ impl Replay<'_> {
             // the up alone would have left it, and the replay goes on from there; when either
             // fails, it goes back there.
             self.engine.savepoint("migrate_down")?;
-            let tainted = self.taint.is_some();
-            let back = match self.run(down_file, down, true)? {
+            let taint = self.taint.clone();
+            let mut back = match self.run(down_file, down, true)? {
                 Ran::Refused(index, failure) => {
                     self.reject(down_file, down, index, &failure);
                     true
                 }
-                Ran::Completed if tainted => true,
+                Ran::Completed if self.taint.is_some() => true,
                 Ran::Completed => match self.run(up_file, up, false)? {
                     Ran::Refused(index, failure) => {
                         self.redo_failed(down_file, down, up, index, &failure);
@@ -335,12 +339,16 @@ impl Replay<'_> {
                     Ran::Completed => false,
                 },
             };
+            // Whatever the down left uncertain is undone with it.
+            back |= self.taint != taint;
             if back {
                 self.engine.rollback_to("migrate_down")?;
+                self.taint = taint;
             }
             self.engine.release("migrate_down")?;
+            self.engine.migration_done()?;
         }
-        self.engine.migration_done()
+        Ok(())
     }
 
     /// Runs one file's statements. `judge` records verdicts (false when running an up again).

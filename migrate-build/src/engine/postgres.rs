@@ -139,31 +139,130 @@ fn drop_leftovers(client: &mut Client, force: bool) {
     }
 }
 
-/// Whether any statement may change something outside the scratch database that a dropped
-/// database leaves behind: roles, their grants and settings, other databases' settings.
-pub(crate) fn must_contain(steps: &[Step<'_>]) -> bool {
-    const WORDS: &[&str] = &["ROLE", "USER", "DATABASE", "OWNED"];
-    steps.iter().any(|step| {
-        std::iter::once(step.up.1)
-            .chain(step.down.map(|d| d.1))
-            .any(|script| {
-                script.statements.iter().any(|statement| {
-                    let text = script.text(statement).to_ascii_uppercase();
-                    let mut words = text
-                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'));
-                    let group = text.trim_start().split_whitespace().take(2).collect::<Vec<_>>();
-                    matches!(group.as_slice(), ["CREATE" | "ALTER" | "DROP", "GROUP"])
-                        || words.any(|w| WORDS.contains(&w))
+/// Whether the setup script or any statement may change something outside the scratch database
+/// that a dropped database leaves behind: roles, their grants and settings, other databases'
+/// settings.
+pub(crate) fn must_contain(steps: &[Step<'_>], setup: Option<&str>) -> bool {
+    setup.is_some_and(touches_cluster)
+        || steps.iter().any(|step| {
+            std::iter::once(step.up.1)
+                .chain(step.down.map(|d| d.1))
+                .any(|script| {
+                    script
+                        .statements
+                        .iter()
+                        .any(|statement| touches_cluster(script.text(statement)))
                 })
-            })
-    })
+        })
+}
+
+/// Whether SQL text may touch what outlives a dropped database: roles (`CREATE`, `ALTER`,
+/// `DROP ROLE`/`USER`/`GROUP`, a `GRANT` or `REVOKE` of a role, which has no `ON`), privileges
+/// and comments on databases and tablespaces (`ON DATABASE`), `REASSIGN`/`DROP OWNED`, and other
+/// databases' settings (`ALTER DATABASE`). Words are read outside comments, and inside function
+/// bodies; inside quoted strings only when the text runs SQL it builds (`EXECUTE`), so a `DO`
+/// block that creates a role counts but an error message that mentions one does not.
+pub fn touches_cluster(sql: &str) -> bool {
+    let (code, strings) = code_and_strings(sql);
+    let mut words = words_of(&code);
+    if words.iter().any(|w| w == "EXECUTE") {
+        words.extend(words_of(&strings));
+    }
+    let role_grant = matches!(words.first().map(String::as_str), Some("GRANT" | "REVOKE"))
+        && !words.iter().any(|w| w == "ON");
+    role_grant
+        || words.windows(2).any(|pair| {
+            matches!(pair[0].as_str(), "CREATE" | "ALTER" | "DROP" | "ON" | "REASSIGN")
+                && matches!(
+                    pair[1].as_str(),
+                    "ROLE" | "USER" | "GROUP" | "DATABASE" | "OWNED" | "TABLESPACE"
+                )
+        })
+}
+
+fn words_of(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_uppercase)
+        .collect()
+}
+
+/// The text outside comments and single-quoted strings, and the strings' contents, apart.
+fn code_and_strings(sql: &str) -> (String, String) {
+    let (mut code, mut strings) = (String::with_capacity(sql.len()), String::new());
+    let mut rest = sql;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.find('\n').map_or("", |i| &after[i..]);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.find("*/").map_or("", |i| &after[i + 2..]);
+        } else if c == '\'' {
+            // To the closing quote; `''` is a quote inside.
+            let mut end = 1;
+            loop {
+                match rest[end..].find('\'') {
+                    Some(i) if rest[end + i + 1..].starts_with('\'') => end += i + 2,
+                    Some(i) => {
+                        end += i + 1;
+                        break;
+                    }
+                    None => {
+                        end = rest.len();
+                        break;
+                    }
+                }
+            }
+            strings.push_str(&rest[..end]);
+            strings.push(' ');
+            code.push(' ');
+            rest = &rest[end..];
+        } else {
+            code.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    (code, strings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::touches_cluster;
+
+    #[test]
+    fn what_may_outlive_a_dropped_database() {
+        for sql in [
+            "CREATE ROLE reader",
+            "alter user app set work_mem = '1MB'",
+            "GRANT reader TO app",
+            "GRANT CONNECT ON DATABASE app TO reader",
+            "ALTER DATABASE app SET timezone = 'UTC'",
+            "DO $$ BEGIN EXECUTE 'CREATE ROLE ' || quote_ident('x'); END $$",
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles) THEN CREATE ROLE x; END IF; END $$",
+            "REASSIGN OWNED BY a TO b",
+            "COMMENT ON ROLE reader IS 'x'",
+        ] {
+            assert!(touches_cluster(sql), "{sql}");
+        }
+        for sql in [
+            "-- the user table\nCREATE TABLE user_ (id INT)",
+            "SELECT u.id AS user FROM person u GROUP BY u.id",
+            "ALTER TABLE comment DISABLE TRIGGER USER",
+            "GRANT SELECT ON t TO reader",
+            "ALTER SEQUENCE s OWNED BY t.id",
+            "/* create role later */ SELECT 1",
+            "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'cannot create user with reserved username'; END $$ LANGUAGE plpgsql",
+            "SELECT 'it''s a create role string'",
+        ] {
+            assert!(!touches_cluster(sql), "{sql}");
+        }
+    }
 }
 
 /// A connection to the scratch database, inside the replay's transaction.
 pub(crate) struct Postgres {
     client: Client,
     contained: bool,
-    /// Whether the per-statement savepoint is open.
+    /// Whether the savepoint the next statement rolls back to exists.
     statement_savepoint: bool,
 }
 
@@ -204,19 +303,22 @@ impl Engine for Postgres {
         script: &Script,
         index: usize,
     ) -> Result<Option<Notice>, Failure> {
-        // A failed statement aborts a PostgreSQL transaction: each runs behind a savepoint of its
-        // own, set in the same round trip, so the replay can go on after it.
-        let prefix = if self.statement_savepoint {
-            format!("RELEASE SAVEPOINT {STATEMENT_SAVEPOINT}; SAVEPOINT {STATEMENT_SAVEPOINT}; ")
-        } else {
-            format!("SAVEPOINT {STATEMENT_SAVEPOINT}; ")
-        };
-        let result = self.client.batch_execute(&format!("{prefix}{sql}"));
-        self.statement_savepoint = true;
+        // A failed statement aborts a PostgreSQL transaction: each runs after a savepoint of its
+        // own, set up by the round trip before it, so the replay can go on after it. The next
+        // one's savepoint follows the statement in the same round trip: a statement the server
+        // cannot parse runs nothing of that round trip, and the savepoint before it is still
+        // there to roll back to. The newline ends a trailing `--` comment.
+        if !self.statement_savepoint {
+            self.batch(&format!("SAVEPOINT {STATEMENT_SAVEPOINT}"))?;
+            self.statement_savepoint = true;
+        }
+        let result = self.client.batch_execute(&format!(
+            "{sql}\n;RELEASE SAVEPOINT {STATEMENT_SAVEPOINT}; SAVEPOINT {STATEMENT_SAVEPOINT}"
+        ));
         let Err(error) = result else {
             return Ok(None);
         };
-        let mut failure = failure(&error, prefix.chars().count(), sql);
+        let mut failure = failure(&error, sql);
         if failure.kind == Kind::Undecided
             && error.code() == Some(&SqlState::UNSAFE_NEW_ENUM_VALUE_USAGE)
             && (!self.contained || adds_enum_value(script, index))
@@ -232,7 +334,12 @@ impl Engine for Postgres {
     }
 
     fn savepoint(&mut self, name: &str) -> Result<(), Failure> {
-        self.savepoint_command(&format!("SAVEPOINT {name}"))
+        // With the first statement's savepoint inside it, in the same round trip.
+        self.savepoint_command(&format!(
+            "SAVEPOINT {name}; SAVEPOINT {STATEMENT_SAVEPOINT}"
+        ))?;
+        self.statement_savepoint = true;
+        Ok(())
     }
 
     fn rollback_to(&mut self, name: &str) -> Result<(), Failure> {
@@ -274,7 +381,7 @@ fn describe(error: &postgres::Error) -> String {
 
 /// PostgreSQL's error, classified. What the server's environment provides (roles, extensions'
 /// files, privileges of the check's user) is the environment's; a timeout decides nothing.
-fn failure(error: &postgres::Error, prefix_chars: usize, sql: &str) -> Failure {
+fn failure(error: &postgres::Error, sql: &str) -> Failure {
     let Some(db) = error.as_db_error() else {
         return Failure {
             message: describe(error),
@@ -300,10 +407,10 @@ fn failure(error: &postgres::Error, prefix_chars: usize, sql: &str) -> Failure {
     } else {
         Kind::Rejected
     };
-    // A 1-based character position in what was sent, which starts with the savepoint prefix.
+    // A 1-based character position in what was sent, which starts with the statement.
     let offset = match db.position() {
         Some(ErrorPosition::Original(position)) => (*position as usize)
-            .checked_sub(1 + prefix_chars)
+            .checked_sub(1)
             .and_then(|chars| sql.char_indices().nth(chars).map(|(at, _)| at)),
         _ => None,
     };

@@ -1,0 +1,719 @@
+//! The corpus check: real migrations from other projects (`../shared/corpus`), read in their own
+//! tools' layouts, checked the way a build checks them, and compared file by file with what a
+//! real database does with them.
+//!
+//! ```text
+//! cargo run -p migrate-bench --release --bin corpus -- [CORPUS_DIR] [--deny] [--part NAME]
+//! ```
+//!
+//! For each SQLite and PostgreSQL part it runs the checker (the SQLite check always; the
+//! PostgreSQL check when `MIGRATE_DEV_DATABASE_URL` is set, and once more without it to count
+//! what the parser alone leaves unchecked), then the truth: every migration applied to a real
+//! SQLite file or a new PostgreSQL database (the same server), each up, its down, and the up
+//! again. It prints a table per part, the disagreements, then every finding.
+//!
+//! With `--deny` it exits with status 1 if the checker reports an error on a file the database
+//! accepted (or, with no PostgreSQL server, on a file outside the corpus README's list of broken
+//! files), or reports nothing on a file of that list.
+
+mod layouts;
+mod truth;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use layouts::{Layout, Source};
+use migrate_build::{Check, Checked, Code, Config, Dialect, check_directory};
+
+/// A part of the corpus: its directories (merged in version order), dialect, layout, and what
+/// its real database had that its migrations do not create.
+struct Part {
+    name: &'static str,
+    dirs: &'static [&'static str],
+    dialect: Dialect,
+    layout: Layout,
+    setup: Option<&'static str>,
+}
+
+const HARNESS_SETUP: &str = "-- The Go migration tool's own table, which the first migration alters.\n\
+     CREATE TABLE migrations (version TEXT NOT NULL);\n";
+
+/// Supabase's migrations run after its image's init scripts: roles and schemas they create.
+/// The extensions it bundles (pg_graphql, pg_cron, pg_net, ...) are not on a plain server.
+const SUPABASE_SETUP: &str = "\
+     CREATE ROLE anon NOLOGIN;\n\
+     CREATE ROLE authenticated NOLOGIN;\n\
+     CREATE ROLE service_role NOLOGIN BYPASSRLS;\n\
+     CREATE ROLE authenticator NOINHERIT LOGIN;\n\
+     CREATE ROLE supabase_admin SUPERUSER CREATEDB CREATEROLE REPLICATION BYPASSRLS LOGIN;\n\
+     CREATE ROLE supabase_auth_admin NOINHERIT CREATEROLE LOGIN;\n\
+     CREATE ROLE supabase_storage_admin NOINHERIT CREATEROLE LOGIN;\n\
+     CREATE ROLE supabase_functions_admin NOINHERIT CREATEROLE LOGIN;\n\
+     CREATE ROLE supabase_realtime_admin NOINHERIT NOLOGIN;\n\
+     CREATE ROLE supabase_replication_admin LOGIN REPLICATION;\n\
+     CREATE ROLE supabase_read_only_user BYPASSRLS LOGIN;\n\
+     CREATE ROLE dashboard_user NOSUPERUSER CREATEDB CREATEROLE REPLICATION;\n\
+     CREATE ROLE pgbouncer LOGIN;\n\
+     CREATE SCHEMA auth AUTHORIZATION supabase_admin;\n\
+     CREATE SCHEMA storage AUTHORIZATION supabase_admin;\n\
+     CREATE SCHEMA extensions;\n\
+     CREATE SCHEMA realtime;\n\
+     CREATE SCHEMA graphql_public;\n\
+     CREATE SCHEMA pgbouncer;\n";
+
+const PARTS: &[Part] = &[
+    Part {
+        name: "Plume sqlite",
+        dirs: &["Plume-org__Plume/sqlite"],
+        dialect: Dialect::Sqlite,
+        layout: Layout::Diesel,
+        setup: None,
+    },
+    Part {
+        name: "vaultwarden sqlite",
+        dirs: &["dani-garcia__vaultwarden/sqlite"],
+        dialect: Dialect::Sqlite,
+        layout: Layout::Diesel,
+        setup: None,
+    },
+    Part {
+        name: "atuin ai",
+        dirs: &["atuinsh__atuin/atuin-ai/migrations"],
+        dialect: Dialect::Sqlite,
+        layout: Layout::Sqlx,
+        setup: None,
+    },
+    Part {
+        name: "atuin client",
+        dirs: &["atuinsh__atuin/atuin-client/migrations"],
+        dialect: Dialect::Sqlite,
+        layout: Layout::Sqlx,
+        setup: None,
+    },
+    Part {
+        name: "atuin client meta",
+        dirs: &["atuinsh__atuin/atuin-client/meta-migrations"],
+        dialect: Dialect::Sqlite,
+        layout: Layout::Sqlx,
+        setup: None,
+    },
+    Part {
+        name: "atuin client record",
+        dirs: &["atuinsh__atuin/atuin-client/record-migrations"],
+        dialect: Dialect::Sqlite,
+        layout: Layout::Sqlx,
+        setup: None,
+    },
+    Part {
+        name: "atuin kv",
+        dirs: &["atuinsh__atuin/atuin-kv/migrations"],
+        dialect: Dialect::Sqlite,
+        layout: Layout::Sqlx,
+        setup: None,
+    },
+    Part {
+        name: "atuin scripts",
+        dirs: &["atuinsh__atuin/atuin-scripts/migrations"],
+        dialect: Dialect::Sqlite,
+        layout: Layout::Sqlx,
+        setup: None,
+    },
+    Part {
+        name: "atuin server sqlite",
+        dirs: &["atuinsh__atuin/atuin-server-sqlite/migrations"],
+        dialect: Dialect::Sqlite,
+        layout: Layout::Sqlx,
+        setup: None,
+    },
+    Part {
+        name: "harness sqlite",
+        dirs: &["harness__harness/sqlite"],
+        dialect: Dialect::Sqlite,
+        layout: Layout::Paired,
+        setup: Some(HARNESS_SETUP),
+    },
+    Part {
+        name: "authelia sqlite",
+        dirs: &["authelia__authelia/sqlite"],
+        dialect: Dialect::Sqlite,
+        layout: Layout::Paired,
+        setup: None,
+    },
+    Part {
+        name: "conductor sqlite",
+        dirs: &["conductor-oss__conductor/sqlite-persistence/migration_sqlite"],
+        dialect: Dialect::Sqlite,
+        layout: Layout::Flyway,
+        setup: None,
+    },
+    Part {
+        name: "conductor scheduler sqlite",
+        dirs: &[
+            "conductor-oss__conductor/scheduler/sqlite-persistence/migration_scheduler_sqlite",
+        ],
+        dialect: Dialect::Sqlite,
+        layout: Layout::Flyway,
+        setup: None,
+    },
+    Part {
+        name: "crates.io",
+        dirs: &["rust-lang__crates.io"],
+        dialect: Dialect::Postgres,
+        layout: Layout::Diesel,
+        setup: None,
+    },
+    Part {
+        name: "Plume postgres",
+        dirs: &["Plume-org__Plume/postgres"],
+        dialect: Dialect::Postgres,
+        layout: Layout::Diesel,
+        setup: None,
+    },
+    Part {
+        name: "vaultwarden postgres",
+        dirs: &["dani-garcia__vaultwarden/postgresql"],
+        dialect: Dialect::Postgres,
+        layout: Layout::Diesel,
+        setup: None,
+    },
+    Part {
+        name: "atuin server postgres",
+        dirs: &["atuinsh__atuin/atuin-server-postgres/migrations"],
+        dialect: Dialect::Postgres,
+        layout: Layout::Sqlx,
+        setup: None,
+    },
+    Part {
+        name: "lemmy",
+        dirs: &["LemmyNet__lemmy"],
+        dialect: Dialect::Postgres,
+        layout: Layout::Diesel,
+        setup: Some(
+            "-- diesel's history table, which a migration puts a trigger on.\n\
+             CREATE TABLE __diesel_schema_migrations (\n\
+                 version VARCHAR(50) PRIMARY KEY NOT NULL,\n\
+                 run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP\n\
+             );\n",
+        ),
+    },
+    Part {
+        name: "harness postgres",
+        dirs: &["harness__harness/postgres"],
+        dialect: Dialect::Postgres,
+        layout: Layout::Paired,
+        setup: Some(HARNESS_SETUP),
+    },
+    Part {
+        name: "authelia postgres",
+        dirs: &["authelia__authelia/postgres"],
+        dialect: Dialect::Postgres,
+        layout: Layout::Paired,
+        setup: None,
+    },
+    Part {
+        name: "kestra postgres",
+        dirs: &["kestra-io__kestra/postgres"],
+        dialect: Dialect::Postgres,
+        layout: Layout::Flyway,
+        setup: None,
+    },
+    Part {
+        name: "conductor postgres",
+        dirs: &[
+            "conductor-oss__conductor/postgres-persistence/migration_postgres",
+            "conductor-oss__conductor/postgres-persistence/migration_postgres_data",
+            "conductor-oss__conductor/postgres-persistence/migration_postgres_notify",
+        ],
+        dialect: Dialect::Postgres,
+        layout: Layout::Flyway,
+        setup: None,
+    },
+    Part {
+        name: "conductor scheduler postgres",
+        dirs: &["conductor-oss__conductor/scheduler/postgres-persistence/migration_scheduler"],
+        dialect: Dialect::Postgres,
+        layout: Layout::Flyway,
+        setup: None,
+    },
+    Part {
+        name: "supabase",
+        dirs: &["supabase__postgres/migrations"],
+        dialect: Dialect::Postgres,
+        layout: Layout::Dbmate,
+        setup: Some(SUPABASE_SETUP),
+    },
+];
+
+/// Parts not checked, and why.
+const SKIPPED: &[(&str, &str)] = &[
+    ("*/mysql*, kestra-io__kestra/h2", "MySQL and H2: no dialect for them yet"),
+    ("bitwarden__server", "SQL Server (T-SQL batches separated by `GO`): no dialect for it yet"),
+    (
+        "conductor-oss__conductor/postgres-external-storage",
+        "a Flyway repeatable migration (`R__`) with placeholders (`${tableName}`) that Flyway fills in: not SQL as written",
+    ),
+];
+
+/// Files the corpus README lists as broken on a real database: the checker must report each.
+const KNOWN_BROKEN: &[&str] = &[
+    "rust-lang__crates.io/20170318181441_downloads_need_no_id/down.sql",
+    "Plume-org__Plume/sqlite/2018-10-06-161156_change_default_license/down.sql",
+    "Plume-org__Plume/sqlite/2018-12-08-182930_constraints/down.sql",
+    "rust-lang__crates.io/2024-10-25-112826_make-unique-version-unique/down.sql",
+    "dani-garcia__vaultwarden/postgresql/2023-06-02-200424_create_organization_api_key/down.sql",
+    "harness__harness/postgres/0029_create_index_job_job_group_id_down.sql",
+    "harness__harness/sqlite/0029_create_index_job_job_group_id_down.sql",
+    "harness__harness/postgres/0069_create_table_usergroup_reviewers.down.sql",
+    "harness__harness/sqlite/0069_create_table_usergroup_reviewers.down.sql",
+    "harness__harness/postgres/0045_alter_table_repo_add_deletetimestamp.down.sql",
+    "harness__harness/postgres/0046_alter_table_spaces_add_deletetimestamp.down.sql",
+    "harness__harness/sqlite/0045_alter_table_repo_add_deletetimestamp.down.sql",
+    "harness__harness/sqlite/0046_alter_table_spaces_add_deletetimestamp.down.sql",
+    "harness__harness/sqlite/0072_create_ar_table_images_and_alter_table_artifacts.down.sql",
+    "dani-garcia__vaultwarden/postgresql/2022-07-27-110000_add_group_support/down.sql",
+    "authelia__authelia/postgres/V0002.WebAuthn.down.sql",
+    "atuinsh__atuin/atuin-scripts/migrations/20250402170430_unique_names.down.sql",
+];
+
+/// A file of a part, as the report names it: its corpus path, and `(down)` for the down
+/// section of a dbmate file.
+type FileId = String;
+
+#[derive(Default)]
+struct Row {
+    files: usize,
+    statements: usize,
+    /// Statements the parser could not read.
+    parser_unchecked: usize,
+    /// Of those, what no database checked either.
+    unchecked: usize,
+    errors: usize,
+    warnings: usize,
+    confirmed: usize,
+    false_errors: usize,
+    missed: usize,
+    environment: usize,
+    redo: usize,
+    truth: bool,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let deny = args.iter().any(|a| a == "--deny");
+    // `--part <name>`: only the parts whose name contains it.
+    let only = args
+        .iter()
+        .position(|a| a == "--part")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let root = args
+        .iter()
+        .find(|a| !a.starts_with("--") && Some(*a) != only.as_ref())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
+    if !root.is_dir() {
+        eprintln!("corpus not found at {}; nothing to check", root.display());
+        return ExitCode::SUCCESS;
+    }
+    let url = std::env::var(migrate_build::DEV_DATABASE_URL)
+        .ok()
+        .filter(|u| !u.is_empty());
+
+    let mut rows = Vec::new();
+    let mut findings = Vec::new();
+    let mut false_errors: Vec<String> = Vec::new();
+    let mut missed: Vec<String> = Vec::new();
+    let mut uncertain: Vec<String> = Vec::new();
+    let mut risks: Vec<String> = Vec::new();
+    let mut reported: Vec<FileId> = Vec::new();
+    for part in PARTS {
+        if only.as_ref().is_some_and(|only| !part.name.contains(only.as_str())) {
+            continue;
+        }
+        let dirs: Vec<PathBuf> = part.dirs.iter().map(|d| root.join(d)).collect();
+        if !dirs.iter().all(|d| d.is_dir()) {
+            continue;
+        }
+        let outcome = check_part(&root, part, &dirs, url.as_deref());
+        false_errors.extend(outcome.false_errors);
+        missed.extend(outcome.missed);
+        uncertain.extend(outcome.uncertain);
+        risks.extend(outcome.risks);
+        reported.extend(outcome.reported);
+        findings.extend(outcome.findings);
+        rows.push((part, outcome.row));
+    }
+
+    println!(
+        "| part | dialect | files | statements | parser could not read | unchecked after the database check | errors | warnings | errors the database confirms | errors on files it accepts | files it rejects, passed | environment | redo fails |"
+    );
+    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    let mut total = Row::default();
+    for (part, r) in &rows {
+        let truth = |n: usize| {
+            if r.truth {
+                n.to_string()
+            } else {
+                "–".to_owned()
+            }
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            part.name,
+            part.dialect,
+            r.files,
+            r.statements,
+            r.parser_unchecked,
+            r.unchecked,
+            r.errors,
+            r.warnings,
+            truth(r.confirmed),
+            truth(r.false_errors),
+            truth(r.missed),
+            truth(r.environment),
+            truth(r.redo),
+        );
+        total.files += r.files;
+        total.statements += r.statements;
+        total.parser_unchecked += r.parser_unchecked;
+        total.unchecked += r.unchecked;
+        total.errors += r.errors;
+        total.warnings += r.warnings;
+        total.confirmed += r.confirmed;
+        total.false_errors += r.false_errors;
+        total.missed += r.missed;
+        total.environment += r.environment;
+        total.redo += r.redo;
+    }
+    println!(
+        "| **total** | | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        total.files,
+        total.statements,
+        total.parser_unchecked,
+        total.unchecked,
+        total.errors,
+        total.warnings,
+        total.confirmed,
+        total.false_errors,
+        total.missed,
+        total.environment,
+        total.redo
+    );
+    println!();
+    if url.is_none() {
+        println!(
+            "{} is not set: the PostgreSQL parts were checked by the parser alone and not applied to a database.\n",
+            migrate_build::DEV_DATABASE_URL
+        );
+    }
+    for (path, why) in SKIPPED {
+        println!("skipped `{path}`: {why}");
+    }
+    println!();
+    for finding in &findings {
+        println!("{finding}\n");
+    }
+
+    let checked_dirs: Vec<&str> = rows
+        .iter()
+        .flat_map(|(part, _)| part.dirs.iter().copied())
+        .collect();
+    let known_missed: Vec<&&str> = KNOWN_BROKEN
+        .iter()
+        .filter(|f| checked_dirs.iter().any(|d| f.starts_with(&format!("{d}/"))))
+        .filter(|f| root.join(f).exists() && !reported.iter().any(|r| r == **f))
+        .collect();
+    let known = KNOWN_BROKEN
+        .iter()
+        .filter(|f| checked_dirs.iter().any(|d| f.starts_with(&format!("{d}/"))))
+        .count();
+    println!(
+        "known broken files reported: {}/{known}",
+        known - known_missed.len(),
+    );
+    for file in &known_missed {
+        println!("  MISSED {file}");
+    }
+    println!("files the database rejects that the checker passed: {}", missed.len());
+    for f in &missed {
+        println!("  {f}");
+    }
+    println!(
+        "rejections that may follow from an earlier failure (not compared): {}",
+        uncertain.len()
+    );
+    for f in &uncertain {
+        println!("  {f}");
+    }
+    println!(
+        "errors about rows, on files the database accepts with empty tables: {}",
+        risks.len()
+    );
+    for f in &risks {
+        println!("  {f}");
+    }
+    println!(
+        "errors on files the database accepts (false positives): {}",
+        false_errors.len()
+    );
+    for f in &false_errors {
+        println!("  {f}");
+    }
+    if deny && (!false_errors.is_empty() || !known_missed.is_empty()) {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+struct PartOutcome {
+    row: Row,
+    findings: Vec<String>,
+    false_errors: Vec<String>,
+    /// Errors about what goes wrong only with rows, on files the empty database accepts.
+    risks: Vec<String>,
+    missed: Vec<String>,
+    uncertain: Vec<String>,
+    reported: Vec<FileId>,
+}
+
+/// Whether errors of these codes say the database refuses the file. The others say what goes
+/// wrong once tables have rows (`sqlite-foreign-keys`: the table rebuild that deletes the rows
+/// referencing it) or breaks the migrator's bookkeeping (`transaction-control`), which an
+/// empty database running the file does not show.
+fn claims_refusal(codes: &[Code]) -> bool {
+    codes
+        .iter()
+        .any(|c| !matches!(c, Code::SqliteForeignKeys | Code::TransactionControl))
+}
+
+/// Writes a part in the native layout, checks it, applies it to a real database, and compares.
+fn check_part(root: &Path, part: &Part, dirs: &[PathBuf], url: Option<&str>) -> PartOutcome {
+    let sources = layouts::read(dirs, part.layout);
+    let temp = tempfile::tempdir().expect("temporary directory");
+    let native = temp.path().join("migrations");
+    fs::create_dir(&native).expect("create directory");
+    // native file (as diagnostics show it) -> corpus file
+    let mut origin: BTreeMap<String, FileId> = BTreeMap::new();
+    let id = |path: &Path, down_section: bool| {
+        let relative = path.strip_prefix(root).unwrap_or(path).display().to_string();
+        if down_section {
+            format!("{relative} (down)")
+        } else {
+            relative
+        }
+    };
+    for (i, source) in sources.iter().enumerate() {
+        let stem = format!("{:05}_{}", i + 1, layouts::native_name(&source.name));
+        let (up_name, down_name) = match source.down {
+            Some(_) => (format!("{stem}.up.sql"), Some(format!("{stem}.down.sql"))),
+            None => (format!("{stem}.sql"), None),
+        };
+        fs::write(native.join(&up_name), &source.up_text).expect("write migration");
+        origin.insert(format!("migrations/{up_name}"), id(&source.up, false));
+        if let (Some((path, text)), Some(down_name)) = (&source.down, down_name) {
+            fs::write(native.join(&down_name), text).expect("write migration");
+            let dbmate = path == &source.up;
+            origin.insert(format!("migrations/{down_name}"), id(path, dbmate));
+        }
+    }
+    let mut config = Config {
+        dialects: vec![part.dialect],
+        ..Config::default()
+    };
+    if let Some(setup) = part.setup {
+        fs::write(temp.path().join("setup.sql"), setup).expect("write setup");
+        config.check_setup = vec![(part.dialect, "setup.sql".to_owned())];
+    }
+    let with_database = part.dialect == Dialect::Sqlite || url.is_some();
+    config.dev_database_url = url.map(str::to_owned);
+    let checked = check_directory(temp.path(), &config);
+
+    let mut row = Row {
+        files: origin.len(),
+        ..Row::default()
+    };
+    for migration in &checked.migrations {
+        for script in std::iter::once(&migration.up).chain(&migration.down) {
+            for statement in &script.statements {
+                row.statements += 1;
+                match statement.check {
+                    Check::Engine => row.parser_unchecked += 1,
+                    Check::Unchecked | Check::UncheckedByDirective => {
+                        row.parser_unchecked += 1;
+                        row.unchecked += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    if !with_database {
+        // No database: what the parser could not read stays unchecked.
+        row.unchecked = row.parser_unchecked;
+    }
+
+    let mut findings = Vec::new();
+    // The files with errors, and the codes of those errors.
+    let mut with_errors: BTreeMap<FileId, Vec<Code>> = BTreeMap::new();
+    let mut reported: Vec<FileId> = Vec::new();
+    for diagnostic in &checked.diagnostics {
+        let file = diagnostic
+            .location
+            .as_ref()
+            .map(|l| l.file.clone())
+            .unwrap_or_default();
+        let original = origin.get(&file).cloned().unwrap_or(file.clone());
+        if diagnostic.is_error() {
+            row.errors += 1;
+            with_errors
+                .entry(original.clone())
+                .or_default()
+                .push(diagnostic.code);
+        } else {
+            row.warnings += 1;
+        }
+        if !reported.contains(&original) {
+            reported.push(original.clone());
+        }
+        findings.push(format!("[{} · {original}]\n{}", part.name, diagnostic.render()));
+    }
+
+    let mut outcome = PartOutcome {
+        row,
+        findings,
+        false_errors: Vec::new(),
+        risks: Vec::new(),
+        missed: Vec::new(),
+        uncertain: Vec::new(),
+        reported,
+    };
+    let Some(truth) = run_truth(part, &sources, &checked, url) else {
+        // No database to ask: an error is false unless the README lists the file as broken.
+        outcome.false_errors = with_errors
+            .into_iter()
+            .filter(|(f, codes)| !KNOWN_BROKEN.contains(&f.as_str()) && claims_refusal(codes))
+            .map(|(f, codes)| format!("{} · {f} {codes:?}", part.name))
+            .collect();
+        return outcome;
+    };
+    outcome.row.truth = true;
+    let mut fates: Vec<(FileId, truth::Fate)> = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        fates.push((id(&source.up, false), truth.up[i].clone()));
+        if let Some((path, _)) = &source.down {
+            fates.push((id(path, path == &source.up), truth.down[i].clone()));
+            if truth.redo[i].rejected() {
+                outcome.row.redo += 1;
+            }
+        }
+    }
+    for (file, fate) in fates {
+        let codes = with_errors.get(&file).cloned().unwrap_or_default();
+        let flagged = !codes.is_empty();
+        let label = format!("{} · {file}", part.name);
+        match fate {
+            truth::Fate::Accepted if claims_refusal(&codes) => {
+                outcome.false_errors.push(format!("{label} {codes:?}"));
+            }
+            truth::Fate::Accepted if flagged => {
+                outcome.risks.push(format!("{label} {codes:?}"));
+            }
+            truth::Fate::Rejected {
+                certain: true,
+                environment: true,
+                ..
+            } => outcome.row.environment += 1,
+            truth::Fate::Rejected {
+                certain: true,
+                message,
+                ..
+            } => {
+                if flagged {
+                    outcome.row.confirmed += 1;
+                } else {
+                    outcome.missed.push(format!("{label}: {message}"));
+                }
+            }
+            truth::Fate::Rejected { message, .. } => {
+                outcome.uncertain.push(format!("{label}: {message}"));
+            }
+            _ => {}
+        }
+    }
+    outcome.row.false_errors = outcome.false_errors.len();
+    outcome.row.missed = outcome.missed.len();
+    outcome
+}
+
+/// Applies the part to a real database: SQLite always, PostgreSQL when there is a server.
+fn run_truth(
+    part: &Part,
+    sources: &[Source],
+    checked: &Checked,
+    url: Option<&str>,
+) -> Option<truth::Truth> {
+    // A migration that runs outside a transaction runs statement by statement, as split for
+    // the runtime.
+    let statements = |script: &migrate_build::Script| -> Vec<String> {
+        script
+            .statements
+            .iter()
+            .map(|s| script.text(s).to_owned())
+            .collect()
+    };
+    let migrations: Vec<truth::Migration> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, source)| {
+            let checked = checked.migrations.get(i);
+            let split = |down: bool| {
+                let script = checked.and_then(|m| if down { m.down.as_ref() } else { Some(&m.up) });
+                source
+                    .no_transaction
+                    .then(|| script.map(statements))
+                    .flatten()
+            };
+            truth::Migration {
+                up: truth::FileRun {
+                    text: source.up_text.clone(),
+                    statements: split(false),
+                },
+                down: source.down.as_ref().map(|(_, text)| truth::FileRun {
+                    text: text.clone(),
+                    statements: split(true),
+                }),
+            }
+        })
+        .collect();
+    let result = match part.dialect {
+        Dialect::Sqlite => truth::sqlite(&migrations, part.setup),
+        Dialect::Postgres => {
+            let url = url?;
+            // Roles and other databases' settings must not outlive the run.
+            let contained = part.setup.is_some_and(migrate_build::touches_cluster)
+                || checked.migrations.iter().any(|m| {
+                    std::iter::once(&m.up).chain(&m.down).any(|script| {
+                        script
+                            .statements
+                            .iter()
+                            .any(|s| migrate_build::touches_cluster(script.text(s)))
+                    })
+                });
+            let name: String = part
+                .name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            truth::postgres(url, &name, &migrations, part.setup, contained)
+        }
+    };
+    match result {
+        Ok(truth) => Some(truth),
+        Err(error) => {
+            eprintln!("{}: the truth run failed: {error}", part.name);
+            None
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! The truth: each part applied to a real database, as its tool would apply it, independently of
+//! the checker. Each migration's up runs in a transaction of its own; then its down and its up
+//! again in another, rolled back if either fails (so the next migration sees what the up left).
+//! A file marked no-transaction runs statement by statement, outside any transaction. After a
+//! failure the database is no longer what the project's was, so later rejections are marked
+//! uncertain. A part whose SQL changes roles or other databases runs in one transaction that is
+//! always rolled back, with savepoints instead.
+
+use migrate_runtime::postgres;
+use migrate_runtime::rusqlite;
+
+/// One file to run: its text, and its statements when it runs outside a transaction.
+pub struct FileRun {
+    pub text: String,
+    pub statements: Option<Vec<String>>,
+}
+
+/// One migration to run.
+pub struct Migration {
+    pub up: FileRun,
+    pub down: Option<FileRun>,
+}
+
+/// What the database did with a file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fate {
+    Accepted,
+    Rejected {
+        message: String,
+        /// False after an earlier failure: it may follow from it.
+        certain: bool,
+        /// The database lacked something its project's had: a role, an extension, a function.
+        environment: bool,
+    },
+    /// Not reached.
+    NotRun,
+}
+
+impl Fate {
+    pub fn rejected(&self) -> bool {
+        matches!(self, Fate::Rejected { .. })
+    }
+}
+
+/// What happened to each migration: its up, its down, and the up run again after the down.
+pub struct Truth {
+    pub up: Vec<Fate>,
+    pub down: Vec<Fate>,
+    pub redo: Vec<Fate>,
+}
+
+/// The few operations the run needs, on either database.
+trait Database {
+    fn batch(&mut self, sql: &str) -> Result<(), (String, bool)>;
+}
+
+impl Database for rusqlite::Connection {
+    fn batch(&mut self, sql: &str) -> Result<(), (String, bool)> {
+        self.execute_batch(sql).map_err(|e| {
+            // rusqlite adds the whole SQL after ` in `: the message is the first line.
+            let message = e.to_string();
+            let message = message.split(" in ").next().unwrap_or(&message).to_owned();
+            let environment = message.starts_with("no such function")
+                || message.starts_with("no such module");
+            (message, environment)
+        })
+    }
+}
+
+impl Database for postgres::Client {
+    fn batch(&mut self, sql: &str) -> Result<(), (String, bool)> {
+        self.batch_execute(sql).map_err(|e| match e.as_db_error() {
+            Some(db) => {
+                let code = db.code().code();
+                let environment = matches!(code, "42501" | "58P01")
+                    || (code == "0A000" && db.message().contains("extension"))
+                    || (code == "42704" && db.message().starts_with("role "));
+                (format!("{} (SQLSTATE {code})", db.message()), environment)
+            }
+            None => (e.to_string(), false),
+        })
+    }
+}
+
+/// Applies the migrations to a new SQLite database file.
+pub fn sqlite(migrations: &[Migration], setup: Option<&str>) -> Result<Truth, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut conn =
+        rusqlite::Connection::open(dir.path().join("truth.db")).map_err(|e| e.to_string())?;
+    if let Some(setup) = setup {
+        conn.execute_batch(setup).map_err(|e| format!("setup: {e}"))?;
+    }
+    Ok(run(&mut conn, migrations, false))
+}
+
+/// Applies the migrations to a new database on the PostgreSQL server at `url`, dropped after.
+pub fn postgres(
+    url: &str,
+    name: &str,
+    migrations: &[Migration],
+    setup: Option<&str>,
+    contained: bool,
+) -> Result<Truth, String> {
+    let mut admin = postgres::Client::connect(url, postgres::NoTls).map_err(|e| e.to_string())?;
+    let database = format!("migrate_truth_{name}_{}", std::process::id());
+    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{database}\""));
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{database}\""))
+        .map_err(|e| e.to_string())?;
+    let result = (|| {
+        let mut config: postgres::Config = url.parse().map_err(|e| format!("{e}"))?;
+        let mut client = config
+            .dbname(&database)
+            .connect(postgres::NoTls)
+            .map_err(|e| e.to_string())?;
+        client
+            .batch_execute("SET statement_timeout = '60s'")
+            .map_err(|e| e.to_string())?;
+        if contained {
+            client.batch_execute("BEGIN").map_err(|e| e.to_string())?;
+        }
+        if let Some(setup) = setup {
+            client
+                .batch_execute(setup)
+                .map_err(|e| format!("setup: {e}"))?;
+        }
+        let truth = run(&mut client, migrations, contained);
+        if contained {
+            let _ = client.batch_execute("ROLLBACK");
+        }
+        Ok(truth)
+    })();
+    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"));
+    result
+}
+
+fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Truth {
+    let mut truth = Truth {
+        up: Vec::new(),
+        down: Vec::new(),
+        redo: Vec::new(),
+    };
+    let mut tainted = false;
+    // In a transaction already (contained), each step is a savepoint.
+    let (begin, commit, rollback) = if contained {
+        ("SAVEPOINT truth", "RELEASE SAVEPOINT truth", "ROLLBACK TO SAVEPOINT truth; RELEASE SAVEPOINT truth")
+    } else {
+        ("BEGIN", "COMMIT", "ROLLBACK")
+    };
+    let fate = |result: Result<(), (String, bool)>, tainted: &mut bool| match result {
+        Ok(()) => Fate::Accepted,
+        Err((message, environment)) => {
+            let certain = !*tainted;
+            *tainted = true;
+            Fate::Rejected {
+                message,
+                certain,
+                environment,
+            }
+        }
+    };
+    for migration in migrations {
+        let up = match &migration.up.statements {
+            Some(statements) if !contained => statements.iter().try_for_each(|s| db.batch(s)),
+            _ => transaction(db, begin, commit, rollback, &[&migration.up.text]),
+        };
+        let up = fate(up, &mut tainted);
+        let up_ran = up == Fate::Accepted;
+        truth.up.push(up);
+        let Some(down) = &migration.down else {
+            truth.down.push(Fate::NotRun);
+            truth.redo.push(Fate::NotRun);
+            continue;
+        };
+        if !up_ran {
+            truth.down.push(Fate::NotRun);
+            truth.redo.push(Fate::NotRun);
+            continue;
+        }
+        match (&down.statements, &migration.up.statements) {
+            (Some(down_statements), Some(up_statements)) if !contained => {
+                let ran = down_statements.iter().try_for_each(|s| db.batch(s));
+                let down_fate = fate(ran, &mut tainted);
+                let redo = if down_fate == Fate::Accepted {
+                    fate(up_statements.iter().try_for_each(|s| db.batch(s)), &mut tainted)
+                } else {
+                    Fate::NotRun
+                };
+                truth.down.push(down_fate);
+                truth.redo.push(redo);
+            }
+            _ => {
+                // The down, then the up again, in one transaction: rolled back if either fails,
+                // so the database is again what the up left.
+                let _ = db.batch(begin);
+                let ran_down = db.batch(&down.text);
+                let (down_fate, redo) = match ran_down {
+                    Err(error) => (fate(Err(error), &mut tainted.clone()), Fate::NotRun),
+                    Ok(()) => match db.batch(&migration.up.text) {
+                        Err((message, environment)) => (
+                            Fate::Accepted,
+                            Fate::Rejected {
+                                message,
+                                certain: !tainted,
+                                environment,
+                            },
+                        ),
+                        Ok(()) => (Fate::Accepted, Fate::Accepted),
+                    },
+                };
+                let _ = if redo == Fate::Accepted {
+                    db.batch(commit)
+                } else {
+                    db.batch(rollback)
+                };
+                truth.down.push(down_fate);
+                truth.redo.push(redo);
+            }
+        }
+    }
+    truth
+}
+
+/// Runs `texts` in one transaction, committed if all succeed.
+fn transaction(
+    db: &mut dyn Database,
+    begin: &str,
+    commit: &str,
+    rollback: &str,
+    texts: &[&str],
+) -> Result<(), (String, bool)> {
+    db.batch(begin)?;
+    for text in texts {
+        if let Err(error) = db.batch(text) {
+            let _ = db.batch(rollback);
+            return Err(error);
+        }
+    }
+    db.batch(commit)
+}
