@@ -271,7 +271,10 @@ mod foreign_keys_broken {
 }
 
 /// Two parents and three children, after the tables' migration.
-fn seeded(conn: &mut migrate_runtime::rusqlite::Connection, migrations: &'static migrate_runtime::Migrations) {
+fn seeded(
+    conn: &mut migrate_runtime::rusqlite::Connection,
+    migrations: &'static migrate_runtime::Migrations,
+) {
     use migrate_runtime::Migrator;
     let first = migrations.iter().next().unwrap();
     Migrator::new(migrations).migrate_to(conn, first).unwrap();
@@ -315,8 +318,15 @@ fn sqlite_table_rebuild_with_foreign_keys_off_keeps_child_rows() {
             .migrate(&mut conn)
             .unwrap();
         assert_eq!(report.applied.len(), 1);
-        assert_eq!(count(&conn, "SELECT count(*) FROM child"), 3, "grouped: {grouped}");
-        assert_eq!(count(&conn, "SELECT count(*) FROM parent WHERE name = ''"), 1);
+        assert_eq!(
+            count(&conn, "SELECT count(*) FROM child"),
+            3,
+            "grouped: {grouped}"
+        );
+        assert_eq!(
+            count(&conn, "SELECT count(*) FROM parent WHERE name = ''"),
+            1
+        );
         assert_eq!(count(&conn, "PRAGMA foreign_keys"), 1, "back on");
         // And enforced: a child of a missing parent is refused.
         assert!(
@@ -352,7 +362,11 @@ fn sqlite_foreign_keys_off_migration_that_breaks_a_reference_is_rolled_back() {
         violations,
         &["row 20 of `child` references a missing row of `parent`"]
     );
-    assert_eq!(count(&conn, "SELECT count(*) FROM parent"), 2, "rolled back");
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM parent"),
+        2,
+        "rolled back"
+    );
     assert_eq!(count(&conn, "SELECT count(*) FROM child"), 3);
     assert_eq!(count(&conn, "PRAGMA foreign_keys"), 1);
     assert_eq!(count(&conn, "SELECT count(*) FROM _migrate_history"), 1);

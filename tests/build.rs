@@ -210,8 +210,16 @@ fn cargo_build_fails_where_sqlite_would() {
             "2_change.sql:1:30",
             "near \"(\": syntax error",
         ),
-        ("DROP INDEX i ON t;\n", "2_change.sql:1:14", "near \"ON\": syntax error"),
-        ("SELECT 1::int;\n", "2_change.sql:1:9", "unrecognized token: \":\""),
+        (
+            "DROP INDEX i ON t;\n",
+            "2_change.sql:1:14",
+            "near \"ON\": syntax error",
+        ),
+        (
+            "SELECT 1::int;\n",
+            "2_change.sql:1:9",
+            "unrecognized token: \":\"",
+        ),
         (
             "UPDATE t SET a = 1 LIMIT 1;\n",
             "2_change.sql:1:20",
@@ -275,4 +283,33 @@ fn cargo_build_fails_where_sqlite_would() {
          ALTER TABLE parent_new RENAME TO parent;\n",
     );
     assert_eq!(app.build_and_run().len(), 2);
+}
+
+/// An app whose only dialect is PostgreSQL leaves the SQLite check, and SQLite itself, out of its
+/// build script by turning off `migrate-build`'s default features; a SQLite app has it.
+#[test]
+fn a_postgres_app_does_not_build_sqlite_into_its_build_script() {
+    let app = App::new("postgres_only", true);
+    let tree = |app: &App| {
+        let output = app.cargo(&["tree", "--edges", "build,normal", "--prefix", "none"]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(tree(&app).contains("libsqlite3-sys"));
+    let manifest = app.dir.path().join("Cargo.toml");
+    let text = fs::read_to_string(&manifest).unwrap().replace(
+        "migrate-build = { path",
+        "migrate-build = { default-features = false, features = [\"postgres\"], path",
+    );
+    fs::write(&manifest, text).unwrap();
+    let tree = tree(&app);
+    assert!(
+        tree.contains("migrate-build") && tree.contains("postgres"),
+        "{tree}"
+    );
+    assert!(!tree.contains("libsqlite3-sys"), "{tree}");
 }

@@ -166,7 +166,10 @@ fn enum_values_added_by_an_earlier_migration_can_be_used() {
         &[
             ("1_mood.sql", "CREATE TYPE mood AS ENUM ('sad');\n"),
             ("2_happy.sql", "ALTER TYPE mood ADD VALUE 'happy';\n"),
-            ("3_use.sql", "CREATE TABLE t (m mood NOT NULL DEFAULT 'happy');\n"),
+            (
+                "3_use.sql",
+                "CREATE TABLE t (m mood NOT NULL DEFAULT 'happy');\n",
+            ),
             (
                 "4_same.sql",
                 "ALTER TYPE mood ADD VALUE 'calm';\nSELECT 'calm'::mood;\n",
@@ -178,7 +181,10 @@ fn enum_values_added_by_an_earlier_migration_can_be_used() {
     let found = findings(&checked);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].1, "migrations/4_same.sql:2:8");
-    assert!(found[0].2.contains("unsafe use of new value \"calm\""), "{found:#?}");
+    assert!(
+        found[0].2.contains("unsafe use of new value \"calm\""),
+        "{found:#?}"
+    );
 }
 
 /// The scratch database is dropped when the check fails; one left by a check that was killed
@@ -193,7 +199,11 @@ fn scratch_databases_do_not_outlive_their_check() {
     admin
         .batch_execute(&format!("CREATE DATABASE \"{leftover}\""))
         .unwrap();
-    let checked = check(test, &[("1_bad.sql", "ALTER TABLE missing ADD COLUMN a INT;\n")]).unwrap();
+    let checked = check(
+        test,
+        &[("1_bad.sql", "ALTER TABLE missing ADD COLUMN a INT;\n")],
+    )
+    .unwrap();
     assert_eq!(
         findings(&checked),
         [(
@@ -209,7 +219,10 @@ fn scratch_databases_do_not_outlive_their_check() {
         )
         .unwrap()
         .get(0);
-    assert_eq!(own, 0, "neither the leftover nor this check's database is left");
+    assert_eq!(
+        own, 0,
+        "neither the leftover nor this check's database is left"
+    );
 }
 
 /// An unreachable server is a `dev-database` error, and the statements stay unchecked.

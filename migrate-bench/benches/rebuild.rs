@@ -1,15 +1,22 @@
-//! How long `cargo build` takes after editing one migration, in an app with a build script and
-//! `migrations!()` (the setup the README shows), for 10 and 500 migrations. Prints a table.
+//! What `cargo build` costs a user of migrate (a build script and `migrations!()`, the setup the
+//! README shows), against the same app without migrations. Prints a table of medians.
 //!
-//! The app builds into `target/bench-rebuild`, kept between runs: the first run compiles the
-//! dependencies once, untimed.
+//! - after editing one migration: the build script checks again (parser and SQLite), the crate
+//!   compiles again;
+//! - after `touch src/main.rs`: the crate compiles again, the macro includes what the build
+//!   script wrote (nothing is checked again), as for any edit of the app's code;
+//! - a no-op build.
+//!
+//! The apps build into `target/bench-rebuild`, kept between runs: the first build compiles the
+//! dependencies once, untimed. `--cold` also times a first build in an empty target directory
+//! with and without the SQLite check compiled into the build script (minutes).
 //!
 //! ```text
-//! cargo bench -p migrate-bench --bench rebuild
+//! cargo bench -p migrate-bench --bench rebuild [-- --cold]
 //! ```
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
@@ -17,66 +24,205 @@ use migrate_bench::{median, workload, write_native};
 
 const RUNS: usize = 5;
 
+/// An app in a temporary directory.
+struct App {
+    dir: tempfile::TempDir,
+    target: PathBuf,
+}
+
+impl App {
+    /// `migrations`: `None` for an app without migrate at all.
+    fn new(
+        name: &str,
+        migrations: Option<&[(String, String)]>,
+        target: &Path,
+        features: &str,
+    ) -> App {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path();
+        let mut manifest = format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n"
+        );
+        let main = if migrations.is_some() {
+            manifest += &format!(
+                "migrate-runtime = {{ path = {:?} }}\n\n[build-dependencies]\nmigrate-build = {{ path = {:?}{features} }}\n",
+                workspace.join("migrate-runtime"),
+                workspace.join("migrate-build")
+            );
+            fs::write(
+                path.join("build.rs"),
+                "fn main() {\n    migrate_build::run();\n}\n",
+            )
+            .unwrap();
+            "mod db {\n    migrate_runtime::migrations!();\n}\n\nfn main() {\n    println!(\"{}\", db::MIGRATIONS.len());\n}\n"
+        } else {
+            "fn main() {\n    println!(\"no migrations\");\n}\n"
+        };
+        manifest += "\n[workspace]\n";
+        fs::write(path.join("Cargo.toml"), manifest).unwrap();
+        fs::copy(workspace.join("Cargo.lock"), path.join("Cargo.lock")).unwrap();
+        fs::create_dir(path.join("src")).unwrap();
+        fs::write(path.join("src/main.rs"), main).unwrap();
+        fs::create_dir(path.join("migrations")).unwrap();
+        for (file, sql) in migrations.unwrap_or_default() {
+            fs::write(path.join("migrations").join(file), sql).unwrap();
+        }
+        App {
+            dir,
+            target: target.to_owned(),
+        }
+    }
+
+    fn build(&self) -> f64 {
+        let started = Instant::now();
+        let output = Command::new(env!("CARGO"))
+            .args(["build", "--offline", "--quiet"])
+            .current_dir(self.dir.path())
+            .env("CARGO_TARGET_DIR", &self.target)
+            .env_remove("MIGRATE_DEV_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        started.elapsed().as_secs_f64()
+    }
+
+    fn touch(&self, file: &str) {
+        let path = self.dir.path().join(file);
+        let text = fs::read(&path).unwrap();
+        fs::write(&path, text).unwrap();
+    }
+
+    fn edit(&self, file: &str, i: usize) {
+        let path = self.dir.path().join(file);
+        let mut text = fs::read_to_string(&path).unwrap();
+        text.push_str(&format!("-- edit {i}\n"));
+        fs::write(&path, text).unwrap();
+    }
+}
+
+fn generated(count: usize) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    write_native(dir.path(), &workload(count)).unwrap();
+    let mut files: Vec<(String, String)> = fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read_to_string(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A table and a 5 MB seed of it, one `INSERT` per row.
+fn seed() -> Vec<(String, String)> {
+    let mut sql =
+        String::from("CREATE TABLE words (id INTEGER PRIMARY KEY, word TEXT NOT NULL);\n");
+    let mut i = 0;
+    while sql.len() < 5_000_000 {
+        i += 1;
+        sql +=
+            &format!("INSERT INTO words (id, word) VALUES ({i}, 'word number {i} of the seed');\n");
+    }
+    vec![("1_seed_words.sql".to_owned(), sql)]
+}
+
 fn main() {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let target = workspace.join("target/bench-rebuild");
-    println!("| migrations | rebuild after editing one, median of {RUNS} | no-op build |");
-    println!("|--:|--:|--:|");
-    for count in [10, 500] {
-        let app = tempfile::tempdir().unwrap();
-        let dir = app.path();
-        fs::write(
-            dir.join("Cargo.toml"),
-            format!(
-                "[package]\nname = \"rebuild_bench_{count}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-                 [dependencies]\nmigrate-runtime = {{ path = {:?} }}\n\n[build-dependencies]\nmigrate-build = {{ path = {:?} }}\n\n[workspace]\n",
-                workspace.join("migrate-runtime"),
-                workspace.join("migrate-build")
-            ),
-        )
-        .unwrap();
-        fs::copy(workspace.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-        fs::write(
-            dir.join("build.rs"),
-            "fn main() {\n    migrate_build::run();\n}\n",
-        )
-        .unwrap();
-        fs::create_dir(dir.join("src")).unwrap();
-        fs::write(
-            dir.join("src/main.rs"),
-            "mod db {\n    migrate_runtime::migrations!();\n}\n\nfn main() {\n    println!(\"{}\", db::MIGRATIONS.len());\n}\n",
-        )
-        .unwrap();
-        let generated = workload(count);
-        write_native(&dir.join("migrations"), &generated).unwrap();
-        let build = || {
-            let started = Instant::now();
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "--offline", "--quiet"])
-                .current_dir(dir)
-                .env("CARGO_TARGET_DIR", &target)
-                .status()
-                .unwrap();
-            assert!(status.success());
-            started.elapsed().as_secs_f64()
+    if std::env::args().any(|a| a == "--cold") {
+        cold(workspace);
+    }
+    println!("| app | edit one migration | `touch src/main.rs` | no-op build |\n|---|--:|--:|--:|");
+    let none = App::new("rebuild_none", None, &target, "");
+    none.build();
+    let touch = median(
+        (0..RUNS)
+            .map(|_| {
+                none.touch("src/main.rs");
+                none.build()
+            })
+            .collect(),
+    );
+    let no_op = median((0..RUNS).map(|_| none.build()).collect());
+    println!("| without migrate | – | {touch:.2} s | {no_op:.2} s |");
+    let reference: Vec<(String, String)> = fs::read_dir(workspace.join("migrations"))
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read_to_string(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    for (label, files) in [
+        ("migrate, no migrations", Vec::new()),
+        ("the reference app's 9 migrations (as SQLite)", reference),
+        ("500 migrations", generated(500)),
+        ("a 5 MB seed migration", seed()),
+    ] {
+        let app = App::new("rebuild_app", Some(&files), &target, "");
+        app.build(); // dependencies, untimed
+        let mut names: Vec<&String> = files
+            .iter()
+            .map(|(f, _)| f)
+            .filter(|f| !f.contains(".down."))
+            .collect();
+        names.sort();
+        let edit = match names.get(names.len() / 2) {
+            Some(name) => {
+                let edited = format!("migrations/{name}");
+                let seconds = median(
+                    (0..RUNS)
+                        .map(|i| {
+                            app.edit(&edited, i);
+                            app.build()
+                        })
+                        .collect(),
+                );
+                format!("{seconds:.2} s")
+            }
+            None => "–".to_owned(),
         };
-        build(); // dependencies, untimed
-        let edited = dir.join("migrations").join(format!(
-            "{:04}_{}.up.sql",
-            count / 2,
-            generated[count / 2 - 1].name
-        ));
-        let rebuild = median(
+        let touch = median(
             (0..RUNS)
-                .map(|i| {
-                    let mut sql = fs::read_to_string(&edited).unwrap();
-                    sql.push_str(&format!("-- edit {i}\n"));
-                    fs::write(&edited, sql).unwrap();
-                    build()
+                .map(|_| {
+                    app.touch("src/main.rs");
+                    app.build()
                 })
                 .collect(),
         );
-        let no_op = median((0..RUNS).map(|_| build()).collect());
-        println!("| {count} | {rebuild:.2} s | {no_op:.2} s |");
+        let no_op = median((0..RUNS).map(|_| app.build()).collect());
+        println!("| {label} | {edit} | {touch:.2} s | {no_op:.2} s |");
     }
+}
+
+/// A first build in an empty target directory, with and without the SQLite check (which
+/// compiles SQLite into the build script), of an app with the reference app's migrations.
+fn cold(workspace: &Path) {
+    let files: Vec<(String, String)> = generated(10);
+    println!("| first build (empty target directory) | seconds |\n|---|--:|");
+    for (label, features) in [
+        ("with the SQLite check (default features)", ""),
+        (
+            "without it (`default-features = false`)",
+            ", default-features = false",
+        ),
+    ] {
+        let target = tempfile::tempdir().unwrap();
+        let app = App::new("cold_app", Some(&files), target.path(), features);
+        let seconds = app.build();
+        println!("| {label} | {seconds:.1} |");
+    }
+    let _ = workspace;
+    println!();
 }

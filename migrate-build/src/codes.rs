@@ -214,8 +214,14 @@ impl Code {
                         name is not `<version>_<name>.up.sql`, `<version>_<name>.down.sql` or \
                         `<version>_<name>.sql`, where `<version>` is a positive integer and `<name>` \
                         lowercase words joined by `_`. The help gives the corrected name.",
-                    bad: example(SQLITE, &[("1_AddUsers.sql", b"CREATE TABLE users (id INTEGER);\n")]),
-                    good: example(SQLITE, &[("1_add_users.sql", b"CREATE TABLE users (id INTEGER);\n")]),
+                    bad: example(
+                        SQLITE,
+                        &[("1_AddUsers.sql", b"CREATE TABLE users (id INTEGER);\n")],
+                    ),
+                    good: example(
+                        SQLITE,
+                        &[("1_add_users.sql", b"CREATE TABLE users (id INTEGER);\n")],
+                    ),
                 };
                 &INFO
             }
@@ -235,7 +241,10 @@ impl Code {
                             ("1_init.sql~", b"CREATE TABLE user (id INTEGER);\n"),
                         ],
                     ),
-                    good: example(SQLITE, &[("1_init.sql", b"CREATE TABLE users (id INTEGER);\n")]),
+                    good: example(
+                        SQLITE,
+                        &[("1_init.sql", b"CREATE TABLE users (id INTEGER);\n")],
+                    ),
                 };
                 &INFO
             }
@@ -298,9 +307,15 @@ impl Code {
                         nothing.",
                     bad: example(
                         SQLITE,
-                        &[("1_vacuum.sql", b"-- migrate: no-transaction please\nVACUUM;\n")],
+                        &[(
+                            "1_vacuum.sql",
+                            b"-- migrate: no-transaction please\nVACUUM;\n",
+                        )],
                     ),
-                    good: example(SQLITE, &[("1_vacuum.sql", b"-- migrate:no-transaction\nVACUUM;\n")]),
+                    good: example(
+                        SQLITE,
+                        &[("1_vacuum.sql", b"-- migrate:no-transaction\nVACUUM;\n")],
+                    ),
                 };
                 &INFO
             }
@@ -340,11 +355,17 @@ impl Code {
                         taken from each database's own SQL reference.",
                     bad: example(
                         SQLITE,
-                        &[("1_users.sql", b"CREATE TABLE users (id INTEGER);\nTRUNCATE users;\n")],
+                        &[(
+                            "1_users.sql",
+                            b"CREATE TABLE users (id INTEGER);\nTRUNCATE users;\n",
+                        )],
                     ),
                     good: example(
                         SQLITE,
-                        &[("1_users.sql", b"CREATE TABLE users (id INTEGER);\nDELETE FROM users;\n")],
+                        &[(
+                            "1_users.sql",
+                            b"CREATE TABLE users (id INTEGER);\nDELETE FROM users;\n",
+                        )],
                     ),
                 };
                 &INFO
@@ -376,13 +397,19 @@ impl Code {
                         created.",
                     bad: example(
                         SQLITE,
-                        &[("1_add_email.sql", b"ALTER TABLE users ADD COLUMN email TEXT;\n")],
+                        &[(
+                            "1_add_email.sql",
+                            b"ALTER TABLE users ADD COLUMN email TEXT;\n",
+                        )],
                     ),
                     good: example(
                         SQLITE,
                         &[
                             ("1_users.sql", b"CREATE TABLE users (id INTEGER);\n"),
-                            ("2_add_email.sql", b"ALTER TABLE users ADD COLUMN email TEXT;\n"),
+                            (
+                                "2_add_email.sql",
+                                b"ALTER TABLE users ADD COLUMN email TEXT;\n",
+                            ),
                         ],
                     ),
                 };
@@ -433,7 +460,10 @@ impl Code {
                         the database refuses after this point is not reported as an error, since it \
                         may follow from it. Provide it in a check setup script (`check-setup` in \
                         `[package.metadata.migrate]`), or mark the statement `-- migrate:unchecked`.",
-                    bad: example(SQLITE, &[("1_slugs.sql", b"SELECT app_slugify('Hello World');\n")]),
+                    bad: example(
+                        SQLITE,
+                        &[("1_slugs.sql", b"SELECT app_slugify('Hello World');\n")],
+                    ),
                     good: example(
                         SQLITE,
                         &[(
@@ -532,7 +562,10 @@ impl Code {
                             b"BEGIN;\nCREATE TABLE users (id INTEGER);\nCOMMIT;\n",
                         )],
                     ),
-                    good: example(BOTH, &[("1_users.sql", b"CREATE TABLE users (id INTEGER);\n")]),
+                    good: example(
+                        BOTH,
+                        &[("1_users.sql", b"CREATE TABLE users (id INTEGER);\n")],
+                    ),
                 };
                 &INFO
             }
@@ -831,7 +864,10 @@ mod tests {
             let bad = check(&info.bad);
             let found = bad.diagnostics.iter().find(|d| d.code == code);
             let found = found.unwrap_or_else(|| {
-                panic!("`{code}`: the bad example does not produce it: {:#?}", bad.diagnostics)
+                panic!(
+                    "`{code}`: the bad example does not produce it: {:#?}",
+                    bad.diagnostics
+                )
             });
             assert_eq!(found.severity, info.level, "`{code}`: {found:#?}");
             let good = check(&info.good);
@@ -865,8 +901,8 @@ mod tests {
         if std::env::var_os("UPDATE_DOCS").is_some() {
             std::fs::write(&path, &expected).unwrap();
         }
-        let actual = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let actual =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(
             actual == expected,
             "{} is out of date: run `UPDATE_DOCS=1 cargo test -p migrate-build`",

@@ -117,10 +117,10 @@ impl Config {
     pub fn load(manifest_dir: &Path) -> Result<Config, Vec<Diagnostic>> {
         let path = manifest_dir.join("Cargo.toml");
         let text = std::fs::read_to_string(&path).map_err(|error| {
-            vec![Diagnostic::new(Code::Config, format!(
-                "cannot read `{}`: {error}",
-                path.display()
-            ))]
+            vec![Diagnostic::new(
+                Code::Config,
+                format!("cannot read `{}`: {error}", path.display()),
+            )]
         })?;
         Config::from_manifest(&text)
     }
@@ -250,9 +250,9 @@ fn parse_setup(value: &toml::Value) -> Result<Vec<(Dialect, String)>, String> {
             .map(|(name, path)| {
                 let dialect = Dialect::from_name(name)
                     .ok_or_else(|| format!("unknown dialect `{name}` in `check-setup`"))?;
-                let path = path
-                    .as_str()
-                    .ok_or_else(|| format!("expected a path for `{name}`, found {}", path.type_str()))?;
+                let path = path.as_str().ok_or_else(|| {
+                    format!("expected a path for `{name}`, found {}", path.type_str())
+                })?;
                 Ok((dialect, path.to_owned()))
             })
             .collect(),
@@ -367,11 +367,17 @@ mod tests {
             found,
             [
                 ("unknown code `empty-dwon`", "Cargo.toml:4:1".to_owned()),
-                ("`rejected` cannot be configured", "Cargo.toml:5:1".to_owned()),
+                (
+                    "`rejected` cannot be configured",
+                    "Cargo.toml:5:1".to_owned()
+                ),
                 ("unknown level `loud`", "Cargo.toml:6:13".to_owned()),
             ]
         );
-        assert_eq!(errors[0].help.as_deref(), Some("did you mean `empty-down`?"));
+        assert_eq!(
+            errors[0].help.as_deref(),
+            Some("did you mean `empty-down`?")
+        );
     }
 
     #[test]

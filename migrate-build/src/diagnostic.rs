@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
-pub use crate::codes::Severity;
 use crate::codes::Code;
+pub use crate::codes::Severity;
 use crate::source::{SourceFile, line_col};
 
 /// Where a diagnostic points: a file, and optionally a span of its text.
@@ -17,6 +17,8 @@ pub struct Location {
     pub file: String,
     source: Option<Arc<str>>,
     span: Option<Range<usize>>,
+    /// The line and column where the span starts.
+    at: Option<(u32, u32)>,
     label: Option<String>,
 }
 
@@ -27,13 +29,22 @@ impl Location {
             file: file.into(),
             source: None,
             span: None,
+            at: None,
             label: None,
         }
     }
 
     /// A byte span of a source file's text.
     pub fn span(source: &SourceFile, span: Range<usize>) -> Location {
-        Location::in_text(&source.display, &source.text, span)
+        let end = span.end.min(source.text.len());
+        let start = span.start.min(end);
+        Location {
+            file: source.display.clone(),
+            source: Some(Arc::clone(&source.text)),
+            span: Some(start..end),
+            at: Some(source.line_col(start)),
+            label: None,
+        }
     }
 
     /// A byte span of some text shown under the name `file`.
@@ -44,6 +55,7 @@ impl Location {
             file: file.to_owned(),
             source: Some(Arc::clone(text)),
             span: Some(start..end),
+            at: Some(line_col(text, start)),
             label: None,
         }
     }
@@ -55,10 +67,7 @@ impl Location {
 
     /// The 1-based line and column (in characters) the span starts at, if there is a span.
     pub fn line_col(&self) -> Option<(u32, u32)> {
-        match (&self.source, &self.span) {
-            (Some(text), Some(span)) => Some(line_col(text, span.start)),
-            _ => None,
-        }
+        self.at
     }
 }
 
@@ -225,7 +234,8 @@ error[syntax]: syntax error
 
     #[test]
     fn file_only_and_short_forms() {
-        let d = Diagnostic::new(Code::StrayFile, "stray").at(Location::file("migrations/notes.txt"));
+        let d =
+            Diagnostic::new(Code::StrayFile, "stray").at(Location::file("migrations/notes.txt"));
         assert_eq!(d.position().as_deref(), Some("migrations/notes.txt"));
         assert_eq!(
             d.render_short(),

@@ -91,7 +91,8 @@ pub(crate) fn parse(comment: &str) -> Parsed<'_> {
     let word_end = body
         .find(|c: char| c == '(' || c.is_whitespace())
         .unwrap_or(body.len());
-    let lowercase = prefix == "migrate" && !body[..word_end].bytes().any(|b| b.is_ascii_uppercase());
+    let lowercase =
+        prefix == "migrate" && !body[..word_end].bytes().any(|b| b.is_ascii_uppercase());
     // `text` is trimmed, so `rest` differs from `body` only by a space after the `:`.
     let exact_body = rest == body && lowercase;
     let (word, args) = (&body_lower[..word_end], body_lower[word_end..].trim_start());
@@ -221,7 +222,10 @@ mod tests {
         let meant = Some("-- migrate:no-transaction".to_owned());
         assert_eq!(
             bad(" MIGRATE:no-transaction"),
-            ("directives are written in lowercase".to_owned(), meant.clone())
+            (
+                "directives are written in lowercase".to_owned(),
+                meant.clone()
+            )
         );
         assert_eq!(
             bad(" migrate: no-transaction"),

@@ -86,10 +86,11 @@ pub fn parse_file_name(file: &str) -> Result<FileName, Diagnostic> {
         )));
     }
     if name.is_empty() {
-        return Err(
-            Diagnostic::new(Code::FileName, format!("`{file}` has no name after its version"))
-                .help(format!("name it `{version_text}_<name>{}`", kind.suffix())),
-        );
+        return Err(Diagnostic::new(
+            Code::FileName,
+            format!("`{file}` has no name after its version"),
+        )
+        .help(format!("name it `{version_text}_<name>{}`", kind.suffix())));
     }
     let version: i64 = match version_text.parse() {
         Ok(0) => {
@@ -235,7 +236,10 @@ fn list(
             out.push(
                 Diagnostic::new(
                     Code::FileName,
-                    format!("`{}` is not a migration: its name is not UTF-8", path.display()),
+                    format!(
+                        "`{}` is not a migration: its name is not UTF-8",
+                        path.display()
+                    ),
                 )
                 .at(Location::file(path.display().to_string())),
             );
@@ -289,7 +293,7 @@ fn directory_entry(path: &Path, file: &str, display: &str) -> Diagnostic {
         Code::FileName,
         format!("`{file}` is a directory, not a migration"),
     )
-        .at(Location::file(format!("{display}/")));
+    .at(Location::file(format!("{display}/")));
     if !path.join("up.sql").is_file() {
         return diagnostic.help(
             "migrations are files directly in the migrations directory; move other directories out",
@@ -387,9 +391,11 @@ pub(crate) fn pair(found: &[Found], out: &mut Vec<Diagnostic>) -> Vec<Pair> {
                 ),
                 Some(_) => down = Some(d),
                 None => {
-                    let mut diagnostic =
-                        Diagnostic::new(Code::OrphanDown, format!("`{}` has no up migration", file(d)))
-                            .at(Location::file(&found[d].display));
+                    let mut diagnostic = Diagnostic::new(
+                        Code::OrphanDown,
+                        format!("`{}` has no up migration", file(d)),
+                    )
+                    .at(Location::file(&found[d].display));
                     diagnostic = match up {
                         Some(u) => diagnostic
                             .note(format!(
@@ -633,7 +639,10 @@ mod tests {
                 "`notes.txt` is not a migration: it is not a `.sql` file, so it is never run",
             ]
         );
-        let stray = out.iter().find(|d| d.message.starts_with("`notes.txt`")).unwrap();
+        let stray = out
+            .iter()
+            .find(|d| d.message.starts_with("`notes.txt`"))
+            .unwrap();
         assert!(!stray.is_error());
         let diesel = out
             .iter()

@@ -51,12 +51,14 @@ fn script(script: &Script) -> String {
         );
         return format!("::core::compile_error!({message:?})");
     };
-    let mut positions = String::new();
-    for [start, end, line, column] in script.statement_positions() {
-        let _ = write!(positions, "[{start}, {end}, {line}, {column}], ");
+    // A byte string: one token for rustc, however many statements the file has.
+    let mut positions = String::from("b\"");
+    for byte in script.statement_positions() {
+        let _ = write!(positions, "\\x{byte:02x}");
     }
+    positions.push('"');
     format!(
-        "::migrate_runtime::Script::__new({display:?}, ::core::include_str!({path:?}), {transaction}, {foreign_keys_off}, &[{positions}])",
+        "::migrate_runtime::Script::__new({display:?}, ::core::include_str!({path:?}), {transaction}, {foreign_keys_off}, {positions})",
         display = script.source.display,
         transaction = script.transaction,
         foreign_keys_off = script.foreign_keys_off,

@@ -290,11 +290,7 @@ const FOREIGN_HINTS: &[(Dialect, &str, &str)] = &[
         "ALTER VIEW",
         "drop the view and create it again",
     ),
-    (
-        Dialect::Sqlite,
-        "SET",
-        "SQLite's settings are `PRAGMA`s",
-    ),
+    (Dialect::Sqlite, "SET", "SQLite's settings are `PRAGMA`s"),
     (
         Dialect::Sqlite,
         "CREATE FUNCTION",
@@ -360,7 +356,11 @@ fn table(dialect: Dialect) -> (&'static [&'static str], &'static [&'static str])
 
 /// The command of `dialect` that `words` (a statement's leading unquoted words, uppercased)
 /// start with. `parenthesis` says the statement starts with `(` instead: a query in PostgreSQL.
-pub(crate) fn command(dialect: Dialect, words: &[String], parenthesis: bool) -> Option<&'static str> {
+pub(crate) fn command(
+    dialect: Dialect,
+    words: &[String],
+    parenthesis: bool,
+) -> Option<&'static str> {
     if parenthesis {
         return (dialect == Dialect::Postgres).then_some("SELECT");
     }
@@ -495,20 +495,56 @@ mod tests {
     #[test]
     fn commands_are_recognised_past_their_modifiers() {
         for (dialect, statement, command) in [
-            (Dialect::Postgres, "ALTER DEFAULT PRIVILEGES IN", "ALTER DEFAULT PRIVILEGES"),
-            (Dialect::Postgres, "CREATE OR REPLACE FUNCTION F", "CREATE FUNCTION"),
-            (Dialect::Postgres, "CREATE UNIQUE INDEX CONCURRENTLY", "CREATE INDEX"),
-            (Dialect::Postgres, "CREATE EVENT TRIGGER X", "CREATE EVENT TRIGGER"),
-            (Dialect::Postgres, "CREATE CONSTRAINT TRIGGER X", "CREATE TRIGGER"),
-            (Dialect::Postgres, "CREATE GLOBAL TEMPORARY TABLE T", "CREATE TABLE"),
+            (
+                Dialect::Postgres,
+                "ALTER DEFAULT PRIVILEGES IN",
+                "ALTER DEFAULT PRIVILEGES",
+            ),
+            (
+                Dialect::Postgres,
+                "CREATE OR REPLACE FUNCTION F",
+                "CREATE FUNCTION",
+            ),
+            (
+                Dialect::Postgres,
+                "CREATE UNIQUE INDEX CONCURRENTLY",
+                "CREATE INDEX",
+            ),
+            (
+                Dialect::Postgres,
+                "CREATE EVENT TRIGGER X",
+                "CREATE EVENT TRIGGER",
+            ),
+            (
+                Dialect::Postgres,
+                "CREATE CONSTRAINT TRIGGER X",
+                "CREATE TRIGGER",
+            ),
+            (
+                Dialect::Postgres,
+                "CREATE GLOBAL TEMPORARY TABLE T",
+                "CREATE TABLE",
+            ),
             (Dialect::Postgres, "GRANT USAGE ON", "GRANT"),
-            (Dialect::Postgres, "CREATE STATISTICS S", "CREATE STATISTICS"),
+            (
+                Dialect::Postgres,
+                "CREATE STATISTICS S",
+                "CREATE STATISTICS",
+            ),
             (Dialect::Sqlite, "CREATE TEMP TRIGGER IF", "CREATE TRIGGER"),
-            (Dialect::Sqlite, "CREATE VIRTUAL TABLE F", "CREATE VIRTUAL TABLE"),
+            (
+                Dialect::Sqlite,
+                "CREATE VIRTUAL TABLE F",
+                "CREATE VIRTUAL TABLE",
+            ),
             (Dialect::Sqlite, "PRAGMA FOREIGN_KEYS", "PRAGMA"),
             (Dialect::Sqlite, "INSERT OR REPLACE INTO", "INSERT"),
         ] {
-            assert_eq!(head(dialect, statement), Head::Command(command), "{statement}");
+            assert_eq!(
+                head(dialect, statement),
+                Head::Command(command),
+                "{statement}"
+            );
         }
         assert_eq!(
             classify(Dialect::Postgres, &[], true),
@@ -558,7 +594,11 @@ mod tests {
             (Dialect::Sqlite, "CRATE TABLE T", "CREATE TABLE"),
             (Dialect::Postgres, "CRATE TABLE T", "CREATE TABLE"),
             (Dialect::Postgres, "CREATE TABEL T", "CREATE TABLE"),
-            (Dialect::Postgres, "CREATE UNIQUE INDX I", "CREATE UNIQUE INDEX"),
+            (
+                Dialect::Postgres,
+                "CREATE UNIQUE INDX I",
+                "CREATE UNIQUE INDEX",
+            ),
             (Dialect::Postgres, "ALTR TABLE T", "ALTER TABLE"),
             (Dialect::Sqlite, "INSRT INTO T", "INSERT"),
         ] {

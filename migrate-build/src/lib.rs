@@ -60,10 +60,10 @@ pub use codes::Code;
 pub use config::Config;
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use dialect::Dialect;
-pub use generate::generate;
 #[cfg(feature = "postgres")]
 #[doc(hidden)]
 pub use engine::postgres::touches_cluster;
+pub use generate::generate;
 pub use script::{Check, Role, Script, Statement};
 pub use source::SourceFile;
 
@@ -404,8 +404,7 @@ fn postgres_check(
     let Some(url) = &config.dev_database_url else {
         return EngineRun::Off(POSTGRES_OFF.to_owned());
     };
-    let contained =
-        engine::postgres::must_contain(steps, setup.as_ref().map(|s| s.sql.as_str()));
+    let contained = engine::postgres::must_contain(steps, setup.as_ref().map(|s| s.sql.as_str()));
     let mut scratch = match engine::postgres::Scratch::create(url, contained) {
         Ok(scratch) => scratch,
         Err(message) => {
@@ -469,22 +468,24 @@ fn report_unchecked(
             if script.allows(Code::Unchecked, Some(statement.bytes.start)) {
                 continue;
             }
-            let at = Location::span(
-                &script.source,
-                statement.bytes.start..statement.bytes.start,
-            );
+            let at = Location::span(&script.source, statement.bytes.start..statement.bytes.start);
             let diagnostic = match statement.check {
-                Check::UncheckedByDirective => {
-                    Diagnostic::new(Code::Unchecked, "statement not checked (`-- migrate:unchecked`)")
-                        .at(at)
-                        .label("runs as written")
-                }
+                Check::UncheckedByDirective => Diagnostic::new(
+                    Code::Unchecked,
+                    "statement not checked (`-- migrate:unchecked`)",
+                )
+                .at(at)
+                .label("runs as written"),
                 Check::Unchecked => {
                     unchecked += 1;
                     let why = match &statement.verdict {
                         Verdict::NotRun => "and no database ran it".to_owned(),
-                        Verdict::Skipped(why) => format!("and the database check does not run it: {why}"),
-                        Verdict::Undecided(why) => format!("and the database check could not judge it: {why}"),
+                        Verdict::Skipped(why) => {
+                            format!("and the database check does not run it: {why}")
+                        }
+                        Verdict::Undecided(why) => {
+                            format!("and the database check could not judge it: {why}")
+                        }
                         Verdict::Accepted | Verdict::Rejected => continue,
                     };
                     let mut d = Diagnostic::new(
@@ -570,7 +571,10 @@ fn fold_rejections(script: &Script, found: &mut Vec<Diagnostic>) {
         }
         let statement = statement_of(&found[i]);
         let other = found.iter().position(|d| {
-            d.code != Code::Rejected && d.is_error() && statement.is_some() && statement_of(d) == statement
+            d.code != Code::Rejected
+                && d.is_error()
+                && statement.is_some()
+                && statement_of(d) == statement
         });
         match other {
             Some(other) => {
@@ -637,7 +641,10 @@ fn read_and_check(file: &Found, config: &Config, out: &mut Vec<Diagnostic>) -> O
     for &dialect in &config.dialects {
         let mut found = Vec::new();
         let script = script::check_script(source.clone(), dialect, role, &mut found);
-        if let Some((first, first_dialect)) = dialects.first().map(|(s, _)| s).zip(config.dialects.first())
+        if let Some((first, first_dialect)) = dialects
+            .first()
+            .map(|(s, _)| s)
+            .zip(config.dialects.first())
             && let Some(disagreement) = split_disagreement(first, *first_dialect, &script, dialect)
         {
             found.push(disagreement);
@@ -731,11 +738,11 @@ mod tests {
             &[
                 // SQLite has no TRUNCATE; PostgreSQL refuses CONCURRENTLY in a transaction and
                 // SQLite does not have it at all; both see the missing `;` in the third.
-                ("1_truncate.sql", "CREATE TABLE t (id INTEGER);\nTRUNCATE t;"),
                 (
-                    "2_index.sql",
-                    "CREATE INDEX CONCURRENTLY i ON t (id);",
+                    "1_truncate.sql",
+                    "CREATE TABLE t (id INTEGER);\nTRUNCATE t;",
                 ),
+                ("2_index.sql", "CREATE INDEX CONCURRENTLY i ON t (id);"),
                 (
                     "3_glued.sql",
                     "CREATE TABLE u (id INTEGER)\nCREATE INDEX u_id ON u (id);",
@@ -854,7 +861,10 @@ mod tests {
                 "CREATE TABLE a (x INT, y INT, CONSTRAINT p PRIMARY KEY (x) CONSTRAINT u UNIQUE (y));\n\
                  CREATE TRIGGER IF NOT EXISTS a_touch AFTER INSERT ON a BEGIN SELECT 1; END;\n",
             ),
-            ("2_pragma.sql", "-- migrate:no-transaction\nPRAGMA foreign_keys = OFF;\n"),
+            (
+                "2_pragma.sql",
+                "-- migrate:no-transaction\nPRAGMA foreign_keys = OFF;\n",
+            ),
         ]);
         assert_eq!(findings(&checked), []);
         let checks: Vec<Check> = checked
@@ -875,7 +885,10 @@ mod tests {
             ("1_users.down.sql", "DROP TABLE user;\n"),
             ("2_index.up.sql", "CREATE INDEX users_id ON users (id);\n"),
             ("2_index.down.sql", "DROP INDEX users_id;\n"),
-            ("3_bad.sql", "INSERT INTO users (id, name) VALUES (1, 'x');\n"),
+            (
+                "3_bad.sql",
+                "INSERT INTO users (id, name) VALUES (1, 'x');\n",
+            ),
         ]);
         assert_eq!(
             findings(&checked),
@@ -902,15 +915,23 @@ mod tests {
                 "1_users.up.sql",
                 "CREATE TABLE users (id INTEGER);\nCREATE INDEX users_id ON users (id);\n",
             ),
-            ("1_users.down.sql", "-- leaves the table\nDROP INDEX users_id;\n"),
+            (
+                "1_users.down.sql",
+                "-- leaves the table\nDROP INDEX users_id;\n",
+            ),
         ]);
         let d = &checked.diagnostics[0];
         assert_eq!(checked.diagnostics.len(), 1, "{:#?}", checked.diagnostics);
         assert_eq!((d.code, d.severity), (Code::RedoFails, Severity::Warning));
-        assert_eq!(d.position().as_deref(), Some("migrations/1_users.down.sql:2:1"));
+        assert_eq!(
+            d.position().as_deref(),
+            Some("migrations/1_users.down.sql:2:1")
+        );
         assert_eq!(
             d.notes,
-            ["SQLite refuses `migrations/1_users.up.sql` line 1, column 1: table users already exists"]
+            [
+                "SQLite refuses `migrations/1_users.up.sql` line 1, column 1: table users already exists"
+            ]
         );
     }
 
@@ -922,7 +943,10 @@ mod tests {
         let checked = sqlite(&[
             ("1_fn.sql", "CREATE TABLE t AS SELECT app_setup() AS x;\n"),
             ("2_use.sql", "ALTER TABLE t ADD COLUMN y INT;\n"),
-            ("3_skip.sql", "-- migrate:unchecked\nCREATE TABLE u (a INT);\n"),
+            (
+                "3_skip.sql",
+                "-- migrate:unchecked\nCREATE TABLE u (a INT);\n",
+            ),
         ]);
         assert_eq!(
             findings(&checked),
@@ -990,7 +1014,11 @@ mod tests {
         assert_eq!(
             codes(&checked),
             [
-                (Code::EmptyDown, Severity::Warning, "migrations/1_users.down.sql".into()),
+                (
+                    Code::EmptyDown,
+                    Severity::Warning,
+                    "migrations/1_users.down.sql".into()
+                ),
                 (
                     Code::AddColumnNeedsEmptyTable,
                     Severity::Warning,
@@ -1042,7 +1070,8 @@ mod tests {
                 "dropping `parent`, which `child` references, with foreign keys on".into()
             )]
         );
-        let with_pragma = format!("PRAGMA foreign_keys = OFF;\n{rebuild}PRAGMA foreign_keys = ON;\n");
+        let with_pragma =
+            format!("PRAGMA foreign_keys = OFF;\n{rebuild}PRAGMA foreign_keys = ON;\n");
         let checked = sqlite(&[tables, ("2_rebuild.sql", &with_pragma)]);
         let codes: Vec<(Code, String)> = findings(&checked)
             .into_iter()
@@ -1051,9 +1080,18 @@ mod tests {
         assert_eq!(
             codes,
             [
-                (Code::SqliteForeignKeys, "migrations/2_rebuild.sql:1:1".into()),
-                (Code::SqliteForeignKeys, "migrations/2_rebuild.sql:4:1".into()),
-                (Code::SqliteForeignKeys, "migrations/2_rebuild.sql:6:1".into()),
+                (
+                    Code::SqliteForeignKeys,
+                    "migrations/2_rebuild.sql:1:1".into()
+                ),
+                (
+                    Code::SqliteForeignKeys,
+                    "migrations/2_rebuild.sql:4:1".into()
+                ),
+                (
+                    Code::SqliteForeignKeys,
+                    "migrations/2_rebuild.sql:6:1".into()
+                ),
             ]
         );
         let marked = format!("-- migrate:foreign-keys-off\n{rebuild}");

@@ -87,16 +87,20 @@ pub struct Script {
 }
 
 impl Script {
-    /// `[start, end, line, column]` of each statement, as the runtime's `Script` takes them: the
-    /// byte range in the file as stored (a byte-order mark included, as `include_str!` sees it),
-    /// then the line and column of the first keyword.
-    pub fn statement_positions(&self) -> impl Iterator<Item = [u32; 4]> + '_ {
+    /// The statements' positions as the runtime's `Script` takes them: for each, the byte range
+    /// in the file as stored (a byte-order mark included, as `include_str!` sees it), then the
+    /// line and column of the first keyword, each a little-endian `u32`.
+    pub fn statement_positions(&self) -> Vec<u8> {
         let bom = self.source.bom_len;
-        self.statements.iter().map(move |s| {
+        let mut bytes = Vec::with_capacity(self.statements.len() * 16);
+        for s in &self.statements {
             let [start, end] = [s.bytes.start + bom, s.bytes.end + bom]
                 .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-            [start, end, s.line, s.column]
-        })
+            for n in [start, end, s.line, s.column] {
+                bytes.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+        bytes
     }
 
     /// The SQL text of a statement.
@@ -469,24 +473,31 @@ fn missing_semicolon(
             && matches!(&split.tokens[k].token, Token::Word(w) if w.quote_style.is_none())
             && text[line_start..range.start].trim().is_empty()
     });
-    let second = candidates.collect::<Vec<_>>().into_iter().rev().find(|&k| {
-        let head = RawStatement {
-            tokens: k..raw.tokens.end,
-            bytes: split.ranges[k].start..raw.bytes.end,
-        };
-        heads::command(dialect, &split.leading_words(&head, 6), false).is_some()
-            && parse(split, raw.tokens.start..k, dialect).is_ok()
-    })?;
+    let second = candidates
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .find(|&k| {
+            let head = RawStatement {
+                tokens: k..raw.tokens.end,
+                bytes: split.ranges[k].start..raw.bytes.end,
+            };
+            heads::command(dialect, &split.leading_words(&head, 6), false).is_some()
+                && parse(split, raw.tokens.start..k, dialect).is_ok()
+        })?;
     let last_before = (raw.tokens.start..second)
         .rev()
         .find(|&i| !matches!(split.tokens[i].token, Token::Whitespace(_)))?;
     let (line, _) = source.line_col(split.ranges[last_before].start);
     Some(
-        Diagnostic::new(Code::Syntax, format!("missing `;` at the end of line {line}?"))
-            .at(Location::span(source, split.ranges[second].clone()))
-            .label("a new statement starts here, inside the previous one")
-            .note(format!("the parser says: {}", failure.message))
-            .help(format!("end the statement on line {line} with `;`")),
+        Diagnostic::new(
+            Code::Syntax,
+            format!("missing `;` at the end of line {line}?"),
+        )
+        .at(Location::span(source, split.ranges[second].clone()))
+        .label("a new statement starts here, inside the previous one")
+        .note(format!("the parser says: {}", failure.message))
+        .help(format!("end the statement on line {line} with `;`")),
     )
 }
 
@@ -509,14 +520,16 @@ impl Failure {
         };
         let (text, location) = split_location(text);
         let span = match location {
-            Some(location) => {
-                let at = Cursor::new(&source.text).offset_of(location);
-                raw.tokens
-                    .clone()
-                    .map(|i| split.ranges[i].clone())
-                    .find(|r| r.start == at)
-                    .unwrap_or(at..at)
-            }
+            // The token the parser names, found by its position among the statement's.
+            Some(location) => raw
+                .tokens
+                .clone()
+                .find(|&i| split.tokens[i].span.start == location)
+                .map(|i| split.ranges[i].clone())
+                .unwrap_or_else(|| {
+                    let at = Cursor::new(&source.text).offset_of(location);
+                    at..at
+                }),
             // No position: the parser ran out of tokens.
             None => raw.bytes.end..raw.bytes.end,
         };
@@ -592,7 +605,12 @@ mod tests {
         assert!(diags.is_empty(), "{diags:#?}");
         assert_eq!(
             checks(&script),
-            [Check::Parsed, Check::Unchecked, Check::Unchecked, Check::Unchecked]
+            [
+                Check::Parsed,
+                Check::Unchecked,
+                Check::Unchecked,
+                Check::Unchecked
+            ]
         );
         assert_eq!(
             script.statements[1].parser_message.as_deref(),
@@ -623,7 +641,11 @@ mod tests {
                 "test.sql:4:1",
                 1,
             ),
-            ("SELECT 1;\nDELETE FROM t\nDELETE FROM u;", "test.sql:3:1", 2),
+            (
+                "SELECT 1;\nDELETE FROM t\nDELETE FROM u;",
+                "test.sql:3:1",
+                2,
+            ),
         ] {
             let (script, diags) = check(sql);
             assert_eq!(diags.len(), 1, "{sql}: {diags:#?}");
@@ -655,10 +677,30 @@ mod tests {
     #[test]
     fn tokenizer_errors_point_where_the_unterminated_text_starts() {
         for (sql, dialect, what, position) in [
-            ("SELECT 1;\nSELECT 'unterminated;\n", Dialect::Sqlite, "string", "test.sql:2:8"),
-            ("SELECT \"abc;\n", Dialect::Sqlite, "quoted name", "test.sql:1:8"),
-            ("SELECT 1;\n/* a comment\nSELECT 2;\n", Dialect::Sqlite, "comment", "test.sql:2:1"),
-            ("SELECT $$abc;\nSELECT 2;\n", Dialect::Postgres, "string", "test.sql:1:8"),
+            (
+                "SELECT 1;\nSELECT 'unterminated;\n",
+                Dialect::Sqlite,
+                "string",
+                "test.sql:2:8",
+            ),
+            (
+                "SELECT \"abc;\n",
+                Dialect::Sqlite,
+                "quoted name",
+                "test.sql:1:8",
+            ),
+            (
+                "SELECT 1;\n/* a comment\nSELECT 2;\n",
+                Dialect::Sqlite,
+                "comment",
+                "test.sql:2:1",
+            ),
+            (
+                "SELECT $$abc;\nSELECT 2;\n",
+                Dialect::Postgres,
+                "string",
+                "test.sql:1:8",
+            ),
             (
                 "SELECT 1; /* outer /* inner */\nSELECT 2;\n",
                 Dialect::Postgres,

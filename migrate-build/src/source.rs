@@ -17,6 +17,8 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Length in bytes of the byte-order mark that was removed (0 or 3).
     pub bom_len: usize,
+    /// Where each line starts in `text`, so a position is found without reading the file again.
+    line_starts: Arc<[usize]>,
 }
 
 impl SourceFile {
@@ -26,17 +28,25 @@ impl SourceFile {
             Some(rest) => (rest, '\u{feff}'.len_utf8()),
             None => (raw, 0),
         };
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         SourceFile {
             path,
             display,
             text: Arc::from(text),
             bom_len,
+            line_starts,
         }
     }
 
     /// The 1-based line and column (in characters) of a byte offset into [`SourceFile::text`].
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        line_col(&self.text, offset)
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line - 1];
+        let column = self.text[start..offset].chars().count() + 1;
+        (to_u32(line), to_u32(column))
     }
 }
 
@@ -133,6 +143,15 @@ mod tests {
         assert_eq!(cursor.offset_of(loc(2, 4)), "ä\r\nbé ".len());
         assert_eq!(cursor.offset_of(loc(3, 1)), "ä\r\nbé c\n".len());
         assert_eq!(cursor.offset_of(loc(9, 9)), text.len());
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_counting() {
+        let text = "-- é\r\nSELECT 'ü', x;\n\nlast";
+        let file = SourceFile::new(PathBuf::from("a.sql"), "a.sql".into(), text);
+        for offset in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+            assert_eq!(file.line_col(offset), line_col(text, offset), "{offset}");
+        }
     }
 
     #[test]

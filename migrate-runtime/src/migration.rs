@@ -83,9 +83,11 @@ pub struct Script {
     sql: &'static str,
     transaction: bool,
     foreign_keys_off: bool,
-    /// `[start, end, line, column]` of each statement: byte range in `sql`, then the 1-based
-    /// line and column (in characters) of its first keyword.
-    statements: &'static [[u32; 4]],
+    /// `start, end, line, column` of each statement as four little-endian `u32`s: the byte
+    /// range in `sql`, then the 1-based line and column (in characters) of its first keyword.
+    /// One byte string rather than an array of arrays, because rustc compiles it at once, however
+    /// many statements a file has.
+    statements: &'static [u8],
 }
 
 impl Script {
@@ -95,7 +97,7 @@ impl Script {
         sql: &'static str,
         transaction: bool,
         foreign_keys_off: bool,
-        statements: &'static [[u32; 4]],
+        statements: &'static [u8],
     ) -> Script {
         Script {
             path,
@@ -129,15 +131,24 @@ impl Script {
 
     /// The statements, in order, with their SQL and position in the file.
     pub fn statements(&self) -> impl ExactSizeIterator<Item = StatementRef> + '_ {
-        self.statements
-            .iter()
-            .map(|&[start, end, line, column]| StatementRef {
+        self.statements.chunks_exact(16).map(|position| {
+            let number = |i: usize| {
+                u32::from_le_bytes([
+                    position[i],
+                    position[i + 1],
+                    position[i + 2],
+                    position[i + 3],
+                ])
+            };
+            let [start, end, line, column] = [0, 4, 8, 12].map(number);
+            StatementRef {
                 // The ranges were computed from this very text at build time.
                 sql: self.sql.get(start as usize..end as usize).unwrap_or(""),
                 line,
                 column,
                 start: start as usize,
-            })
+            }
+        })
     }
 
     /// The 1-based line and column (in characters) of a byte offset into the file.
@@ -227,7 +238,10 @@ mod tests {
     use super::*;
 
     const SQL: &str = "\u{feff}CREATE TABLE a (x INT);\r\nINSERT INTO a VALUES ('é');\n";
-    const STATEMENTS: &[[u32; 4]] = &[[3, 26, 1, 1], [28, 56, 2, 1]];
+    const STATEMENTS: &[u8] = &[
+        3, 0, 0, 0, 26, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, //
+        28, 0, 0, 0, 56, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0,
+    ];
     const SCRIPT: Script = Script::__new("migrations/1_a.sql", SQL, true, false, STATEMENTS);
 
     #[test]
@@ -248,10 +262,20 @@ mod tests {
 
     #[test]
     fn lookup_by_version() {
-        static A: Migration =
-            Migration::__new(1, "a", "v1:a", Script::__new("a", "", true, false, &[]), None);
-        static B: Migration =
-            Migration::__new(5, "b", "v1:b", Script::__new("b", "", true, false, &[]), None);
+        static A: Migration = Migration::__new(
+            1,
+            "a",
+            "v1:a",
+            Script::__new("a", "", true, false, &[]),
+            None,
+        );
+        static B: Migration = Migration::__new(
+            5,
+            "b",
+            "v1:b",
+            Script::__new("b", "", true, false, &[]),
+            None,
+        );
         static SET: Migrations = Migrations::__new("_migrate_history", &[&A, &B]);
         assert_eq!(SET.get(5).map(Migration::name), Some("b"));
         assert!(SET.get(3).is_none());

@@ -511,10 +511,7 @@ impl Migrator {
                     }
                     report.push(step, duration);
                 }
-                if let Some(step) = steps
-                    .iter()
-                    .rfind(|s| s.script().disables_foreign_keys())
-                {
+                if let Some(step) = steps.iter().rfind(|s| s.script().disables_foreign_keys()) {
                     self.check_foreign_keys(db, step)?;
                 }
                 db.record_many(&self.table, &applied, &reverted)

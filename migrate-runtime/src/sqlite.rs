@@ -154,7 +154,9 @@ impl Driver for Connection {
             let rowid: Option<i64> = row.get(1)?;
             let parent: String = row.get(2)?;
             found.push(match rowid {
-                Some(rowid) => format!("row {rowid} of `{table}` references a missing row of `{parent}`"),
+                Some(rowid) => {
+                    format!("row {rowid} of `{table}` references a missing row of `{parent}`")
+                }
                 None => format!("a row of `{table}` references a missing row of `{parent}`"),
             });
         }

@@ -128,35 +128,36 @@ pub(crate) fn plan(
             };
             match (command, refused_in_transaction(dialect, words)) {
                 ("CREATE INDEX" | "DROP INDEX", Some(_)) => concurrently(),
-                ("ALTER TABLE", Some(_)) if has("FINALIZE") => {
-                    skip("`DETACH PARTITION ... FINALIZE` completes a detach the check never started", false)
-                }
+                ("ALTER TABLE", Some(_)) if has("FINALIZE") => skip(
+                    "`DETACH PARTITION ... FINALIZE` completes a detach the check never started",
+                    false,
+                ),
                 ("ALTER TABLE", Some(_)) => concurrently(),
-                ("CREATE TABLESPACE", _) => {
-                    skip("a tablespace is a directory on the server, outside the check", true)
-                }
+                ("CREATE TABLESPACE", _) => skip(
+                    "a tablespace is a directory on the server, outside the check",
+                    true,
+                ),
                 (_, Some(_)) => skip(
                     "PostgreSQL refuses it inside a transaction, and the check runs in one",
                     false,
                 ),
-                ("ALTER TABLESPACE" | "DROP TABLESPACE", _) => {
-                    skip("a tablespace is a directory on the server, outside the check", false)
-                }
+                ("ALTER TABLESPACE" | "DROP TABLESPACE", _) => skip(
+                    "a tablespace is a directory on the server, outside the check",
+                    false,
+                ),
                 ("CREATE SUBSCRIPTION" | "ALTER SUBSCRIPTION" | "DROP SUBSCRIPTION", _) => {
                     skip("a subscription connects to another server", false)
                 }
-                ("DISCARD", _) if has("ALL") => skip(
-                    "`DISCARD ALL` cannot run in the check's transaction",
-                    false,
-                ),
+                ("DISCARD", _) if has("ALL") => {
+                    skip("`DISCARD ALL` cannot run in the check's transaction", false)
+                }
                 ("COPY", _) => skip(
                     "`COPY` reads or writes files, programs or the client's data",
                     false,
                 ),
-                ("CHECKPOINT" | "LOAD", _) => skip(
-                    "it acts on the server, not on the schema",
-                    false,
-                ),
+                ("CHECKPOINT" | "LOAD", _) => {
+                    skip("it acts on the server, not on the schema", false)
+                }
                 _ => Plan::Run,
             }
         }
@@ -242,7 +243,6 @@ pub(crate) trait Engine {
     fn migration_done(&mut self) -> Result<(), Failure> {
         Ok(())
     }
-
 }
 
 /// One migration as the replay sees it: indices of its files, and their scripts.
@@ -366,7 +366,12 @@ impl Replay<'_> {
                     text
                 }
                 Plan::Attach(_) => {
-                    self.verdict(judge, file, index, Verdict::Skipped("attached before the check"));
+                    self.verdict(
+                        judge,
+                        file,
+                        index,
+                        Verdict::Skipped("attached before the check"),
+                    );
                     continue;
                 }
                 Plan::Skip { why, taints } => {
@@ -417,7 +422,11 @@ impl Replay<'_> {
                     });
                 }
                 Kind::Undecided => {
-                    let why = format!("{} could not decide: {}", self.engine.name(), failure.message);
+                    let why = format!(
+                        "{} could not decide: {}",
+                        self.engine.name(),
+                        failure.message
+                    );
                     self.verdict(judge, file, index, Verdict::Undecided(why));
                     self.taint.get_or_insert_with(|| {
                         format!(
@@ -455,13 +464,15 @@ impl Replay<'_> {
     }
 
     fn reject(&mut self, file: usize, script: &Script, index: usize, failure: &Failure) {
-        self.outcome
-            .verdicts
-            .push((file, index, Verdict::Rejected));
+        self.outcome.verdicts.push((file, index, Verdict::Rejected));
         let statement = &script.statements[index];
         let mut diagnostic = Diagnostic::new(
             Code::Rejected,
-            format!("{} refuses this statement: {}", self.engine.name(), failure.message),
+            format!(
+                "{} refuses this statement: {}",
+                self.engine.name(),
+                failure.message
+            ),
         )
         .at(Self::location(script, index, failure))
         .label(format!("{} stopped here", self.engine.name()));
@@ -473,10 +484,7 @@ impl Replay<'_> {
 
     fn notice(&mut self, file: usize, script: &Script, index: usize, notice: Notice) {
         let statement = &script.statements[index];
-        let at = Location::span(
-            &script.source,
-            statement.bytes.start..statement.bytes.start,
-        );
+        let at = Location::span(&script.source, statement.bytes.start..statement.bytes.start);
         let mut diagnostic = Diagnostic::new(notice.code, notice.message)
             .at(at)
             .label(notice.label)

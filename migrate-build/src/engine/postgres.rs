@@ -172,11 +172,13 @@ pub fn touches_cluster(sql: &str) -> bool {
         && !words.iter().any(|w| w == "ON");
     role_grant
         || words.windows(2).any(|pair| {
-            matches!(pair[0].as_str(), "CREATE" | "ALTER" | "DROP" | "ON" | "REASSIGN")
-                && matches!(
-                    pair[1].as_str(),
-                    "ROLE" | "USER" | "GROUP" | "DATABASE" | "OWNED" | "TABLESPACE"
-                )
+            matches!(
+                pair[0].as_str(),
+                "CREATE" | "ALTER" | "DROP" | "ON" | "REASSIGN"
+            ) && matches!(
+                pair[1].as_str(),
+                "ROLE" | "USER" | "GROUP" | "DATABASE" | "OWNED" | "TABLESPACE"
+            )
         })
 }
 

@@ -153,7 +153,8 @@ fn dropped_table(sql: &str) -> Option<String> {
     let mut words = sql
         .trim_end_matches([';', ' ', '\n', '\r', '\t'])
         .split_whitespace();
-    let is = |word: Option<&str>, keyword: &str| word.is_some_and(|w| w.eq_ignore_ascii_case(keyword));
+    let is =
+        |word: Option<&str>, keyword: &str| word.is_some_and(|w| w.eq_ignore_ascii_case(keyword));
     if !is(words.next(), "DROP") || !is(words.next(), "TABLE") {
         return None;
     }
@@ -180,9 +181,14 @@ fn failure(error: &rusqlite::Error) -> Failure {
         rusqlite::Error::SqliteFailure(_, Some(msg)) => (msg.clone(), None),
         other => (other.to_string(), None),
     };
-    let environment = ["no such function:", "no such module:", "unknown database", "not authorized"]
-        .iter()
-        .any(|prefix| message.starts_with(prefix));
+    let environment = [
+        "no such function:",
+        "no such module:",
+        "unknown database",
+        "not authorized",
+    ]
+    .iter()
+    .any(|prefix| message.starts_with(prefix));
     let kind = if environment {
         Kind::Environment
     } else if matches!(

@@ -30,10 +30,8 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             Code::RequiresNoTransaction,
             format!("`{what}` cannot run inside a transaction"),
         )
-            .label("runs in the migration's transaction")
-            .help(
-                "move it into a migration of its own that starts with `-- migrate:no-transaction`",
-            ),
+        .label("runs in the migration's transaction")
+        .help("move it into a migration of its own that starts with `-- migrate:no-transaction`"),
     );
 }
 

@@ -33,16 +33,22 @@ pub(crate) fn check(statement: &Statement, cx: &Context<'_>, out: &mut Vec<Diagn
         for option in column_def.options.iter().map(|o| &o.option) {
             match option {
                 ColumnOption::PrimaryKey(_) => out.push(
-                    cx.finding(Code::SqliteAddColumn, format!("SQLite cannot add a PRIMARY KEY column (`{column}`)"))
-                        .label("adds a PRIMARY KEY column")
-                        .help("create the table anew with the key, copy the rows and rename it"),
+                    cx.finding(
+                        Code::SqliteAddColumn,
+                        format!("SQLite cannot add a PRIMARY KEY column (`{column}`)"),
+                    )
+                    .label("adds a PRIMARY KEY column")
+                    .help("create the table anew with the key, copy the rows and rename it"),
                 ),
                 ColumnOption::Unique(_) => out.push(
-                    cx.finding(Code::SqliteAddColumn, format!("SQLite cannot add a UNIQUE column (`{column}`)"))
-                        .label("adds a UNIQUE column")
-                        .help(format!(
-                            "add the column without UNIQUE, then `CREATE UNIQUE INDEX ... ({column})`"
-                        )),
+                    cx.finding(
+                        Code::SqliteAddColumn,
+                        format!("SQLite cannot add a UNIQUE column (`{column}`)"),
+                    )
+                    .label("adds a UNIQUE column")
+                    .help(format!(
+                        "add the column without UNIQUE, then `CREATE UNIQUE INDEX ... ({column})`"
+                    )),
                 ),
                 ColumnOption::NotNull => not_null = true,
                 ColumnOption::Default(expr) => default = Some(expr),
@@ -50,8 +56,11 @@ pub(crate) fn check(statement: &Statement, cx: &Context<'_>, out: &mut Vec<Diagn
                     generation_expr_mode: Some(GeneratedExpressionMode::Stored),
                     ..
                 } => out.push(
-                    fails_with_rows(cx, format!("SQLite cannot add a STORED column (`{column}`)"))
-                        .help("make it `VIRTUAL`, or create the table anew"),
+                    fails_with_rows(
+                        cx,
+                        format!("SQLite cannot add a STORED column (`{column}`)"),
+                    )
+                    .help("make it `VIRTUAL`, or create the table anew"),
                 ),
                 _ => {}
             }

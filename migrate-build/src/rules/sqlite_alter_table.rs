@@ -24,22 +24,28 @@ pub(crate) fn check(statement: &Statement, cx: &Context<'_>, out: &mut Vec<Diagn
     };
     if alter.operations.len() > 1 {
         out.push(
-            cx.finding(Code::SqliteAlterTable, "SQLite's `ALTER TABLE` makes one change per statement")
-                .label(format!(
-                    "{} changes in one statement",
-                    alter.operations.len()
-                ))
-                .help("write one `ALTER TABLE` statement for each change"),
+            cx.finding(
+                Code::SqliteAlterTable,
+                "SQLite's `ALTER TABLE` makes one change per statement",
+            )
+            .label(format!(
+                "{} changes in one statement",
+                alter.operations.len()
+            ))
+            .help("write one `ALTER TABLE` statement for each change"),
         );
     }
     for operation in &alter.operations {
         if let AlterTableOperation::DropIndex { name } = operation {
             out.push(
-                cx.finding(Code::SqliteAlterTable, "SQLite's `ALTER TABLE` cannot drop an index")
-                    .label("not supported by SQLite")
-                    .help(format!(
-                        "drop it with its own statement: `DROP INDEX {name};`"
-                    )),
+                cx.finding(
+                    Code::SqliteAlterTable,
+                    "SQLite's `ALTER TABLE` cannot drop an index",
+                )
+                .label("not supported by SQLite")
+                .help(format!(
+                    "drop it with its own statement: `DROP INDEX {name};`"
+                )),
             );
             continue;
         }
@@ -66,13 +72,16 @@ pub(crate) fn check(statement: &Statement, cx: &Context<'_>, out: &mut Vec<Diagn
             _ => "this change",
         };
         out.push(
-            cx.finding(Code::SqliteAlterTable, format!("SQLite's `ALTER TABLE` does not support {problem}"))
-                .label("not supported by SQLite")
-                .note(
-                    "SQLite's `ALTER TABLE` can only `RENAME TO`, `RENAME COLUMN`, `ADD COLUMN` \
+            cx.finding(
+                Code::SqliteAlterTable,
+                format!("SQLite's `ALTER TABLE` does not support {problem}"),
+            )
+            .label("not supported by SQLite")
+            .note(
+                "SQLite's `ALTER TABLE` can only `RENAME TO`, `RENAME COLUMN`, `ADD COLUMN` \
                      and `DROP COLUMN`",
-                )
-                .help(OTHER_CHANGES),
+            )
+            .help(OTHER_CHANGES),
         );
     }
 }

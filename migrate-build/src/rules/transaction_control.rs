@@ -66,7 +66,10 @@ mod tests {
             }
         }
         assert_eq!(
-            messages("START TRANSACTION ISOLATION LEVEL SERIALIZABLE;", Dialect::Postgres),
+            messages(
+                "START TRANSACTION ISOLATION LEVEL SERIALIZABLE;",
+                Dialect::Postgres
+            ),
             ["`START` in a migration that already runs in a transaction"]
         );
     }

@@ -21,12 +21,10 @@ pub(crate) fn head(dialect: Dialect, head: Head, leading: &[String], at: Locatio
     let name = dialect_name(dialect);
     match head {
         Head::Foreign { command, hint } => {
-            let diagnostic = Diagnostic::new(
-                Code::UnknownStatement,
-                format!("{name} has no `{command}`"),
-            )
-            .at(at)
-            .label(format!("not {name}"));
+            let diagnostic =
+                Diagnostic::new(Code::UnknownStatement, format!("{name} has no `{command}`"))
+                    .at(at)
+                    .label(format!("not {name}"));
             match hint {
                 Some(hint) => diagnostic.help(hint),
                 None => diagnostic,
@@ -93,12 +91,18 @@ mod tests {
                 "SQLite has no `CREATE EXTENSION`",
             ),
             ("GRANT SELECT ON t TO bob;", "SQLite has no `GRANT`"),
-            ("ALTER SEQUENCE s RESTART;", "SQLite has no `ALTER SEQUENCE`"),
+            (
+                "ALTER SEQUENCE s RESTART;",
+                "SQLite has no `ALTER SEQUENCE`",
+            ),
             (
                 "CREATE INDEX CONCURRENTLY i ON t (a);",
                 "SQLite has no `CREATE INDEX CONCURRENTLY`",
             ),
-            ("CRATE TABLE t (a INT);", "`CRATE TABLE` is not a SQLite statement"),
+            (
+                "CRATE TABLE t (a INT);",
+                "`CRATE TABLE` is not a SQLite statement",
+            ),
         ] {
             assert_eq!(messages(sql, Dialect::Sqlite), [message], "{sql}");
         }

@@ -117,8 +117,12 @@ fn diesel(entries: &[PathBuf]) -> Vec<(Key, Source)> {
             let source = Source {
                 up: dir.join("up.sql"),
                 up_text: with_no_transaction(up_text, no_transaction),
-                down: down_text.map(|t| (dir.join("down.sql"), with_no_transaction(t, no_transaction))),
-                name: name.split_once('_').map_or(name.as_str(), |(_, n)| n).to_owned(),
+                down: down_text
+                    .map(|t| (dir.join("down.sql"), with_no_transaction(t, no_transaction))),
+                name: name
+                    .split_once('_')
+                    .map_or(name.as_str(), |(_, n)| n)
+                    .to_owned(),
                 no_transaction,
             };
             (Key::Text(version), source)

@@ -60,8 +60,8 @@ impl Database for rusqlite::Connection {
             // rusqlite adds the whole SQL after ` in `: the message is the first line.
             let message = e.to_string();
             let message = message.split(" in ").next().unwrap_or(&message).to_owned();
-            let environment = message.starts_with("no such function")
-                || message.starts_with("no such module");
+            let environment =
+                message.starts_with("no such function") || message.starts_with("no such module");
             (message, environment)
         })
     }
@@ -88,7 +88,8 @@ pub fn sqlite(migrations: &[Migration], setup: Option<&str>) -> Result<Truth, St
     let mut conn =
         rusqlite::Connection::open(dir.path().join("truth.db")).map_err(|e| e.to_string())?;
     if let Some(setup) = setup {
-        conn.execute_batch(setup).map_err(|e| format!("setup: {e}"))?;
+        conn.execute_batch(setup)
+            .map_err(|e| format!("setup: {e}"))?;
     }
     Ok(run(&mut conn, migrations, false))
 }
@@ -130,7 +131,9 @@ pub fn postgres(
         }
         Ok(truth)
     })();
-    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"));
+    let _ = admin.batch_execute(&format!(
+        "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+    ));
     result
 }
 
@@ -143,7 +146,11 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
     let mut tainted = false;
     // In a transaction already (contained), each step is a savepoint.
     let (begin, commit, rollback) = if contained {
-        ("SAVEPOINT truth", "RELEASE SAVEPOINT truth", "ROLLBACK TO SAVEPOINT truth; RELEASE SAVEPOINT truth")
+        (
+            "SAVEPOINT truth",
+            "RELEASE SAVEPOINT truth",
+            "ROLLBACK TO SAVEPOINT truth; RELEASE SAVEPOINT truth",
+        )
     } else {
         ("BEGIN", "COMMIT", "ROLLBACK")
     };
@@ -182,7 +189,10 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
                 let ran = down_statements.iter().try_for_each(|s| db.batch(s));
                 let down_fate = fate(ran, &mut tainted);
                 let redo = if down_fate == Fate::Accepted {
-                    fate(up_statements.iter().try_for_each(|s| db.batch(s)), &mut tainted)
+                    fate(
+                        up_statements.iter().try_for_each(|s| db.batch(s)),
+                        &mut tainted,
+                    )
                 } else {
                     Fate::NotRun
                 };
