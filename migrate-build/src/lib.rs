@@ -3,9 +3,11 @@
 //! the CLI, so all three see the same migrations and report the same diagnostics.
 //!
 //! The pipeline: discover files ([`discover`]) → split each into statements (lexer-aware, so
-//! strings, comments, dollar quotes and trigger bodies never split) → parse each statement with
-//! `sqlparser` for the configured dialect → check (names, pairing, directives, syntax, rules) →
-//! the [`Checked`] result.
+//! strings, comments, dollar quotes and trigger bodies never split) → look up each statement's
+//! command in the dialect's table and parse it with `sqlparser` → check (names, pairing,
+//! directives, syntax, rules) → run every migration in a database made for the check (SQLite in
+//! memory; PostgreSQL in a scratch database when `MIGRATE_DEV_DATABASE_URL` is set), which judges
+//! what the parser cannot → the [`Checked`] result, every finding with its [`Code`].
 //!
 //! In an app's `build.rs`:
 //!
