@@ -794,11 +794,13 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "sqlite")]
     fn sqlite(files: &[(&str, &str)]) -> Checked {
         check(files, &[Dialect::Sqlite])
     }
 
     /// Code, `file:line:col` and message of every finding.
+    #[cfg(feature = "sqlite")]
     fn findings(checked: &Checked) -> Vec<(Code, String, String)> {
         checked
             .diagnostics
@@ -1012,7 +1014,7 @@ mod tests {
                 .map(|d| (d.code, d.severity, d.position().unwrap_or_default()))
                 .collect()
         };
-        let checked = sqlite(&files);
+        let checked = check(&files, &[Dialect::Sqlite]);
         assert_eq!(
             codes(&checked),
             [

@@ -226,40 +226,6 @@ fn code_and_strings(sql: &str) -> (String, String) {
     (code, strings)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::touches_cluster;
-
-    #[test]
-    fn what_may_outlive_a_dropped_database() {
-        for sql in [
-            "CREATE ROLE reader",
-            "alter user app set work_mem = '1MB'",
-            "GRANT reader TO app",
-            "GRANT CONNECT ON DATABASE app TO reader",
-            "ALTER DATABASE app SET timezone = 'UTC'",
-            "DO $$ BEGIN EXECUTE 'CREATE ROLE ' || quote_ident('x'); END $$",
-            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles) THEN CREATE ROLE x; END IF; END $$",
-            "REASSIGN OWNED BY a TO b",
-            "COMMENT ON ROLE reader IS 'x'",
-        ] {
-            assert!(touches_cluster(sql), "{sql}");
-        }
-        for sql in [
-            "-- the user table\nCREATE TABLE user_ (id INT)",
-            "SELECT u.id AS user FROM person u GROUP BY u.id",
-            "ALTER TABLE comment DISABLE TRIGGER USER",
-            "GRANT SELECT ON t TO reader",
-            "ALTER SEQUENCE s OWNED BY t.id",
-            "/* create role later */ SELECT 1",
-            "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'cannot create user with reserved username'; END $$ LANGUAGE plpgsql",
-            "SELECT 'it''s a create role string'",
-        ] {
-            assert!(!touches_cluster(sql), "{sql}");
-        }
-    }
-}
-
 /// A connection to the scratch database, inside the replay's transaction.
 pub(crate) struct Postgres {
     client: Client,
@@ -420,5 +386,39 @@ fn failure(error: &postgres::Error, sql: &str) -> Failure {
         message: describe(error),
         offset,
         kind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::touches_cluster;
+
+    #[test]
+    fn what_may_outlive_a_dropped_database() {
+        for sql in [
+            "CREATE ROLE reader",
+            "alter user app set work_mem = '1MB'",
+            "GRANT reader TO app",
+            "GRANT CONNECT ON DATABASE app TO reader",
+            "ALTER DATABASE app SET timezone = 'UTC'",
+            "DO $$ BEGIN EXECUTE 'CREATE ROLE ' || quote_ident('x'); END $$",
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles) THEN CREATE ROLE x; END IF; END $$",
+            "REASSIGN OWNED BY a TO b",
+            "COMMENT ON ROLE reader IS 'x'",
+        ] {
+            assert!(touches_cluster(sql), "{sql}");
+        }
+        for sql in [
+            "-- the user table\nCREATE TABLE user_ (id INT)",
+            "SELECT u.id AS user FROM person u GROUP BY u.id",
+            "ALTER TABLE comment DISABLE TRIGGER USER",
+            "GRANT SELECT ON t TO reader",
+            "ALTER SEQUENCE s OWNED BY t.id",
+            "/* create role later */ SELECT 1",
+            "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'cannot create user with reserved username'; END $$ LANGUAGE plpgsql",
+            "SELECT 'it''s a create role string'",
+        ] {
+            assert!(!touches_cluster(sql), "{sql}");
+        }
     }
 }
