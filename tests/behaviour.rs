@@ -263,11 +263,11 @@ fn versions(applied: &[migrate_runtime::Applied]) -> Vec<i64> {
 }
 
 mod foreign_keys_off {
-    migrate_runtime::migrations!("tests/fixtures/foreign_keys_off");
+    migrate_runtime::migrations!("tests/fixtures/foreign_keys_off", dialect = "sqlite");
 }
 
 mod foreign_keys_broken {
-    migrate_runtime::migrations!("tests/fixtures/foreign_keys_broken");
+    migrate_runtime::migrations!("tests/fixtures/foreign_keys_broken", dialect = "sqlite");
 }
 
 /// Two parents and three children, after the tables' migration.

@@ -8,6 +8,15 @@ use std::fs;
 use migrate_build::{Check, Checked, Code, Config, Dialect, check_directory};
 use migrate_runtime::postgres;
 
+/// The tests of this file one at a time: one counts the scratch databases of this process.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Checks `files` as PostgreSQL migrations on the test server; `None` if it is unreachable.
 fn check(test: &str, files: &[(&str, &str)]) -> Option<Checked> {
     common::postgres_admin(test)?;
@@ -65,6 +74,7 @@ fn server_state(admin: &mut postgres::Client) -> Vec<String> {
 /// back is not sent.
 #[test]
 fn the_check_leaves_the_server_as_it_was() {
+    let _serial = serial();
     let Some(mut admin) = common::postgres_admin("the_check_leaves_the_server_as_it_was") else {
         return;
     };
@@ -107,6 +117,7 @@ fn the_check_leaves_the_server_as_it_was() {
 /// PostgreSQL refuses is an error at the position the server gives, with its message.
 #[test]
 fn postgres_judges_what_the_parser_cannot_read() {
+    let _serial = serial();
     let Some(checked) = check(
         "postgres_judges_what_the_parser_cannot_read",
         &[
@@ -161,6 +172,7 @@ fn postgres_judges_what_the_parser_cannot_read() {
 /// commit apart; used in the migration that adds it, PostgreSQL refuses it, there as here.
 #[test]
 fn enum_values_added_by_an_earlier_migration_can_be_used() {
+    let _serial = serial();
     let Some(checked) = check(
         "enum_values_added_by_an_earlier_migration_can_be_used",
         &[
@@ -191,6 +203,7 @@ fn enum_values_added_by_an_earlier_migration_can_be_used() {
 /// (old, with no connection) is dropped by the next check.
 #[test]
 fn scratch_databases_do_not_outlive_their_check() {
+    let _serial = serial();
     let test = "scratch_databases_do_not_outlive_their_check";
     let Some(mut admin) = common::postgres_admin(test) else {
         return;
@@ -228,6 +241,7 @@ fn scratch_databases_do_not_outlive_their_check() {
 /// An unreachable server is a `dev-database` error, and the statements stay unchecked.
 #[test]
 fn an_unreachable_dev_database_is_an_error() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("migrations")).unwrap();
     fs::write(

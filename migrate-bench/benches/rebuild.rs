@@ -105,10 +105,9 @@ impl App {
     }
 }
 
-fn generated(count: usize) -> Vec<(String, String)> {
-    let dir = tempfile::tempdir().unwrap();
-    write_native(dir.path(), &workload(count)).unwrap();
-    let mut files: Vec<(String, String)> = fs::read_dir(dir.path())
+/// The files of a directory: names and contents, in name order.
+fn read_files(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = fs::read_dir(dir)
         .unwrap()
         .flatten()
         .map(|e| {
@@ -120,6 +119,12 @@ fn generated(count: usize) -> Vec<(String, String)> {
         .collect();
     files.sort();
     files
+}
+
+fn generated(count: usize) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    write_native(dir.path(), &workload(count)).unwrap();
+    read_files(dir.path())
 }
 
 /// A table and a 5 MB seed of it, one `INSERT` per row.
@@ -154,16 +159,7 @@ fn main() {
     );
     let no_op = median((0..RUNS).map(|_| none.build()).collect());
     println!("| without migrate | – | {touch:.2} s | {no_op:.2} s |");
-    let reference: Vec<(String, String)> = fs::read_dir(workspace.join("migrations"))
-        .unwrap()
-        .flatten()
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                fs::read_to_string(e.path()).unwrap(),
-            )
-        })
-        .collect();
+    let reference = read_files(&workspace.join("migrations"));
     for (label, files) in [
         ("migrate, no migrations", Vec::new()),
         ("the reference app's 9 migrations (as SQLite)", reference),

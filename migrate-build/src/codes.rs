@@ -168,12 +168,7 @@ impl Code {
 
     /// The code closest to a misspelt name, if one is close enough to be a likely typo.
     pub fn suggest(name: &str) -> Option<Code> {
-        Code::ALL
-            .into_iter()
-            .map(|c| (strsim::normalized_damerau_levenshtein(name, c.name()), c))
-            .filter(|(score, _)| *score >= 0.6)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, c)| c)
+        crate::source::closest(name, Code::ALL.map(|c| (c, c.name())))
     }
 
     /// Everything known about the code.

@@ -168,12 +168,7 @@ fn allow_codes(args: &str) -> Option<(Vec<&str>, &str)> {
 
 /// The known directive closest to a misspelt word, if one is close enough to be a likely typo.
 pub(crate) fn suggest(word: &str) -> Option<Directive> {
-    Directive::ALL
-        .into_iter()
-        .map(|d| (strsim::normalized_damerau_levenshtein(word, d.word()), d))
-        .filter(|(score, _)| *score >= 0.6)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, d)| d)
+    crate::source::closest(word, Directive::ALL.map(|d| (d, d.word())))
 }
 
 #[cfg(test)]

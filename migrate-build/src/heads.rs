@@ -473,11 +473,7 @@ fn command_with_modifiers(fixed: &[String], command: &str) -> String {
 }
 
 fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|c| (strsim::normalized_damerau_levenshtein(word, c), c))
-        .filter(|(score, _)| *score >= 0.6)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+    crate::source::closest(word, candidates.map(|c| (c, c)))
 }
 
 #[cfg(test)]

@@ -60,6 +60,25 @@ pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
     (to_u32(line), to_u32(column))
 }
 
+/// Of `candidates`, each a value and its name, the one whose name is closest to a misspelt
+/// `word`, if it is close enough to be a likely typo: how every "did you mean" is found.
+pub(crate) fn closest<T, S: AsRef<str>>(
+    word: &str,
+    candidates: impl IntoIterator<Item = (T, S)>,
+) -> Option<T> {
+    candidates
+        .into_iter()
+        .map(|(value, name)| {
+            (
+                strsim::normalized_damerau_levenshtein(word, name.as_ref()),
+                value,
+            )
+        })
+        .filter(|(score, _)| *score >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, value)| value)
+}
+
 fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
