@@ -480,23 +480,23 @@ fn report_unchecked(
                 .label("runs as written"),
                 Check::Unchecked => {
                     unchecked += 1;
+                    // Warnings reach cargo as one line: the message says it all.
                     let why = match &statement.verdict {
                         Verdict::NotRun => "and no database ran it".to_owned(),
                         Verdict::Skipped(why) => {
-                            format!("and the database check does not run it: {why}")
+                            format!("and the database check does not run it ({why})")
                         }
                         Verdict::Undecided(why) => {
-                            format!("and the database check could not judge it: {why}")
+                            format!("and the database check could not judge it ({why})")
                         }
                         Verdict::Accepted | Verdict::Rejected => continue,
                     };
                     let mut d = Diagnostic::new(
                         Code::Unchecked,
-                        "statement not checked: the SQL parser cannot read it",
+                        format!("statement not checked: the SQL parser cannot read it, {why}"),
                     )
                     .at(at)
-                    .label("runs as written")
-                    .note(why);
+                    .label("runs as written");
                     if let Some(parser) = &statement.parser_message {
                         d = d.note(format!("the SQL parser says: {parser}"));
                     }
@@ -515,10 +515,9 @@ fn report_unchecked(
             Diagnostic::new(
                 Code::Unchecked,
                 format!(
-                    "{unchecked} statement{s} that the SQL parser cannot read went unchecked as {dialect}"
+                    "{unchecked} statement{s} that the SQL parser cannot read went unchecked as {dialect}: {note}"
                 ),
-            )
-            .note(note),
+            ),
         );
     }
 }
@@ -932,10 +931,9 @@ mod tests {
             Some("migrations/1_users.down.sql:2:1")
         );
         assert_eq!(
-            d.notes,
-            [
-                "SQLite refuses `migrations/1_users.up.sql` line 1, column 1: table users already exists"
-            ]
+            d.message,
+            "after this down migration, the up migration fails again: SQLite refuses \
+             `migrations/1_users.up.sql` line 1: table users already exists"
         );
     }
 

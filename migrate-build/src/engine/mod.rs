@@ -538,22 +538,21 @@ impl Replay<'_> {
             Some(first) => Location::span(&down.source, first.bytes.start..first.bytes.start),
             None => Location::file(&down.source.display),
         };
+        // A warning reaches cargo as one line: the message says what failed.
         self.outcome.diagnostics.push((
             down_file,
             Diagnostic::new(
                 Code::RedoFails,
-                "the up migration fails when run again after this down migration",
+                format!(
+                    "after this down migration, the up migration fails again: {} refuses `{}` line {}: {}",
+                    self.engine.name(),
+                    up.source.display,
+                    statement.line,
+                    failure.message
+                ),
             )
             .at(at)
             .label("does not undo the up migration")
-            .note(format!(
-                "{} refuses `{}` line {}, column {}: {}",
-                self.engine.name(),
-                up.source.display,
-                statement.line,
-                statement.column,
-                failure.message
-            ))
             .help("make the down migration remove everything its up migration creates"),
         ));
     }
