@@ -103,6 +103,16 @@ fn the_check_leaves_the_server_as_it_was() {
     .unwrap();
     let errors: Vec<_> = checked.errors().collect();
     assert!(errors.is_empty(), "{errors:#?}");
+    // The two that cannot be contained are not sent, and the output says so.
+    let parser_only: Vec<String> = checked
+        .warnings()
+        .filter(|d| d.message.contains("the database check does not run it"))
+        .filter_map(|d| d.position())
+        .collect();
+    assert_eq!(
+        parser_only,
+        ["migrations/2_system.sql:2:1", "migrations/2_system.sql:3:1"]
+    );
     // Every statement but the two that cannot be contained was run by PostgreSQL.
     let statements: Vec<Check> = checked
         .migrations

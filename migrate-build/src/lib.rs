@@ -478,6 +478,20 @@ fn report_unchecked(
                 )
                 .at(at)
                 .label("runs as written"),
+                // Read by the parser, not run by the database: the parser's verdict stands.
+                Check::Parsed => match (&statement.plan, &statement.verdict) {
+                    (engine::Plan::Skip { say: true, .. }, Verdict::Skipped(why)) => {
+                        Diagnostic::new(
+                            Code::Unchecked,
+                            format!(
+                                "statement checked by the SQL parser only: the database check does not run it ({why})"
+                            ),
+                        )
+                        .at(at)
+                        .label("runs as written")
+                    }
+                    _ => continue,
+                },
                 Check::Unchecked => {
                     unchecked += 1;
                     // Warnings reach cargo as one line: the message says it all.

@@ -378,6 +378,7 @@ fn check_statement(
         statement.plan = Plan::Skip {
             why: "it is marked `-- migrate:unchecked`",
             taints: true,
+            say: false,
         };
         return statement;
     }
@@ -397,6 +398,7 @@ fn check_statement(
             statement.plan = Plan::Skip {
                 why: "it is no statement of the dialect",
                 taints: true,
+                say: false,
             };
             return statement;
         }
@@ -420,6 +422,7 @@ fn check_statement(
                 statement.plan = Plan::Skip {
                     why: "it is two statements without a `;` between them",
                     taints: true,
+                    say: false,
                 };
                 return statement;
             }

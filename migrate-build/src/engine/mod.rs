@@ -61,6 +61,9 @@ pub(crate) enum Plan {
         why: &'static str,
         /// Whether later statements may see a different schema because of it.
         taints: bool,
+        /// Whether the output says so when the parser read it: a statement the database would
+        /// judge (`CREATE DATABASE`), not one that changes nothing it could check (`VACUUM`).
+        say: bool,
     },
 }
 
@@ -80,7 +83,7 @@ pub(crate) enum Verdict {
     Undecided(String),
 }
 
-/// The words of a statement that decide its plan.
+/// How the engine check runs a statement, from its command and words.
 pub(crate) fn plan(
     dialect: Dialect,
     command: &str,
@@ -96,13 +99,25 @@ pub(crate) fn plan(
         return Plan::Skip {
             why: CONTROL,
             taints: false,
+            say: false,
         };
     }
-    let skip = |why: &'static str, taints: bool| Plan::Skip { why, taints };
+    // What a statement that is not run would have checked: nothing (`quiet`), or something the
+    // output mentions.
+    let quiet = |why: &'static str| Plan::Skip {
+        why,
+        taints: false,
+        say: false,
+    };
+    let skip = |why: &'static str, taints: bool| Plan::Skip {
+        why,
+        taints,
+        say: true,
+    };
     match dialect {
         Dialect::Sqlite => match command {
-            "VACUUM" => skip("`VACUUM` cannot run in the check's transaction", false),
-            "DETACH" => skip("`DETACH` cannot run in the check's transaction", false),
+            "VACUUM" => quiet("`VACUUM` cannot run in the check's transaction"),
+            "DETACH" => quiet("`DETACH` cannot run in the check's transaction"),
             "ATTACH" => attached_name(split, raw, text).map_or(
                 skip("`ATTACH` cannot run in the check's transaction", true),
                 Plan::Attach,
@@ -128,10 +143,12 @@ pub(crate) fn plan(
             };
             match (command, refused_in_transaction(dialect, words)) {
                 ("CREATE INDEX" | "DROP INDEX", Some(_)) => concurrently(),
-                ("ALTER TABLE", Some(_)) if has("FINALIZE") => skip(
+                ("ALTER TABLE", Some(_)) if has("FINALIZE") => quiet(
                     "`DETACH PARTITION ... FINALIZE` completes a detach the check never started",
-                    false,
                 ),
+                ("VACUUM" | "REINDEX", Some(_)) => {
+                    quiet("PostgreSQL refuses it inside a transaction, and the check runs in one")
+                }
                 ("ALTER TABLE", Some(_)) => concurrently(),
                 ("CREATE TABLESPACE", _) => skip(
                     "a tablespace is a directory on the server, outside the check",
@@ -149,15 +166,13 @@ pub(crate) fn plan(
                     skip("a subscription connects to another server", false)
                 }
                 ("DISCARD", _) if has("ALL") => {
-                    skip("`DISCARD ALL` cannot run in the check's transaction", false)
+                    quiet("`DISCARD ALL` cannot run in the check's transaction")
                 }
                 ("COPY", _) => skip(
                     "`COPY` reads or writes files, programs or the client's data",
                     false,
                 ),
-                ("CHECKPOINT" | "LOAD", _) => {
-                    skip("it acts on the server, not on the schema", false)
-                }
+                ("CHECKPOINT" | "LOAD", _) => quiet("it acts on the server, not on the schema"),
                 _ => Plan::Run,
             }
         }
@@ -374,7 +389,7 @@ impl Replay<'_> {
                     );
                     continue;
                 }
-                Plan::Skip { why, taints } => {
+                Plan::Skip { why, taints, .. } => {
                     self.verdict(judge, file, index, Verdict::Skipped(why));
                     if *taints && self.taint.is_none() {
                         self.taint = Some(format!(
