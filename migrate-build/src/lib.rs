@@ -175,6 +175,17 @@ struct FileCheck {
 /// diagnostics show paths relative to).
 pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
     let directory = manifest_dir.join(&config.directory);
+    if config.dialects.is_empty() {
+        return Checked {
+            config: config.clone(),
+            directory,
+            migrations: Vec::new(),
+            diagnostics: vec![Diagnostic::new(
+                Code::Config,
+                "no dialect to check the migrations as",
+            )],
+        };
+    }
     let display_dir = display_directory(&config.directory);
     let mut diagnostics = Vec::new();
     let listing = discover(&directory, &display_dir, &mut diagnostics);
@@ -202,13 +213,16 @@ pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
     }
     // Migrations the database check cannot run (a bad name, a duplicate version, an unreadable
     // file): from the first of them on, what the database refuses may follow from its absence.
-    let paired_ups: Vec<usize> = pairs.iter().map(|p| p.up).collect();
+    let mut paired_up = vec![false; found.len()];
+    for p in &pairs {
+        paired_up[p.up] = true;
+    }
     let gap = listing
         .unusable
         .iter()
         .map(|v| v.unwrap_or(i64::MIN))
         .chain(found.iter().enumerate().filter_map(|(i, f)| {
-            let excluded = f.name.kind != discover::Kind::Down && !paired_ups.contains(&i);
+            let excluded = f.name.kind != discover::Kind::Down && !paired_up[i];
             (excluded || files[i].is_none()).then_some(f.name.version)
         }))
         .min();
