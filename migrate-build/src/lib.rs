@@ -585,12 +585,15 @@ fn finish_file(config: &Config, file: &mut FileCheck, out: &mut Vec<Diagnostic>)
 /// A `rejected` finding on a statement that already has an error becomes a note of that error:
 /// the rule's message says what to do, the database's confirms it.
 fn fold_rejections(script: &Script, found: &mut Vec<Diagnostic>) {
+    // Statements are in file order: the one a finding is in is found by bisection.
     let statement_of = |d: &Diagnostic| {
         let offset = d.location.as_ref()?.offset()?;
+        let i = script.statements.partition_point(|s| s.bytes.end < offset);
         script
             .statements
-            .iter()
-            .position(|s| s.bytes.start <= offset && offset <= s.bytes.end)
+            .get(i)
+            .filter(|s| s.bytes.start <= offset)
+            .map(|_| i)
     };
     let mut i = 0;
     while i < found.len() {
@@ -599,18 +602,16 @@ fn fold_rejections(script: &Script, found: &mut Vec<Diagnostic>) {
             continue;
         }
         let statement = statement_of(&found[i]);
-        let other = found.iter().position(|d| {
-            d.code != Code::Rejected
-                && d.is_error()
-                && statement.is_some()
-                && statement_of(d) == statement
+        let other = statement.and_then(|statement| {
+            found.iter().position(|d| {
+                d.code != Code::Rejected && d.is_error() && statement_of(d) == Some(statement)
+            })
         });
         match other {
             Some(other) => {
                 let rejected = found.remove(i);
-                let said = rejected.message.clone();
                 let target = if other > i { other - 1 } else { other };
-                found[target].notes.push(said);
+                found[target].notes.push(rejected.message);
             }
             None => i += 1,
         }
@@ -716,12 +717,27 @@ fn split_disagreement(
 /// some with a note naming them.
 fn merge_dialects(dialects: &[Dialect], found: Vec<Vec<Diagnostic>>, out: &mut Vec<Diagnostic>) {
     let mut merged: Vec<(Diagnostic, Vec<Dialect>)> = Vec::new();
+    // Where each finding is in `merged`, by what tells findings apart, so a file with many is
+    // merged in one pass.
+    let mut index: std::collections::HashMap<(Code, String, Option<usize>), Vec<usize>> =
+        std::collections::HashMap::new();
     for (dialect, diagnostics) in dialects.iter().zip(found) {
         for diagnostic in diagnostics {
-            match merged.iter_mut().find(|(d, _)| *d == diagnostic) {
-                Some((_, seen)) if !seen.contains(dialect) => seen.push(*dialect),
+            let key = (
+                diagnostic.code,
+                diagnostic.message.clone(),
+                diagnostic.location.as_ref().and_then(|l| l.offset()),
+            );
+            let same = index
+                .get(&key)
+                .and_then(|at| at.iter().copied().find(|&i| merged[i].0 == diagnostic));
+            match same {
+                Some(i) if !merged[i].1.contains(dialect) => merged[i].1.push(*dialect),
                 Some(_) => {}
-                None => merged.push((diagnostic, vec![*dialect])),
+                None => {
+                    index.entry(key).or_default().push(merged.len());
+                    merged.push((diagnostic, vec![*dialect]));
+                }
             }
         }
     }

@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
 
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};
@@ -411,7 +411,7 @@ fn check_statement(
         words: &words,
         at: first_token,
     };
-    let before = out.iter().filter(|d| d.is_error()).count();
+    let before = out.len();
     match parse(split, raw.tokens.clone(), dialect) {
         Ok(ast) => rules::check(Some(&ast), &cx, out),
         Err(error) => {
@@ -431,7 +431,7 @@ fn check_statement(
             statement.parser_message = Some(failure.message);
         }
     }
-    if out.iter().filter(|d| d.is_error()).count() > before {
+    if out[before..].iter().any(Diagnostic::is_error) {
         statement.check = Check::Invalid;
     }
     statement.plan = engine::plan(dialect, command, &words, split, raw, &source.text);
@@ -468,26 +468,35 @@ fn missing_semicolon(
     if split.leading_words(raw, 2) == ["CREATE", "SCHEMA"] {
         return None;
     }
-    let text = &source.text;
-    let candidates = raw.tokens.clone().skip(1).filter(|&k| {
-        let range = &split.ranges[k];
-        let line_start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
-        range.start <= failure.span.start
-            && matches!(&split.tokens[k].token, Token::Word(w) if w.quote_style.is_none())
-            && text[line_start..range.start].trim().is_empty()
-    });
-    let second = candidates
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .find(|&k| {
-            let head = RawStatement {
-                tokens: k..raw.tokens.end,
-                bytes: split.ranges[k].start..raw.bytes.end,
-            };
-            heads::command(dialect, &split.leading_words(&head, 6), false).is_some()
-                && parse(split, raw.tokens.start..k, dialect).is_ok()
-        })?;
+    // The unquoted words that begin a line, up to where the parser failed.
+    let mut line_start = false;
+    let mut candidates = Vec::new();
+    for k in raw.tokens.clone() {
+        match &split.tokens[k].token {
+            Token::Whitespace(Whitespace::Newline | Whitespace::SingleLineComment { .. }) => {
+                line_start = true;
+            }
+            Token::Whitespace(_) => {}
+            token => {
+                if line_start
+                    && k > raw.tokens.start
+                    && split.ranges[k].start <= failure.span.start
+                    && matches!(token, Token::Word(w) if w.quote_style.is_none())
+                {
+                    candidates.push(k);
+                }
+                line_start = false;
+            }
+        }
+    }
+    let second = candidates.into_iter().rev().find(|&k| {
+        let head = RawStatement {
+            tokens: k..raw.tokens.end,
+            bytes: split.ranges[k].start..raw.bytes.end,
+        };
+        heads::command(dialect, &split.leading_words(&head, 6), false).is_some()
+            && parse(split, raw.tokens.start..k, dialect).is_ok()
+    })?;
     let last_before = (raw.tokens.start..second)
         .rev()
         .find(|&i| !matches!(split.tokens[i].token, Token::Whitespace(_)))?;
