@@ -113,13 +113,28 @@ fn the_check_leaves_the_server_as_it_was() {
         parser_only,
         ["migrations/2_system.sql:2:1", "migrations/2_system.sql:3:1"]
     );
-    // Every statement but the two that cannot be contained was run by PostgreSQL.
+    // PostgreSQL ran every statement of the first file, including the two the parser cannot
+    // read (`GRANT role TO role`, `ALTER DATABASE ... SET`); of the second, the parser alone
+    // judged.
     let statements: Vec<Check> = checked
         .migrations
         .iter()
         .flat_map(|m| m.up.statements.iter().map(|s| s.check))
         .collect();
-    assert_eq!(statements.len(), 9);
+    assert_eq!(
+        statements,
+        [
+            Check::Parsed,
+            Check::Engine,
+            Check::Parsed,
+            Check::Engine,
+            Check::Parsed,
+            Check::Parsed,
+            Check::Parsed,
+            Check::Unchecked,
+            Check::Parsed,
+        ]
+    );
     assert_eq!(server_state(&mut admin), before);
 }
 
@@ -268,4 +283,62 @@ fn an_unreachable_dev_database_is_an_error() {
     let codes: Vec<Code> = checked.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, [Code::DevDatabase, Code::Unchecked, Code::Unchecked]);
     assert!(checked.diagnostics[0].is_error());
+}
+
+/// What runs in production must pass here too: a migration's own savepoints, an enum value used
+/// after it is added in a migration that runs statement by statement. What the server does not
+/// have (another database, named in `ALTER DATABASE`) is the environment's; a deferred
+/// constraint that fails when the migration commits is the migration's error.
+#[test]
+fn postgres_judges_as_production_would() {
+    let _serial = serial();
+    let Some(checked) = check(
+        "postgres_judges_as_production_would",
+        &[
+            (
+                "1_savepoints.sql",
+                "CREATE TABLE t (a INT PRIMARY KEY);\n\
+                 SAVEPOINT before_seed;\n\
+                 INSERT INTO t VALUES (1);\n\
+                 ROLLBACK TO SAVEPOINT before_seed;\n\
+                 RELEASE SAVEPOINT before_seed;\n\
+                 INSERT INTO t VALUES (2);\n",
+            ),
+            (
+                "2_enum.sql",
+                "-- migrate:no-transaction\n\
+                 CREATE TYPE mood AS ENUM ('sad');\n\
+                 ALTER TYPE mood ADD VALUE 'happy';\n\
+                 SELECT 'happy'::mood;\n",
+            ),
+            (
+                "3_deferred.sql",
+                "CREATE TABLE c (a INT REFERENCES t (a) DEFERRABLE INITIALLY DEFERRED);\n\
+                 INSERT INTO c VALUES (42);\n",
+            ),
+        ],
+    ) else {
+        return;
+    };
+    let found = findings(&checked);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].0, Code::Rejected);
+    assert_eq!(found[0].1, "migrations/3_deferred.sql:1:1");
+    assert!(
+        found[0].2.starts_with("PostgreSQL refuses to commit this migration: insert or update on table \"c\" violates foreign key constraint"),
+        "{found:#?}"
+    );
+
+    let Some(checked) = check(
+        "postgres_judges_as_production_would",
+        &[(
+            "1_settings.sql",
+            "ALTER DATABASE production_app SET statement_timeout = '5s';\n",
+        )],
+    ) else {
+        return;
+    };
+    let found = findings(&checked);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].0, Code::Environment);
 }

@@ -475,10 +475,14 @@ impl Code {
                     level: Warning,
                     fatal: false,
                     explanation: "A statement that nothing checked: the SQL parser cannot read it \
-                        (its message is shown as a note) and no database ran it, because the \
-                        PostgreSQL check is off (set `MIGRATE_DEV_DATABASE_URL`), or the statement \
-                        cannot be contained in the check's transaction (`ALTER SYSTEM`, `CREATE \
-                        DATABASE`), or it is marked `-- migrate:unchecked`. It runs as written.",
+                        (its message is shown as a note) and no database judged it, because the \
+                        PostgreSQL check is off (set `MIGRATE_DEV_DATABASE_URL`), or the \
+                        statement cannot be contained in the check's transaction (`ALTER \
+                        SYSTEM`), or it is marked `-- migrate:unchecked`, or the database refused \
+                        it after an earlier failure it may follow from. It runs as written. A \
+                        statement the parser read but the check does not run (`CREATE \
+                        DATABASE`) is reported under this code too, as checked by the parser \
+                        only.",
                     bad: example(
                         POSTGRES,
                         &[(

@@ -107,10 +107,23 @@ impl Config {
     /// What the build script's generated code is for: the directory and the dialects. The macro
     /// includes that code only when its own call would check the same.
     pub fn build_key(&self) -> String {
-        let directory = self.directory.trim_end_matches(['/', '\\']);
-        let directory = directory.strip_prefix("./").unwrap_or(directory);
         let dialects: Vec<&str> = self.dialects.iter().map(|d| d.name()).collect();
-        format!("{directory}|{}", dialects.join(","))
+        format!("{}|{}", trim_directory(&self.directory), dialects.join(","))
+    }
+
+    /// A finding at its configured level, or `None` if it is allowed. Fatal findings keep theirs.
+    pub(crate) fn level(&self, mut diagnostic: Diagnostic) -> Option<Diagnostic> {
+        if diagnostic.code.is_fatal() {
+            return Some(diagnostic);
+        }
+        match self.lints.get(&diagnostic.code) {
+            Some(None) => None,
+            Some(Some(level)) => {
+                diagnostic.severity = *level;
+                Some(diagnostic)
+            }
+            None => Some(diagnostic),
+        }
     }
 
     /// Reads the configuration from `<manifest_dir>/Cargo.toml`.
@@ -211,6 +224,12 @@ impl Config {
             Err(problems)
         }
     }
+}
+
+/// A configured directory without `./` before it and `/` after it.
+pub(crate) fn trim_directory(directory: &str) -> &str {
+    let trimmed = directory.trim_end_matches(['/', '\\']);
+    trimmed.strip_prefix("./").unwrap_or(trimmed)
 }
 
 /// `"sqlite"` or `["sqlite", "postgres"]`: the dialects, without repeats, or an error message and

@@ -23,6 +23,14 @@ impl Dialect {
         }
     }
 
+    /// The database's name, as prose writes it: `SQLite`, `PostgreSQL`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "SQLite",
+            Dialect::Postgres => "PostgreSQL",
+        }
+    }
+
     /// Parses a configured dialect name; accepts the common aliases.
     pub fn from_name(name: &str) -> Option<Dialect> {
         match name {

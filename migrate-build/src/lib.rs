@@ -222,8 +222,11 @@ pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
         .iter()
         .map(|v| v.unwrap_or(i64::MIN))
         .chain(found.iter().enumerate().filter_map(|(i, f)| {
-            let excluded = f.name.kind != discover::Kind::Down && !paired_up[i];
-            (excluded || files[i].is_none()).then_some(f.name.version)
+            let up = f.name.kind != discover::Kind::Down;
+            let unreadable = files[i]
+                .as_ref()
+                .is_none_or(|f| f.dialects.iter().any(|(script, _)| !script.readable));
+            (up && (!paired_up[i] || unreadable)).then_some(f.name.version)
         }))
         .min();
     for (index, &dialect) in config.dialects.iter().enumerate() {
@@ -299,17 +302,10 @@ pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
         });
     }
     // Findings outside any file (configuration, the check's database) are not per statement.
-    diagnostics.retain_mut(|d| {
-        d.code.is_fatal()
-            || match config.lints.get(&d.code) {
-                Some(None) => false,
-                Some(Some(level)) => {
-                    d.severity = *level;
-                    true
-                }
-                None => true,
-            }
-    });
+    let mut diagnostics: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .filter_map(|d| config.level(d))
+        .collect();
     sort_diagnostics(&mut diagnostics);
     Checked {
         config: config.clone(),
@@ -392,7 +388,10 @@ fn sqlite_check(steps: &[Step<'_>], setup: Option<Setup>, gap: Option<i64>) -> E
     let mut engine = match engine::sqlite::Sqlite::open(steps) {
         Ok(engine) => engine,
         Err(message) => {
-            return EngineRun::Off(format!("the SQLite check could not start: {message}"));
+            return EngineRun::Failed(Diagnostic::new(
+                Code::Unchecked,
+                format!("the SQLite check could not start, so no migration was run: {message}"),
+            ));
         }
     };
     if let Some(setup) = setup
@@ -517,7 +516,8 @@ fn report_unchecked(
                         Verdict::Undecided(why) => {
                             format!("and the database check could not judge it ({why})")
                         }
-                        Verdict::Accepted | Verdict::Rejected => continue,
+                        // Reported already, as accepted, refused, or lacking something.
+                        Verdict::Accepted | Verdict::Rejected | Verdict::Environment => continue,
                     };
                     let mut d = Diagnostic::new(
                         Code::Unchecked,
@@ -558,7 +558,7 @@ fn finish_file(config: &Config, file: &mut FileCheck, out: &mut Vec<Diagnostic>)
     for (script, diagnostics) in &mut file.dialects {
         let mut kept: Vec<Diagnostic> = std::mem::take(diagnostics)
             .into_iter()
-            .filter_map(|mut d| {
+            .filter_map(|d| {
                 if d.code.is_fatal() {
                     return Some(d);
                 }
@@ -566,14 +566,7 @@ fn finish_file(config: &Config, file: &mut FileCheck, out: &mut Vec<Diagnostic>)
                 if script.allows(d.code, offset) {
                     return None;
                 }
-                match config.lints.get(&d.code) {
-                    Some(None) => None,
-                    Some(Some(level)) => {
-                        d.severity = *level;
-                        Some(d)
-                    }
-                    None => Some(d),
-                }
+                config.level(d)
             })
             .collect();
         fold_rejections(script, &mut kept);
@@ -619,8 +612,7 @@ fn fold_rejections(script: &Script, found: &mut Vec<Diagnostic>) {
 }
 
 fn display_directory(directory: &str) -> String {
-    let trimmed = directory.trim_end_matches(['/', '\\']);
-    let trimmed = trimmed.strip_prefix("./").unwrap_or(trimmed);
+    let trimmed = config::trim_directory(directory);
     if trimmed.is_empty() {
         ".".to_owned()
     } else {
@@ -1145,5 +1137,76 @@ mod tests {
         // Dropping the children first leaves nothing to cascade to.
         let both = "DROP TABLE child;\nDROP TABLE parent;\n";
         assert_eq!(findings(&sqlite(&[tables, ("2_drop.sql", both)])), []);
+    }
+
+    /// A rebuild under `-- migrate:foreign-keys-off` runs as the runtime runs it, with foreign
+    /// keys off: rows that reference the old table do not stop its drop.
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn the_check_runs_a_rebuild_with_foreign_keys_off() {
+        let tables = (
+            "1_tables.sql",
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n\
+             CREATE TABLE child (parent_id INTEGER NOT NULL REFERENCES parent (id));\n\
+             INSERT INTO parent (id) VALUES (1);\n\
+             INSERT INTO child (parent_id) VALUES (1);\n",
+        );
+        let rebuild = "CREATE TABLE parent_new (id INTEGER PRIMARY KEY, note TEXT);\n\
+             INSERT INTO parent_new (id) SELECT id FROM parent;\n\
+             DROP TABLE parent;\n\
+             ALTER TABLE parent_new RENAME TO parent;\n";
+        let marked = format!("-- migrate:foreign-keys-off\n{rebuild}");
+        assert_eq!(findings(&sqlite(&[tables, ("2_rebuild.sql", &marked)])), []);
+        let pragma = format!("-- migrate:no-transaction\nPRAGMA foreign_keys = OFF;\n{rebuild}");
+        assert_eq!(findings(&sqlite(&[tables, ("2_rebuild.sql", &pragma)])), []);
+        // In a transaction, foreign keys stay on: SQLite refuses the drop, and the finding says
+        // why, with SQLite's words as a note.
+        let checked = sqlite(&[tables, ("2_rebuild.sql", rebuild)]);
+        assert_eq!(checked.diagnostics.len(), 1, "{:#?}", checked.diagnostics);
+        assert_eq!(checked.diagnostics[0].code, Code::SqliteForeignKeys);
+        assert_eq!(
+            checked.diagnostics[0].notes.last().map(String::as_str),
+            Some("SQLite refuses this statement: FOREIGN KEY constraint failed")
+        );
+    }
+
+    /// A trigger that rolls the whole transaction back is the statement's error, not a lost
+    /// database.
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn a_rollback_raised_by_a_trigger_is_the_statements_error() {
+        let checked = sqlite(&[
+            (
+                "1_guard.sql",
+                "CREATE TABLE t (a INT);\n\
+                 CREATE TRIGGER t_guard BEFORE INSERT ON t BEGIN SELECT RAISE(ROLLBACK, 'no rows here'); END;\n",
+            ),
+            ("2_seed.sql", "INSERT INTO t (a) VALUES (1);\n"),
+            ("3_more.sql", "CREATE TABLE u (b INT);\n"),
+        ]);
+        assert_eq!(
+            findings(&checked),
+            [(
+                Code::Rejected,
+                "migrations/2_seed.sql:1:1".into(),
+                "SQLite refuses this statement: no rows here".into()
+            )]
+        );
+    }
+
+    /// A file that cannot be cut into statements is reported once; what later migrations do with
+    /// the tables it would have made is not.
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn an_unreadable_file_taints_the_replay() {
+        let checked = sqlite(&[
+            (
+                "1_t.sql",
+                "CREATE TABLE t (a INT);\nSELECT 'unterminated;\n",
+            ),
+            ("2_alter.sql", "ALTER TABLE t ADD COLUMN b INT;\n"),
+        ]);
+        let codes: Vec<Code> = checked.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::Syntax]);
     }
 }

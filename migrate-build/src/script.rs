@@ -84,6 +84,11 @@ pub struct Script {
     /// Its statements, in order.
     pub statements: Vec<Statement>,
     pub(crate) allows: Vec<Allow>,
+    /// Whether a statement sets, releases or rolls back to a savepoint of its own.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) savepoints: bool,
+    /// False when the file could not be cut into statements (an unterminated string or comment).
+    pub(crate) readable: bool,
 }
 
 impl Script {
@@ -143,6 +148,8 @@ pub(crate) fn check_script(
                 foreign_keys_off: false,
                 statements: Vec::new(),
                 allows: Vec::new(),
+                savepoints: false,
+                readable: false,
             };
         }
     };
@@ -156,7 +163,8 @@ pub(crate) fn check_script(
         .enumerate()
         .map(|(i, raw)| {
             let marked = directives.unchecked.contains(&i);
-            check_statement(
+            let before = out.len();
+            let mut statement = check_statement(
                 &source,
                 &split,
                 raw,
@@ -164,15 +172,42 @@ pub(crate) fn check_script(
                 dialect,
                 directives.transaction,
                 out,
-            )
+            );
+            // A rule's error silenced by `-- migrate:allow` does not make the statement invalid.
+            if statement.check == Check::Invalid
+                && !out[before..].iter().any(|d| {
+                    d.is_error()
+                        && !directives
+                            .allows
+                            .iter()
+                            .any(|a| a.statement == Some(i) && a.codes.contains(&d.code))
+                })
+            {
+                statement.check = if statement.parser_message.is_some() {
+                    Check::Unchecked
+                } else {
+                    Check::Parsed
+                };
+            }
+            statement
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let savepoints = split.statements.iter().any(|raw| {
+        let words = split.leading_words(raw, 2);
+        matches!(
+            words.first().map(String::as_str),
+            Some("SAVEPOINT" | "RELEASE")
+        ) || (words.first().is_some_and(|w| w == "ROLLBACK")
+            && split.words(raw, 4).iter().any(|w| w == "TO"))
+    });
     Script {
         source,
         transaction: directives.transaction,
         foreign_keys_off: directives.foreign_keys_off,
         statements,
         allows: directives.allows,
+        savepoints,
+        readable: true,
     }
 }
 

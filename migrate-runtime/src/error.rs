@@ -144,8 +144,9 @@ pub enum Error {
         /// The file that says `-- migrate:no-transaction`.
         path: &'static str,
     },
-    /// A migration marked `-- migrate:foreign-keys-off` left rows that reference missing rows; it
-    /// was rolled back.
+    /// A migration marked `-- migrate:foreign-keys-off` left rows that reference missing rows. One
+    /// that runs in a transaction was rolled back; one that does not is marked failed in the
+    /// history (see [`Error::Incomplete`]).
     ForeignKeys {
         /// The migration's version.
         version: i64,
@@ -268,8 +269,8 @@ impl fmt::Display for Error {
                 violations,
             } => write!(
                 f,
-                "migration {version} {name} ({path}) ran with foreign keys off and left broken \
-                 references, so it was rolled back: {}",
+                "migration {version} {name} ({path}) ran with foreign keys off and left rows \
+                 that reference missing rows: {}",
                 violations.join("; ")
             ),
             Error::InvalidName { what, name, reason } => {

@@ -41,6 +41,24 @@ fn history_exists(conn: &Connection, table: &Table) -> rusqlite::Result<bool> {
     .exists([&table.name])
 }
 
+fn foreign_keys(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+}
+
+/// Sets foreign key enforcement, and makes sure it took: SQLite ignores the pragma inside a
+/// transaction, and a rebuild with foreign keys still on deletes rows.
+fn set_foreign_keys(conn: &Connection, on: bool) -> Result<(), DbError> {
+    let value = if on { "ON" } else { "OFF" };
+    conn.execute_batch(&format!("PRAGMA foreign_keys = {value}"))?;
+    if foreign_keys(conn)? != on {
+        return Err(format!(
+            "`PRAGMA foreign_keys = {value}` did not take effect (a transaction is open)"
+        )
+        .into());
+    }
+    Ok(())
+}
+
 const COLUMNS: &str = "version, name, checksum, state, applied_at, duration_ms, error";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
@@ -132,13 +150,13 @@ impl Driver for Connection {
     }
 
     fn foreign_keys_off(&mut self) -> Result<bool, DbError> {
-        let on: bool = self.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
-        self.execute_batch("PRAGMA foreign_keys = OFF")?;
+        let on = foreign_keys(self)?;
+        set_foreign_keys(self, false)?;
         Ok(on)
     }
 
     fn foreign_keys_on(&mut self) -> Result<(), DbError> {
-        Ok(self.execute_batch("PRAGMA foreign_keys = ON")?)
+        set_foreign_keys(self, true)
     }
 
     fn foreign_key_violations(&mut self) -> Result<Vec<String>, DbError> {

@@ -15,8 +15,11 @@
 //! migration. A failing up is rolled back, but later migrations expect what it would have made,
 //! so from then on the scratch database is *tainted*: what the database refuses after that point
 //! is not reported, since it may follow from the first failure. The same holds after a statement
-//! the check could not run (marked `-- migrate:unchecked`, or one that cannot be contained) and
-//! after one the scratch database lacked something for (an `environment` finding).
+//! the check could not run and that may change what later ones see, and after one the scratch
+//! database lacked something for (an `environment` finding).
+//! Statements the check does not run but that change nothing later statements could depend on
+//! (`VACUUM`, `CREATE DATABASE`, `ALTER SYSTEM`) do not taint it; one marked
+//! `-- migrate:unchecked` and `CREATE TABLESPACE` do.
 //!
 //! A statement is run as the runtime runs it: its own text, split as the runtime splits the
 //! file. A few are run differently or not at all, as each statement's [`Plan`] says: transaction
@@ -79,8 +82,10 @@ pub(crate) enum Verdict {
     /// Not run, because of its plan.
     Skipped(&'static str),
     /// The database refused it, but the refusal may not be the statement's fault (the scratch
-    /// database was tainted, or lacked something): why.
+    /// database was tainted): why.
     Undecided(String),
+    /// The scratch database lacked something for it; an `environment` warning says what.
+    Environment,
 }
 
 /// How the engine check runs a statement, from its command and words.
@@ -195,8 +200,11 @@ fn attached_name(split: &Split, raw: &RawStatement, text: &str) -> Option<String
         |&i| matches!(&split.tokens[i].token, Token::Word(w) if w.keyword == Keyword::AS && w.quote_style.is_none()),
     )?;
     let name = *significant.get(as_at + 1)?;
-    matches!(split.tokens[name].token, Token::Word(_))
-        .then(|| text[split.ranges[name].clone()].to_owned())
+    let name = matches!(split.tokens[name].token, Token::Word(_))
+        .then(|| text[split.ranges[name].clone()].to_owned())?;
+    // `main` and `temp` are taken: SQLite refuses to attach under them.
+    let bare = name.trim_matches(|c| matches!(c, '"' | '`' | '[' | ']'));
+    (!bare.eq_ignore_ascii_case("main") && !bare.eq_ignore_ascii_case("temp")).then_some(name)
 }
 
 /// How a database's refusal is classified.
@@ -241,12 +249,11 @@ pub(crate) trait Engine {
     fn name(&self) -> &'static str;
     /// Runs one statement. `script` is the file it comes from, for checks that depend on the
     /// file (its directives, what it did before).
-    fn execute(
-        &mut self,
-        sql: &str,
-        script: &Script,
-        index: usize,
-    ) -> Result<Option<Notice>, Failure>;
+    fn execute(&mut self, sql: &str, script: &Script, index: usize) -> Result<(), Failure>;
+    /// What the database's state showed about the statement just run, whether it ran or not.
+    fn notice(&mut self) -> Option<Notice> {
+        None
+    }
     /// Opens a savepoint.
     fn savepoint(&mut self, name: &str) -> Result<(), Failure>;
     /// Rolls back to a savepoint, keeping it.
@@ -254,8 +261,12 @@ pub(crate) trait Engine {
     /// Releases a savepoint.
     fn release(&mut self, name: &str) -> Result<(), Failure>;
     /// Called after each migration's up, and after its down and second up, with no savepoint
-    /// open.
+    /// open: a failure that is not `Broken` is a commit the database refused.
     fn migration_done(&mut self) -> Result<(), Failure> {
+        Ok(())
+    }
+    /// Called before a file runs, with no savepoint open.
+    fn prepare(&mut self, _script: &Script) -> Result<(), Failure> {
         Ok(())
     }
 }
@@ -316,21 +327,22 @@ impl Replay<'_> {
     /// One migration. `Err` only when the connection is gone.
     fn step(&mut self, step: &Step<'_>) -> Result<(), Failure> {
         let (up_file, up) = step.up;
+        self.engine.prepare(up)?;
         self.engine.savepoint("migrate_up")?;
         if let Ran::Refused(index, failure) = self.run(up_file, up, true)? {
-            self.engine.rollback_to("migrate_up")?;
-            self.engine.release("migrate_up")?;
             self.reject(up_file, up, index, &failure);
             self.taint = Some(format!(
                 "`{}` failed at line {}",
                 up.source.display, up.statements[index].line
             ));
-            return self.engine.migration_done();
+            self.engine.rollback_to("migrate_up")?;
+            self.engine.release("migrate_up")?;
+            return self.done(up_file, up, true);
         }
         self.engine.release("migrate_up")?;
         // The up is committed (where the engine commits) before its down runs, as in
         // production: some things PostgreSQL allows only after a commit.
-        self.engine.migration_done()?;
+        self.done(up_file, up, true)?;
         if let Some((down_file, down)) = step.down
             && !down.statements.is_empty()
         {
@@ -338,6 +350,7 @@ impl Replay<'_> {
             // that. Otherwise: the down, then the up again. When both run, the database is where
             // the up alone would have left it, and the replay goes on from there; when either
             // fails, it goes back there.
+            self.engine.prepare(down)?;
             self.engine.savepoint("migrate_down")?;
             let taint = self.taint.clone();
             let mut back = match self.run(down_file, down, true)? {
@@ -346,13 +359,16 @@ impl Replay<'_> {
                     true
                 }
                 Ran::Completed if self.taint.is_some() => true,
-                Ran::Completed => match self.run(up_file, up, false)? {
-                    Ran::Refused(index, failure) => {
-                        self.redo_failed(down_file, down, up, index, &failure);
-                        true
+                Ran::Completed => {
+                    self.engine.prepare(up)?;
+                    match self.run(up_file, up, false)? {
+                        Ran::Refused(index, failure) => {
+                            self.redo_failed(down_file, down, up, index, &failure);
+                            true
+                        }
+                        Ran::Completed => false,
                     }
-                    Ran::Completed => false,
-                },
+                }
             };
             // Whatever the down left uncertain is undone with it.
             back |= self.taint != taint;
@@ -361,9 +377,44 @@ impl Replay<'_> {
                 self.taint = taint;
             }
             self.engine.release("migrate_down")?;
-            self.engine.migration_done()?;
+            self.done(down_file, down, false)?;
         }
         Ok(())
+    }
+
+    /// Ends a step where the engine commits. A commit the database refuses (a deferred
+    /// constraint) is the file's error; after an up, what comes next lacks what it did.
+    fn done(&mut self, file: usize, script: &Script, up: bool) -> Result<(), Failure> {
+        match self.engine.migration_done() {
+            Err(failure) if failure.kind != Kind::Broken => {
+                let at = match script.statements.first() {
+                    Some(first) => {
+                        Location::span(&script.source, first.bytes.start..first.bytes.start)
+                    }
+                    None => Location::file(&script.source.display),
+                };
+                self.outcome.diagnostics.push((
+                    file,
+                    Diagnostic::new(
+                        Code::Rejected,
+                        format!(
+                            "{} refuses to commit this migration: {}",
+                            self.engine.name(),
+                            failure.message
+                        ),
+                    )
+                    .at(at)
+                    .label("refused when the migration's transaction commits"),
+                ));
+                if up {
+                    self.taint.get_or_insert_with(|| {
+                        format!("`{}` could not be committed", script.source.display)
+                    });
+                }
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Runs one file's statements. `judge` records verdicts (false when running an up again).
@@ -400,11 +451,16 @@ impl Replay<'_> {
                     continue;
                 }
             };
-            let failure = match self.engine.execute(&sql, script, index) {
-                Ok(notice) => {
-                    if let Some(notice) = notice.filter(|_| judge && self.taint.is_none()) {
-                        self.notice(file, script, index, notice);
-                    }
+            let result = self.engine.execute(&sql, script, index);
+            if let Some(notice) = self
+                .engine
+                .notice()
+                .filter(|_| judge && self.taint.is_none())
+            {
+                self.notice(file, script, index, notice);
+            }
+            let failure = match result {
+                Ok(()) => {
                     self.verdict(judge, file, index, Verdict::Accepted);
                     continue;
                 }
@@ -511,14 +567,9 @@ impl Replay<'_> {
     }
 
     fn environment(&mut self, file: usize, script: &Script, index: usize, failure: &Failure) {
-        self.outcome.verdicts.push((
-            file,
-            index,
-            Verdict::Undecided(format!(
-                "the scratch database could not run it: {}",
-                failure.message
-            )),
-        ));
+        self.outcome
+            .verdicts
+            .push((file, index, Verdict::Environment));
         self.outcome.diagnostics.push((
             file,
             Diagnostic::new(

@@ -21,7 +21,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use postgres::error::{ErrorPosition, SqlState};
 use postgres::{Client, Config, NoTls};
 
-use super::{Engine, Failure, Kind, Notice, Step};
+use super::{Engine, Failure, Kind, Step};
+use crate::dialect::Dialect;
 use crate::script::Script;
 
 /// The prefix of every scratch database's name.
@@ -89,6 +90,8 @@ impl Scratch {
             client,
             contained,
             statement_savepoint: false,
+            file_savepoint: None,
+            aborted: false,
         });
         Ok(scratch)
     }
@@ -164,12 +167,21 @@ pub(crate) fn must_contain(steps: &[Step<'_>], setup: Option<&str>) -> bool {
 /// block that creates a role counts but an error message that mentions one does not.
 pub fn touches_cluster(sql: &str) -> bool {
     let (code, strings) = code_and_strings(sql);
-    let mut words = words_of(&code);
-    if words.iter().any(|w| w == "EXECUTE") {
-        words.extend(words_of(&strings));
+    let mut text = code;
+    if words_of(&text).iter().any(|w| w == "EXECUTE") {
+        text.push(' ');
+        text.push_str(&strings);
     }
-    let role_grant = matches!(words.first().map(String::as_str), Some("GRANT" | "REVOKE"))
-        && !words.iter().any(|w| w == "ON");
+    // A role granted or revoked: a `GRANT` or `REVOKE` without `ON` before the end of its
+    // statement, at the top or inside a body.
+    let role_grant = text.split(';').any(|statement| {
+        let words = words_of(statement);
+        words
+            .iter()
+            .position(|w| w == "GRANT" || w == "REVOKE")
+            .is_some_and(|at| !words[at..].iter().any(|w| w == "ON"))
+    });
+    let words = words_of(&text);
     role_grant
         || words.windows(2).any(|pair| {
             matches!(
@@ -232,6 +244,10 @@ pub(crate) struct Postgres {
     contained: bool,
     /// Whether the savepoint the next statement rolls back to exists.
     statement_savepoint: bool,
+    /// The savepoint the replay set last: where a file with savepoints of its own goes back to.
+    file_savepoint: Option<String>,
+    /// Whether a statement of such a file failed: the rest of the file is not run.
+    aborted: bool,
 }
 
 impl Postgres {
@@ -256,47 +272,91 @@ impl Postgres {
             String::new()
         };
         self.statement_savepoint = false;
+        self.aborted = false;
         self.batch(&format!("{release}{command}"))
+    }
+
+    /// Runs a statement of a file that sets savepoints of its own, which the check's savepoint
+    /// around each statement would release: a failure rolls the file back, and the rest of it is
+    /// not run.
+    fn execute_plainly(&mut self, sql: &str) -> Result<(), postgres::Error> {
+        let result = self.client.batch_execute(sql);
+        if result.is_err()
+            && let Some(savepoint) = self.file_savepoint.clone()
+        {
+            self.aborted = true;
+            let _ = self
+                .client
+                .batch_execute(&format!("ROLLBACK TO SAVEPOINT {savepoint}"));
+        }
+        result
     }
 }
 
 impl Engine for Postgres {
     fn name(&self) -> &'static str {
-        "PostgreSQL"
+        Dialect::Postgres.title()
     }
 
-    fn execute(
-        &mut self,
-        sql: &str,
-        script: &Script,
-        index: usize,
-    ) -> Result<Option<Notice>, Failure> {
-        // A failed statement aborts a PostgreSQL transaction: each runs after a savepoint of its
-        // own, set up by the round trip before it, so the replay can go on after it. The next
-        // one's savepoint follows the statement in the same round trip: a statement the server
-        // cannot parse runs nothing of that round trip, and the savepoint before it is still
-        // there to roll back to. The newline ends a trailing `--` comment.
-        if !self.statement_savepoint {
-            self.batch(&format!("SAVEPOINT {STATEMENT_SAVEPOINT}"))?;
-            self.statement_savepoint = true;
+    fn execute(&mut self, sql: &str, script: &Script, index: usize) -> Result<(), Failure> {
+        if self.aborted {
+            return Err(Failure {
+                message: "not run: an earlier statement of this file failed, and the file sets \
+                          savepoints of its own, so the check went back to its start"
+                    .to_owned(),
+                offset: None,
+                kind: Kind::Undecided,
+            });
         }
-        let result = self.client.batch_execute(&format!(
-            "{sql}\n;RELEASE SAVEPOINT {STATEMENT_SAVEPOINT}; SAVEPOINT {STATEMENT_SAVEPOINT}"
-        ));
+        let result = if script.savepoints {
+            self.execute_plainly(sql)
+        } else {
+            // A failed statement aborts a PostgreSQL transaction: each runs after a savepoint
+            // of its own, set up by the round trip before it, so the replay can go on after it.
+            // The next one's savepoint follows the statement in the same round trip: a
+            // statement the server cannot parse runs nothing of that round trip, and the
+            // savepoint before it is still there to roll back to. The newline ends a trailing
+            // `--` comment.
+            if !self.statement_savepoint {
+                self.batch(&format!("SAVEPOINT {STATEMENT_SAVEPOINT}"))?;
+                self.statement_savepoint = true;
+            }
+            let result = self.client.batch_execute(&format!(
+                "{sql}\n;RELEASE SAVEPOINT {STATEMENT_SAVEPOINT}; SAVEPOINT {STATEMENT_SAVEPOINT}"
+            ));
+            if let Err(error) = &result
+                && error.as_db_error().is_some()
+            {
+                self.batch(&format!("ROLLBACK TO SAVEPOINT {STATEMENT_SAVEPOINT}"))?;
+            }
+            result
+        };
         let Err(error) = result else {
-            return Ok(None);
+            return Ok(());
         };
         let mut failure = failure(&error, sql);
-        if failure.kind == Kind::Undecided
-            && error.code() == Some(&SqlState::UNSAFE_NEW_ENUM_VALUE_USAGE)
-            && (!self.contained || adds_enum_value(script, index))
-        {
-            // Within one migration the runtime's transaction refuses it too; across migrations
-            // only the check's single transaction does.
-            failure.kind = Kind::Rejected;
-        }
-        if failure.kind != Kind::Broken {
-            self.batch(&format!("ROLLBACK TO SAVEPOINT {STATEMENT_SAVEPOINT}"))?;
+        // What the check's transaction refuses, a file that runs in one is refused too; one
+        // that runs statement by statement is not. An enum value added earlier in the same
+        // transactional file cannot be used; one added by an earlier migration can (the
+        // replay commits between migrations, or runs all in one transaction and cannot tell).
+        let in_transaction = match error.code() {
+            Some(code) if *code == SqlState::UNSAFE_NEW_ENUM_VALUE_USAGE => {
+                Some(script.transaction && adds_enum_value(script, index))
+            }
+            Some(code)
+                if *code == SqlState::ACTIVE_SQL_TRANSACTION
+                    || *code == SqlState::INVALID_TRANSACTION_TERMINATION =>
+            {
+                Some(script.transaction)
+            }
+            _ => None,
+        };
+        if let Some(refused) = in_transaction {
+            failure.kind = if refused {
+                Kind::Rejected
+            } else {
+                Kind::Undecided
+            };
         }
         Err(failure)
     }
@@ -307,11 +367,13 @@ impl Engine for Postgres {
             "SAVEPOINT {name}; SAVEPOINT {STATEMENT_SAVEPOINT}"
         ))?;
         self.statement_savepoint = true;
+        self.file_savepoint = Some(name.to_owned());
         Ok(())
     }
 
     fn rollback_to(&mut self, name: &str) -> Result<(), Failure> {
         self.statement_savepoint = false;
+        self.aborted = false;
         self.batch(&format!("ROLLBACK TO SAVEPOINT {name}"))
     }
 
@@ -323,7 +385,28 @@ impl Engine for Postgres {
         if self.contained {
             return Ok(());
         }
-        self.savepoint_command("COMMIT; BEGIN")
+        if self.statement_savepoint {
+            self.batch(&format!("RELEASE SAVEPOINT {STATEMENT_SAVEPOINT}"))?;
+            self.statement_savepoint = false;
+        }
+        match self.client.batch_execute("COMMIT") {
+            Ok(()) => self.batch("BEGIN"),
+            // A deferred constraint, checked at commit: the migration is refused, and rolled
+            // back.
+            Err(error) if error.as_db_error().is_some() => {
+                self.batch("BEGIN")?;
+                Err(Failure {
+                    message: describe(&error),
+                    offset: None,
+                    kind: Kind::Rejected,
+                })
+            }
+            Err(error) => Err(Failure {
+                message: describe(&error),
+                offset: None,
+                kind: Kind::Broken,
+            }),
+        }
     }
 }
 
@@ -361,6 +444,7 @@ fn failure(error: &postgres::Error, sql: &str) -> Failure {
     let message = db.message();
     let kind = if *code == SqlState::INSUFFICIENT_PRIVILEGE
         || *code == SqlState::UNDEFINED_FILE
+        || *code == SqlState::INVALID_CATALOG_NAME
         || (*code == SqlState::FEATURE_NOT_SUPPORTED && message.contains("extension"))
         || (*code == SqlState::UNDEFINED_OBJECT && message.starts_with("role "))
     {
@@ -404,6 +488,8 @@ mod tests {
             "DO $$ BEGIN EXECUTE 'CREATE ROLE ' || quote_ident('x'); END $$",
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles) THEN CREATE ROLE x; END IF; END $$",
             "REASSIGN OWNED BY a TO b",
+            "DO $$ BEGIN GRANT reader TO app; END $$",
+            "DO $$ BEGIN EXECUTE format('GRANT %I TO app', 'reader'); END $$",
             "COMMENT ON ROLE reader IS 'x'",
         ] {
             assert!(touches_cluster(sql), "{sql}");

@@ -2,20 +2,27 @@
 //!
 //! Nothing reaches the disk. The database is `:memory:`; every `ATTACH` in the migrations gets
 //! an in-memory database of its name before the replay starts; an authorizer refuses to attach
-//! anything else, and extension loading is off (SQLite's default). The replay runs in one
-//! transaction that is never committed.
+//! anything else, and extension loading is off (SQLite's default). Each step of the replay is a
+//! savepoint, committed to the in-memory database when it is released; between steps no
+//! transaction is open, so a file can run with foreign keys off, as the runtime runs it.
 
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::{Connection, ErrorCode};
 
 use super::{Engine, Failure, Kind, Notice, Plan, Step};
 use crate::codes::Code;
+use crate::dialect::Dialect;
 use crate::script::Script;
 
 pub(crate) struct Sqlite {
     conn: Connection,
     /// Whether any statement so far could have declared a foreign key.
     references: bool,
+    /// Whether foreign keys are enforced: on, as the bundled SQLite has them, but for files that
+    /// turn them off.
+    foreign_keys: bool,
+    /// What the statement being run showed.
+    notice: Option<Notice>,
 }
 
 impl Sqlite {
@@ -46,10 +53,14 @@ impl Sqlite {
             _ => Authorization::Allow,
         }))
         .map_err(|e| e.to_string())?;
-        conn.execute_batch("BEGIN").map_err(|e| e.to_string())?;
+        let foreign_keys: bool = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .map_err(|e| e.to_string())?;
         Ok(Sqlite {
             conn,
             references: false,
+            foreign_keys,
+            notice: None,
         })
     }
 
@@ -107,17 +118,12 @@ impl Sqlite {
 
 impl Engine for Sqlite {
     fn name(&self) -> &'static str {
-        "SQLite"
+        Dialect::Sqlite.title()
     }
 
-    fn execute(
-        &mut self,
-        sql: &str,
-        script: &Script,
-        _index: usize,
-    ) -> Result<Option<Notice>, Failure> {
+    fn execute(&mut self, sql: &str, script: &Script, _index: usize) -> Result<(), Failure> {
         // Who references a table is known only before it is dropped.
-        let notice = if self.references && script.transaction && !script.foreign_keys_off {
+        self.notice = if self.references && script.transaction && !script.foreign_keys_off {
             dropped_table(sql).and_then(|table| self.referenced(&table))
         } else {
             None
@@ -126,7 +132,25 @@ impl Engine for Sqlite {
         let mut statement = self.conn.prepare(sql).map_err(|e| failure(&e))?;
         let mut rows = statement.raw_query();
         while rows.next().map_err(|e| failure(&e))?.is_some() {}
-        Ok(notice)
+        Ok(())
+    }
+
+    fn notice(&mut self) -> Option<Notice> {
+        self.notice.take()
+    }
+
+    fn prepare(&mut self, script: &Script) -> Result<(), Failure> {
+        // As the runtime runs the file: with foreign keys off under `-- migrate:foreign-keys-off`,
+        // or when a file outside a transaction turns them off itself. Between files no
+        // transaction is open, so the pragma takes effect.
+        let wanted =
+            !(script.foreign_keys_off || (!script.transaction && turns_foreign_keys_off(script)));
+        if wanted != self.foreign_keys {
+            let value = if wanted { "ON" } else { "OFF" };
+            self.batch(&format!("PRAGMA foreign_keys = {value}"))?;
+            self.foreign_keys = wanted;
+        }
+        Ok(())
     }
 
     fn savepoint(&mut self, name: &str) -> Result<(), Failure> {
@@ -134,10 +158,18 @@ impl Engine for Sqlite {
     }
 
     fn rollback_to(&mut self, name: &str) -> Result<(), Failure> {
+        // A trigger's `RAISE(ROLLBACK)` and some errors roll the whole transaction back: the
+        // savepoint, the outermost, went with it, and the database is where it began.
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
         self.batch(&format!("ROLLBACK TO {name}"))
     }
 
     fn release(&mut self, name: &str) -> Result<(), Failure> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
         self.batch(&format!("RELEASE {name}"))
     }
 }
@@ -146,6 +178,22 @@ fn contains_ignoring_case(text: &str, word: &str) -> bool {
     text.as_bytes()
         .windows(word.len())
         .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+}
+
+/// Whether a file has a `PRAGMA [schema.]foreign_keys = OFF` (or `0`, `false`, `no`).
+fn turns_foreign_keys_off(script: &Script) -> bool {
+    script.statements.iter().any(|statement| {
+        let words: Vec<String> = script
+            .text(statement)
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_uppercase)
+            .collect();
+        words.first().is_some_and(|w| w == "PRAGMA")
+            && words.windows(2).any(|w| {
+                w[0] == "FOREIGN_KEYS" && matches!(w[1].as_str(), "OFF" | "0" | "FALSE" | "NO")
+            })
+    })
 }
 
 /// The table a `DROP TABLE [IF EXISTS] [schema.]name` drops, unquoted.

@@ -18,7 +18,7 @@ use crate::heads::Head;
 
 /// The error for a statement whose head is not a command of `dialect`.
 pub(crate) fn head(dialect: Dialect, head: Head, leading: &[String], at: Location) -> Diagnostic {
-    let name = dialect_name(dialect);
+    let name = dialect.title();
     match head {
         Head::Foreign { command, hint } => {
             let diagnostic =
@@ -66,13 +66,6 @@ pub(crate) fn check(statement: &Statement, cx: &Context<'_>, out: &mut Vec<Diagn
             .label("not SQLite")
             .help("remove `CONCURRENTLY`: SQLite builds indexes under its database lock"),
         );
-    }
-}
-
-fn dialect_name(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Sqlite => "SQLite",
-        Dialect::Postgres => "PostgreSQL",
     }
 }
 

@@ -7,14 +7,15 @@
 //! ```
 //!
 //! For each SQLite and PostgreSQL part it runs the checker (the SQLite check always; the
-//! PostgreSQL check when `MIGRATE_DEV_DATABASE_URL` is set, and once more without it to count
-//! what the parser alone leaves unchecked), then the truth: every migration applied to a real
-//! SQLite file or a new PostgreSQL database (the same server), each up, its down, and the up
-//! again. It prints a table per part, the disagreements, then every finding.
+//! PostgreSQL check when `MIGRATE_DEV_DATABASE_URL` is set) and counts the statements the parser
+//! could not read and those no database checked either; then the truth: every migration applied
+//! to a real SQLite file or a new PostgreSQL database (the same server), each up, its down, and
+//! the up again. It prints a table per part, the disagreements, then every finding.
 //!
-//! With `--deny` it exits with status 1 if the checker reports an error on a file the database
-//! accepted (or, with no PostgreSQL server, on a file outside the corpus README's list of broken
-//! files), or reports nothing on a file of that list.
+//! With `--deny` it exits with status 1 if the checker reports an error that says the database
+//! refuses a file the database accepted (or, with no PostgreSQL server, one on a file outside the
+//! corpus README's list of broken files), or reports nothing on a file of that list. Errors about
+//! what goes wrong only once tables have rows (`sqlite-foreign-keys`) are listed apart.
 
 mod layouts;
 mod truth;
