@@ -387,12 +387,7 @@ impl Replay<'_> {
     fn done(&mut self, file: usize, script: &Script, up: bool) -> Result<(), Failure> {
         match self.engine.migration_done() {
             Err(failure) if failure.kind != Kind::Broken => {
-                let at = match script.statements.first() {
-                    Some(first) => {
-                        Location::span(&script.source, first.bytes.start..first.bytes.start)
-                    }
-                    None => Location::file(&script.source.display),
-                };
+                let at = Self::start(script);
                 self.outcome.diagnostics.push((
                     file,
                     Diagnostic::new(
@@ -517,6 +512,14 @@ impl Replay<'_> {
         }
     }
 
+    /// Where a finding about a whole file points: its first statement.
+    fn start(script: &Script) -> Location {
+        match script.statements.first() {
+            Some(first) => Location::span(&script.source, first.bytes.start..first.bytes.start),
+            None => Location::file(&script.source.display),
+        }
+    }
+
     /// The location of a failure: the position the database gave, or the statement.
     fn location(script: &Script, index: usize, failure: &Failure) -> Location {
         let statement = &script.statements[index];
@@ -600,10 +603,7 @@ impl Replay<'_> {
         failure: &Failure,
     ) {
         let statement = &up.statements[index];
-        let at = match down.statements.first() {
-            Some(first) => Location::span(&down.source, first.bytes.start..first.bytes.start),
-            None => Location::file(&down.source.display),
-        };
+        let at = Self::start(down);
         // A warning reaches cargo as one line: the message says what failed.
         self.outcome.diagnostics.push((
             down_file,
