@@ -243,7 +243,8 @@ pub(crate) struct Notice {
     pub help: &'static str,
 }
 
-/// A database the replay runs in. Every call runs inside the check's transaction.
+/// A database the replay runs in. Statements run behind the replay's savepoints; between steps
+/// none is open.
 pub(crate) trait Engine {
     /// The dialect, for messages: `SQLite`, `PostgreSQL`.
     fn name(&self) -> &'static str;

@@ -18,15 +18,12 @@ pub(crate) struct Sqlite {
     conn: Connection,
     /// Whether any statement so far could have declared a foreign key.
     references: bool,
-    /// Whether foreign keys are enforced: on, as the bundled SQLite has them, but for files that
-    /// turn them off.
-    foreign_keys: bool,
     /// What the statement being run showed.
     notice: Option<Notice>,
 }
 
 impl Sqlite {
-    /// An in-memory database with every attached name the migrations use, in a transaction.
+    /// An in-memory database with every attached name the migrations use.
     pub(crate) fn open(steps: &[Step<'_>]) -> Result<Sqlite, String> {
         let mut conn = Connection::open_in_memory().map_err(|e| e.to_string())?;
         let mut attached: Vec<&str> = Vec::new();
@@ -53,13 +50,9 @@ impl Sqlite {
             _ => Authorization::Allow,
         }))
         .map_err(|e| e.to_string())?;
-        let foreign_keys: bool = conn
-            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
-            .map_err(|e| e.to_string())?;
         Ok(Sqlite {
             conn,
             references: false,
-            foreign_keys,
             notice: None,
         })
     }
@@ -142,13 +135,17 @@ impl Engine for Sqlite {
     fn prepare(&mut self, script: &Script) -> Result<(), Failure> {
         // As the runtime runs the file: with foreign keys off under `-- migrate:foreign-keys-off`,
         // or when a file outside a transaction turns them off itself. Between files no
-        // transaction is open, so the pragma takes effect.
+        // transaction is open, so the pragma takes effect; before an up runs again after its
+        // down, the down's savepoint is open and it does not, so the up runs as the down did.
         let wanted =
             !(script.foreign_keys_off || (!script.transaction && turns_foreign_keys_off(script)));
-        if wanted != self.foreign_keys {
+        let on: bool = self
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .map_err(|e| failure(&e))?;
+        if wanted != on {
             let value = if wanted { "ON" } else { "OFF" };
             self.batch(&format!("PRAGMA foreign_keys = {value}"))?;
-            self.foreign_keys = wanted;
         }
         Ok(())
     }
