@@ -72,6 +72,17 @@ pub enum Code {
     SqliteForeignKeys,
     /// `MIGRATE_DEV_DATABASE_URL` is set but the check cannot use it.
     DevDatabase,
+    /// A statement uses a table, column, index, type or function that no earlier migration
+    /// creates.
+    MissingObject,
+    /// A statement creates what already exists.
+    AlreadyExists,
+    /// A statement drops what something else still uses.
+    StillUsed,
+    /// A down migration that does not leave the schema as it was before its up.
+    AsymmetricDown,
+    /// A migration without a down, where `require-down` asks for one.
+    MissingDown,
 }
 
 /// An example for the documentation: files of a migrations directory, checked as some dialects.
@@ -120,7 +131,7 @@ const fn example(
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 28] = [
         Code::Config,
         Code::Unreadable,
         Code::FileName,
@@ -135,6 +146,11 @@ impl Code {
         Code::RedoFails,
         Code::Environment,
         Code::Unchecked,
+        Code::MissingObject,
+        Code::AlreadyExists,
+        Code::StillUsed,
+        Code::AsymmetricDown,
+        Code::MissingDown,
         Code::EmptyUp,
         Code::EmptyDown,
         Code::TransactionControl,
@@ -387,25 +403,24 @@ impl Code {
                         migrations in a scratch database: SQLite in memory on every build, \
                         PostgreSQL when `MIGRATE_DEV_DATABASE_URL` is set. The message is the \
                         database's own, at the position it gave. This covers syntax the parser let \
-                        through and everything the parser cannot know: missing tables and columns, \
-                        an index dropped twice, a down migration that drops what its up never \
-                        created.",
+                        through and everything the parser and the schema model cannot know: a \
+                        value of the wrong type for a column, a `CHECK` that rows break, a \
+                        function the database does not have. Where the schema model explains the \
+                        refusal (`missing-object`, `already-exists`, ...), its finding is reported \
+                        and the database's message is a note of it.",
                     bad: example(
                         SQLITE,
                         &[(
-                            "1_add_email.sql",
-                            b"ALTER TABLE users ADD COLUMN email TEXT;\n",
+                            "1_users.sql",
+                            b"CREATE TABLE users (id INTEGER, email TEXT) STRICT;\nINSERT INTO users (id, email) VALUES ('ada', 'ada@example.com');\n",
                         )],
                     ),
                     good: example(
                         SQLITE,
-                        &[
-                            ("1_users.sql", b"CREATE TABLE users (id INTEGER);\n"),
-                            (
-                                "2_add_email.sql",
-                                b"ALTER TABLE users ADD COLUMN email TEXT;\n",
-                            ),
-                        ],
+                        &[(
+                            "1_users.sql",
+                            b"CREATE TABLE users (id INTEGER, email TEXT) STRICT;\nINSERT INTO users (id, email) VALUES (1, 'ada@example.com');\n",
+                        )],
                     ),
                 };
                 &INFO
@@ -416,28 +431,32 @@ impl Code {
                     level: Warning,
                     fatal: false,
                     explanation: "The build runs each migration's up, then its down, then its \
-                        up again, as `redo` would. Here the down ran, but the up then failed: \
-                        the down does not undo it (it leaves a table or index behind), so \
-                        reverting and re-applying breaks in production. An empty down is \
-                        reported as `empty-down` instead.",
+                        up again, as `redo` would. Here the down ran, but the up then failed. \
+                        When the schema model shows why (the down leaves a table or index \
+                        behind), that is reported as `asymmetric-down`, with this as a note; \
+                        alone, this finding is about what the model does not follow: rows the up \
+                        inserts and the down does not delete, so reverting and re-applying \
+                        breaks in production. An empty down is reported as `empty-down` instead.",
                     bad: example(
                         SQLITE,
                         &[
                             (
-                                "1_users.up.sql",
-                                b"CREATE TABLE users (id INTEGER);\nCREATE INDEX users_id ON users (id);\n",
+                                "1_users.sql",
+                                b"CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
                             ),
-                            ("1_users.down.sql", b"DROP INDEX users_id;\n"),
+                            ("2_seed.up.sql", b"INSERT INTO users (id) VALUES (1);\n"),
+                            ("2_seed.down.sql", b"DELETE FROM users WHERE id = 2;\n"),
                         ],
                     ),
                     good: example(
                         SQLITE,
                         &[
                             (
-                                "1_users.up.sql",
-                                b"CREATE TABLE users (id INTEGER);\nCREATE INDEX users_id ON users (id);\n",
+                                "1_users.sql",
+                                b"CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
                             ),
-                            ("1_users.down.sql", b"DROP TABLE users;\n"),
+                            ("2_seed.up.sql", b"INSERT INTO users (id) VALUES (1);\n"),
+                            ("2_seed.down.sql", b"DELETE FROM users WHERE id = 1;\n"),
                         ],
                     ),
                 };
@@ -515,6 +534,163 @@ impl Code {
                             "1_align.sql",
                             b"-- nothing to do on SQLite\n-- migrate:allow(empty-up)\n",
                         )],
+                    ),
+                };
+                &INFO
+            }
+            Code::MissingObject => {
+                const INFO: CodeInfo = CodeInfo {
+                    name: "missing-object",
+                    level: Error,
+                    fatal: false,
+                    explanation: "A statement alters, drops, indexes, inserts into or refers to \
+                        a table, column, index, type, function or trigger that no earlier \
+                        migration creates (or that one dropped). The schema model replays the \
+                        migrations in version order to know. When a later migration creates it, \
+                        the message names that file: the migrations are out of order, as happens \
+                        when two branches merge. Where the database check ran the statement and \
+                        accepted it, the database's verdict stands and nothing is reported.",
+                    bad: example(
+                        POSTGRES,
+                        &[
+                            (
+                                "1_index.sql",
+                                b"CREATE INDEX posts_user ON posts (user_id);\n",
+                            ),
+                            (
+                                "2_posts.sql",
+                                b"CREATE TABLE posts (id INT PRIMARY KEY, user_id INT);\n",
+                            ),
+                        ],
+                    ),
+                    good: example(
+                        POSTGRES,
+                        &[
+                            (
+                                "1_posts.sql",
+                                b"CREATE TABLE posts (id INT PRIMARY KEY, user_id INT);\n",
+                            ),
+                            (
+                                "2_index.sql",
+                                b"CREATE INDEX posts_user ON posts (user_id);\n",
+                            ),
+                        ],
+                    ),
+                };
+                &INFO
+            }
+            Code::AlreadyExists => {
+                const INFO: CodeInfo = CodeInfo {
+                    name: "already-exists",
+                    level: Error,
+                    fatal: false,
+                    explanation: "A statement creates a table, index, view, type, function, \
+                        column or constraint that an earlier statement already created, without \
+                        `IF NOT EXISTS`: the database refuses it. Two migrations that both \
+                        create the same table usually come from two branches.",
+                    bad: example(
+                        POSTGRES,
+                        &[
+                            ("1_users.sql", b"CREATE TABLE users (id INT);\n"),
+                            ("2_email.sql", b"ALTER TABLE users ADD COLUMN id INT;\n"),
+                        ],
+                    ),
+                    good: example(
+                        POSTGRES,
+                        &[
+                            ("1_users.sql", b"CREATE TABLE users (id INT);\n"),
+                            (
+                                "2_email.sql",
+                                b"ALTER TABLE users ADD COLUMN IF NOT EXISTS id INT;\n",
+                            ),
+                        ],
+                    ),
+                };
+                &INFO
+            }
+            Code::StillUsed => {
+                const INFO: CodeInfo = CodeInfo {
+                    name: "still-used",
+                    level: Error,
+                    fatal: false,
+                    explanation: "A statement drops something another object still needs, \
+                        where the database refuses: a column an index or key uses (SQLite), a \
+                        table or column another table's foreign key refers to, an index that \
+                        belongs to a constraint, a schema that is not empty (PostgreSQL, \
+                        without `CASCADE`).",
+                    bad: example(
+                        POSTGRES,
+                        &[
+                            ("1_users.sql", b"CREATE TABLE users (id INT PRIMARY KEY);\nCREATE TABLE posts (id INT, user_id INT REFERENCES users (id));\n"),
+                            ("2_drop.sql", b"DROP TABLE users;\n"),
+                        ],
+                    ),
+                    good: example(
+                        POSTGRES,
+                        &[
+                            ("1_users.sql", b"CREATE TABLE users (id INT PRIMARY KEY);\nCREATE TABLE posts (id INT, user_id INT REFERENCES users (id));\n"),
+                            ("2_drop.sql", b"DROP TABLE posts;\nDROP TABLE users;\n"),
+                        ],
+                    ),
+                };
+                &INFO
+            }
+            Code::AsymmetricDown => {
+                const INFO: CodeInfo = CodeInfo {
+                    name: "asymmetric-down",
+                    level: Error,
+                    fatal: false,
+                    explanation: "After the up and then the down, the schema is not what it \
+                        was before the up: the down leaves a table, column, index or constraint \
+                        the up added, drops something the up did not create, or recreates a \
+                        column differently. The message names each difference. Reverting such \
+                        a migration in production leaves a schema no migration describes. Only \
+                        the schema is compared: a down cannot bring back rows the up deleted, \
+                        and the check does not try.",
+                    bad: example(
+                        SQLITE,
+                        &[
+                            ("1_users.up.sql", b"CREATE TABLE users (id INTEGER);\n"),
+                            ("2_email.up.sql", b"ALTER TABLE users ADD COLUMN email TEXT;\nCREATE INDEX users_email ON users (email);\n"),
+                            ("2_email.down.sql", b"DROP INDEX users_email;\n"),
+                        ],
+                    ),
+                    good: example(
+                        SQLITE,
+                        &[
+                            ("1_users.up.sql", b"CREATE TABLE users (id INTEGER);\n"),
+                            ("2_email.up.sql", b"ALTER TABLE users ADD COLUMN email TEXT;\nCREATE INDEX users_email ON users (email);\n"),
+                            ("2_email.down.sql", b"DROP INDEX users_email;\nALTER TABLE users DROP COLUMN email;\n"),
+                        ],
+                    ),
+                };
+                &INFO
+            }
+            Code::MissingDown => {
+                const INFO: CodeInfo = CodeInfo {
+                    name: "missing-down",
+                    level: Error,
+                    fatal: false,
+                    explanation: "With `require-down = true` in `[package.metadata.migrate]`, \
+                        every migration has a down migration, or says why it cannot be undone \
+                        with `-- migrate:irreversible <reason>` in its up file (which also makes \
+                        reverting it an error at run time). Without the setting, a migration \
+                        without a down is simply irreversible.",
+                    bad: example(
+                        SQLITE,
+                        &[
+                            ("Cargo.toml", b"dialect = \"sqlite\"\nrequire-down = true\n"),
+                            ("1_users.up.sql", b"CREATE TABLE users (id INTEGER);\n"),
+                        ],
+                    ),
+                    good: example(
+                        SQLITE,
+                        &[
+                            ("Cargo.toml", b"dialect = \"sqlite\"\nrequire-down = true\n"),
+                            ("1_users.up.sql", b"CREATE TABLE users (id INTEGER);\n"),
+                            ("1_users.down.sql", b"DROP TABLE users;\n"),
+                            ("2_backfill.up.sql", b"-- migrate:irreversible the old values are gone\nUPDATE users SET id = id + 1;\n"),
+                        ],
                     ),
                 };
                 &INFO

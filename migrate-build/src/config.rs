@@ -57,6 +57,9 @@ pub struct Config {
     /// The server the PostgreSQL check creates its scratch database on: the value of
     /// `MIGRATE_DEV_DATABASE_URL`, which [`crate::check_package`] reads.
     pub dev_database_url: Option<String>,
+    /// `require-down = true`: every migration has a down migration, or is marked
+    /// `-- migrate:irreversible <reason>` (`missing-down` otherwise).
+    pub require_down: bool,
 }
 
 impl Default for Config {
@@ -68,6 +71,7 @@ impl Default for Config {
             lints: BTreeMap::new(),
             check_setup: Vec::new(),
             dev_database_url: None,
+            require_down: false,
         }
     }
 }
@@ -95,6 +99,8 @@ struct RawConfig {
     table: Option<Spanned<String>>,
     #[serde(rename = "check-setup")]
     check_setup: Option<Spanned<toml::Value>>,
+    #[serde(rename = "require-down")]
+    require_down: Option<bool>,
     lints: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
 }
 
@@ -152,7 +158,7 @@ impl Config {
             }
             vec![
                 diagnostic
-                    .help("`[package.metadata.migrate]` takes `directory`, `dialect`, `table`, `check-setup` and `[...lints]`"),
+                    .help("`[package.metadata.migrate]` takes `directory`, `dialect`, `table`, `check-setup`, `require-down` and `[...lints]`"),
             ]
         })?;
         let Some(raw) = manifest
@@ -193,6 +199,7 @@ impl Config {
                 ),
             }
         }
+        config.require_down = raw.require_down.unwrap_or(false);
         if let Some(setup) = raw.check_setup {
             match parse_setup(setup.get_ref()) {
                 Ok(setup) => config.check_setup = setup,

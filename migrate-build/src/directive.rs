@@ -5,6 +5,7 @@
 //! | `-- migrate:no-transaction` | before the first statement | the file runs outside a transaction |
 //! | `-- migrate:foreign-keys-off` | before the first statement | SQLite: foreign keys are off while the file runs, and checked before it commits |
 //! | `-- migrate:unchecked` | on its own line right before a statement | neither the parser nor the engine check looks at the statement; it is reported as unchecked |
+//! | `-- migrate:irreversible <reason>` | in an up file, before the first statement | the migration cannot be undone, for the reason given: it has no down, and reverting it is an error |
 //! | `-- migrate:allow(code, ...)` | on its own line right before a statement (or anywhere in a file without statements) | findings with these codes are not reported for that statement (or file) |
 //!
 //! A directive is the whole comment: `-- migrate:no-transaction` and nothing else on the line.
@@ -24,15 +25,18 @@ pub enum Directive {
     Unchecked,
     /// `-- migrate:allow(code, ...)`
     Allow,
+    /// `-- migrate:irreversible <reason>`
+    Irreversible,
 }
 
 impl Directive {
     /// Every directive.
-    pub const ALL: [Directive; 4] = [
+    pub const ALL: [Directive; 5] = [
         Directive::NoTransaction,
         Directive::ForeignKeysOff,
         Directive::Unchecked,
         Directive::Allow,
+        Directive::Irreversible,
     ];
 
     /// The word after `migrate:`.
@@ -42,6 +46,7 @@ impl Directive {
             Directive::ForeignKeysOff => "foreign-keys-off",
             Directive::Unchecked => "unchecked",
             Directive::Allow => "allow",
+            Directive::Irreversible => "irreversible",
         }
     }
 
@@ -52,6 +57,7 @@ impl Directive {
             Directive::ForeignKeysOff => "-- migrate:foreign-keys-off",
             Directive::Unchecked => "-- migrate:unchecked",
             Directive::Allow => "-- migrate:allow(<code>, ...)",
+            Directive::Irreversible => "-- migrate:irreversible <reason>",
         }
     }
 }
@@ -65,6 +71,8 @@ pub(crate) enum Parsed<'a> {
     Known(Directive),
     /// `-- migrate:allow(...)`, with its codes as written (not yet validated).
     Allow(Vec<&'a str>),
+    /// `-- migrate:irreversible <reason>`, with the reason as written.
+    Irreversible(&'a str),
     /// Looks like a directive but is not one.
     Bad {
         /// What is wrong.
@@ -109,7 +117,21 @@ pub(crate) fn parse(comment: &str) -> Parsed<'_> {
         };
     };
 
-    let (args_ok, written) = if directive == Directive::Allow {
+    let (args_ok, written) = if directive == Directive::Irreversible {
+        // The reason is free text, in any case.
+        let reason = body[word_end..].trim();
+        (
+            !reason.is_empty() && body[..word_end] == *word,
+            Some(format!(
+                "-- migrate:irreversible {}",
+                if reason.is_empty() {
+                    "<reason>"
+                } else {
+                    reason
+                }
+            )),
+        )
+    } else if directive == Directive::Allow {
         match allow_codes(args) {
             Some((codes, tail)) => {
                 let written = format!("-- migrate:allow({})", codes.join(", "));
@@ -133,6 +155,7 @@ pub(crate) fn parse(comment: &str) -> Parsed<'_> {
                         .collect(),
                 )
             }
+            Directive::Irreversible => Parsed::Irreversible(body[word_end..].trim()),
             other => Parsed::Known(other),
         };
     }
@@ -142,6 +165,8 @@ pub(crate) fn parse(comment: &str) -> Parsed<'_> {
         "no space is allowed around the `:` of a directive".to_owned()
     } else if directive == Directive::Allow && written.is_none() {
         "`migrate:allow` takes the codes to allow in parentheses".to_owned()
+    } else if directive == Directive::Irreversible {
+        "`migrate:irreversible` takes the reason the migration cannot be undone".to_owned()
     } else {
         format!("unexpected text after `migrate:{}`", directive.word())
     };
@@ -263,6 +288,17 @@ mod tests {
             "`migrate:allow` takes the codes to allow in parentheses"
         );
         assert_eq!(bad(" migrate:").1, None);
+        assert_eq!(
+            parse(" migrate:irreversible Drops the legacy data"),
+            Parsed::Irreversible("Drops the legacy data")
+        );
+        assert_eq!(
+            bad(" migrate:irreversible"),
+            (
+                "`migrate:irreversible` takes the reason the migration cannot be undone".to_owned(),
+                Some("-- migrate:irreversible <reason>".to_owned())
+            )
+        );
         assert_eq!(suggest("uncheked"), Some(Directive::Unchecked));
         assert_eq!(suggest("vacuum"), None);
     }

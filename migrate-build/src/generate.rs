@@ -20,10 +20,14 @@ pub fn generate(checked: &Checked) -> String {
             Some(down) => format!("::core::option::Option::Some({})", script(down)),
             None => "::core::option::Option::None".to_owned(),
         };
+        let irreversible = match &m.up.irreversible {
+            Some(reason) => format!(".__irreversible({reason:?})"),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
             "#[doc = {doc:?}]\npub const {ident}: &::migrate_runtime::Migration = \
-             &::migrate_runtime::Migration::__new({version}, {name:?}, {checksum:?}, {up}, {down});",
+             &::migrate_runtime::Migration::__new({version}, {name:?}, {checksum:?}, {up}, {down}){irreversible};",
             doc = format!("`{}`", m.up.source.display),
             version = m.version,
             name = m.name,

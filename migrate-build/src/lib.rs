@@ -51,6 +51,7 @@ pub mod discover;
 mod engine;
 mod generate;
 mod heads;
+mod model;
 mod rules;
 mod script;
 mod source;
@@ -66,6 +67,7 @@ pub use dialect::Dialect;
 #[doc(hidden)]
 pub use engine::postgres::touches_cluster;
 pub use generate::generate;
+pub use model::Facts;
 pub use script::{Check, Role, Script, Statement};
 pub use source::SourceFile;
 
@@ -229,55 +231,63 @@ pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
             (up && (!paired_up[i] || unreadable)).then_some(f.name.version)
         }))
         .min();
+    policy(config, &found, &pairs, &files, &mut diagnostics);
     for (index, &dialect) in config.dialects.iter().enumerate() {
-        let steps: Vec<Step<'_>> = pairs
-            .iter()
-            .filter_map(|p| {
-                let script = |i: usize| files[i].as_ref().map(|f| (i, &f.dialects[index].0));
-                Some(Step {
-                    version: found[p.up].name.version,
-                    up: script(p.up)?,
-                    down: p.down.and_then(script),
-                })
-            })
-            .collect();
+        let steps = steps_of(&found, &pairs, &files, index);
         let run = engine_check(manifest_dir, config, dialect, &steps, gap);
         drop(steps);
         let outcome = match run {
-            EngineRun::Ran(outcome) => outcome,
+            EngineRun::Ran(outcome) => Some(outcome),
             EngineRun::Off(note) => {
                 report_unchecked(dialect, index, &mut files, Some(note), &mut diagnostics);
-                continue;
+                None
             }
             EngineRun::Failed(problem) => {
                 let note = problem.message.clone();
                 diagnostics.push(problem);
                 report_unchecked(dialect, index, &mut files, Some(note), &mut diagnostics);
-                continue;
+                None
             }
         };
-        if let Some(message) = &outcome.broken {
-            diagnostics.push(Diagnostic::new(
-                Code::DevDatabase,
-                format!("the {dialect} check lost its database: {message}"),
-            ));
-        }
-        let Outcome {
-            verdicts,
-            diagnostics: found,
-            ..
-        } = outcome;
-        for (file, statement, verdict) in verdicts {
-            if let Some(f) = files[file].as_mut() {
-                engine::apply(&mut f.dialects[index].0, statement, verdict);
+        if let Some(outcome) = outcome {
+            if let Some(message) = &outcome.broken {
+                diagnostics.push(Diagnostic::new(
+                    Code::DevDatabase,
+                    format!("the {dialect} check lost its database: {message}"),
+                ));
             }
+            let Outcome {
+                verdicts,
+                diagnostics: found,
+                ..
+            } = outcome;
+            for (file, statement, verdict) in verdicts {
+                if let Some(f) = files[file].as_mut() {
+                    engine::apply(&mut f.dialects[index].0, statement, verdict);
+                }
+            }
+            for (file, diagnostic) in found {
+                if let Some(f) = files[file].as_mut() {
+                    f.dialects[index].1.push(diagnostic);
+                }
+            }
+            report_unchecked(dialect, index, &mut files, None, &mut diagnostics);
         }
-        for (file, diagnostic) in found {
+        // The schema model, after the database: where the database judged a statement, its
+        // verdict stands.
+        let setup = config
+            .check_setup
+            .iter()
+            .find(|(d, _)| *d == dialect)
+            .and_then(|(_, path)| fs::read_to_string(manifest_dir.join(path)).ok());
+        let steps = steps_of(&found, &pairs, &files, index);
+        let modelled = model::replay(dialect, &steps, setup.as_deref(), gap);
+        drop(steps);
+        for (file, diagnostic) in modelled {
             if let Some(f) = files[file].as_mut() {
                 f.dialects[index].1.push(diagnostic);
             }
         }
-        report_unchecked(dialect, index, &mut files, None, &mut diagnostics);
     }
     for file in files.iter_mut().flatten() {
         finish_file(config, file, &mut diagnostics);
@@ -312,6 +322,95 @@ pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
         directory,
         migrations,
         diagnostics,
+    }
+}
+
+/// The schema model's view of the schema after each migration's up, in version order: for
+/// comparing the model with a real database's catalog (the corpus tool and tests do).
+#[doc(hidden)]
+pub fn model_facts(checked: &Checked) -> Vec<Facts> {
+    let ups: Vec<&Script> = checked.migrations.iter().map(|m| &m.up).collect();
+    model::facts_after_each(checked.config.dialect(), &ups)
+}
+
+/// Replays checked migrations in the schema model alone (ups, downs and the symmetry check),
+/// and returns what it finds: for measuring the model (the `model` benchmark).
+#[doc(hidden)]
+pub fn model_replay(checked: &Checked) -> Vec<Diagnostic> {
+    let steps: Vec<Step<'_>> = checked
+        .migrations
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Step {
+            version: m.version,
+            up: (2 * i, &m.up),
+            down: m.down.as_ref().map(|d| (2 * i + 1, d)),
+        })
+        .collect();
+    model::replay(checked.config.dialect(), &steps, None, None)
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect()
+}
+
+/// The migrations as the database check and the model replay them, as one dialect.
+fn steps_of<'a>(
+    found: &[Found],
+    pairs: &[discover::Pair],
+    files: &'a [Option<FileCheck>],
+    index: usize,
+) -> Vec<Step<'a>> {
+    pairs
+        .iter()
+        .filter_map(|p| {
+            let script = |i: usize| files[i].as_ref().map(|f| (i, &f.dialects[index].0));
+            Some(Step {
+                version: found[p.up].name.version,
+                up: script(p.up)?,
+                down: p.down.and_then(script),
+            })
+        })
+        .collect()
+}
+
+/// The reversibility policy: an irreversible migration has no down, and with `require-down`
+/// every other one has one.
+fn policy(
+    config: &Config,
+    found: &[Found],
+    pairs: &[discover::Pair],
+    files: &[Option<FileCheck>],
+    out: &mut Vec<Diagnostic>,
+) {
+    for p in pairs {
+        let Some(up) = files[p.up].as_ref().map(|f| &f.dialects[0].0) else {
+            continue;
+        };
+        match (&up.irreversible, p.down) {
+            (Some(_), Some(down)) => out.push(
+                Diagnostic::new(
+                    Code::Directive,
+                    format!(
+                        "`{}` is marked irreversible, but has a down migration",
+                        found[p.up].display
+                    ),
+                )
+                .at(Location::file(&found[down].display))
+                .help("delete the down file, or remove `-- migrate:irreversible` from the up"),
+            ),
+            (None, None) if config.require_down => out.push(
+                Diagnostic::new(
+                    Code::MissingDown,
+                    format!("`{}` has no down migration", found[p.up].display),
+                )
+                .at(Location::file(&found[p.up].display))
+                .help(
+                    "write the down migration that undoes it, or mark the up \
+                     `-- migrate:irreversible <reason>` if it cannot be undone",
+                ),
+            ),
+            _ => {}
+        }
     }
 }
 
@@ -575,8 +674,13 @@ fn finish_file(config: &Config, file: &mut FileCheck, out: &mut Vec<Diagnostic>)
     merge_dialects(&config.dialects, found, out);
 }
 
-/// A `rejected` finding on a statement that already has an error becomes a note of that error:
-/// the rule's message says what to do, the database's confirms it.
+/// Findings on one statement that say the same thing once:
+///
+/// - the schema model's explanation of a statement the database refused (`missing-object`,
+///   `already-exists`, `still-used`) becomes notes of the `rejected` finding, since where the
+///   database ran the statement its verdict stands;
+/// - a `rejected` finding on a statement that has another error becomes a note of that error:
+///   the rule's message says what to do, the database's confirms it.
 fn fold_rejections(script: &Script, found: &mut Vec<Diagnostic>) {
     // Statements are in file order: the one a finding is in is found by bisection.
     let statement_of = |d: &Diagnostic| {
@@ -588,6 +692,37 @@ fn fold_rejections(script: &Script, found: &mut Vec<Diagnostic>) {
             .filter(|s| s.bytes.start <= offset)
             .map(|_| i)
     };
+    let modelled = |c: Code| {
+        matches!(
+            c,
+            Code::MissingObject | Code::AlreadyExists | Code::StillUsed
+        )
+    };
+    let mut i = 0;
+    while i < found.len() {
+        if !modelled(found[i].code) {
+            i += 1;
+            continue;
+        }
+        let statement = statement_of(&found[i]);
+        let rejected = statement.and_then(|statement| {
+            found
+                .iter()
+                .position(|d| d.code == Code::Rejected && statement_of(d) == Some(statement))
+        });
+        match rejected {
+            Some(rejected) => {
+                let model = found.remove(i);
+                let target = if rejected > i { rejected - 1 } else { rejected };
+                let d = &mut found[target];
+                d.notes.push(model.message);
+                if d.help.is_none() {
+                    d.help = model.help;
+                }
+            }
+            None => i += 1,
+        }
+    }
     let mut i = 0;
     while i < found.len() {
         if found[i].code != Code::Rejected {
@@ -607,6 +742,20 @@ fn fold_rejections(script: &Script, found: &mut Vec<Diagnostic>) {
                 found[target].notes.push(rejected.message);
             }
             None => i += 1,
+        }
+    }
+    // A down the schema model shows to be asymmetric: the up failing again after it is one
+    // consequence, a note of the finding that says what differs.
+    if let Some(first) = found.iter().position(|d| d.code == Code::AsymmetricDown) {
+        let mut i = 0;
+        while i < found.len() {
+            if found[i].code == Code::RedoFails {
+                let redo = found.remove(i);
+                let target = if first > i { first - 1 } else { first };
+                found[target].notes.push(redo.message);
+            } else {
+                i += 1;
+            }
         }
     }
 }
@@ -949,6 +1098,7 @@ mod tests {
     #[cfg(feature = "sqlite")]
     #[test]
     fn a_down_that_does_not_undo_its_up() {
+        // The schema model says what the down leaves; the up failing again is a note of it.
         let checked = sqlite(&[
             (
                 "1_users.up.sql",
@@ -961,15 +1111,36 @@ mod tests {
         ]);
         let d = &checked.diagnostics[0];
         assert_eq!(checked.diagnostics.len(), 1, "{:#?}", checked.diagnostics);
-        assert_eq!((d.code, d.severity), (Code::RedoFails, Severity::Warning));
         assert_eq!(
-            d.position().as_deref(),
-            Some("migrations/1_users.down.sql:2:1")
+            (d.code, d.severity),
+            (Code::AsymmetricDown, Severity::Error)
         );
         assert_eq!(
             d.message,
-            "after this down migration, the up migration fails again: SQLite refuses \
-             `migrations/1_users.up.sql` line 1: table users already exists"
+            "`1_users.down.sql` leaves table `users` that the up created"
+        );
+        assert_eq!(
+            d.notes.last().map(String::as_str),
+            Some(
+                "after this down migration, the up migration fails again: SQLite refuses \
+                 `migrations/1_users.up.sql` line 1: table users already exists"
+            )
+        );
+        // Rows the model does not follow: the database shows the up cannot run again.
+        let checked = sqlite(&[
+            (
+                "1_users.sql",
+                "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+            ),
+            ("2_seed.up.sql", "INSERT INTO users (id) VALUES (1);\n"),
+            ("2_seed.down.sql", "DELETE FROM users WHERE id = 2;\n"),
+        ]);
+        let d = &checked.diagnostics[0];
+        assert_eq!(checked.diagnostics.len(), 1, "{:#?}", checked.diagnostics);
+        assert_eq!((d.code, d.severity), (Code::RedoFails, Severity::Warning));
+        assert_eq!(
+            d.position().as_deref(),
+            Some("migrations/2_seed.down.sql:1:1")
         );
     }
 

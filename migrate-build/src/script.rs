@@ -62,6 +62,9 @@ pub struct Statement {
     pub(crate) plan: Plan,
     /// What the engine check made of it.
     pub(crate) verdict: Verdict,
+    /// The syntax tree, when the parser read it, for the schema model (an `INSERT`'s rows
+    /// left out: the model needs only its table and columns).
+    pub(crate) ast: Option<Box<sqlparser::ast::Statement>>,
 }
 
 /// Findings silenced by `-- migrate:allow(...)`.
@@ -81,6 +84,8 @@ pub struct Script {
     pub transaction: bool,
     /// True when the file starts with `-- migrate:foreign-keys-off`.
     pub foreign_keys_off: bool,
+    /// The reason given by `-- migrate:irreversible <reason>`, if the file has one.
+    pub irreversible: Option<String>,
     /// Its statements, in order.
     pub statements: Vec<Statement>,
     pub(crate) allows: Vec<Allow>,
@@ -146,6 +151,7 @@ pub(crate) fn check_script(
                 source,
                 transaction: true,
                 foreign_keys_off: false,
+                irreversible: None,
                 statements: Vec::new(),
                 allows: Vec::new(),
                 savepoints: false,
@@ -154,6 +160,16 @@ pub(crate) fn check_script(
         }
     };
     let directives = read_directives(&source, &split, out);
+    if role == Role::Down && directives.irreversible.is_some() {
+        out.push(
+            Diagnostic::new(
+                Code::Directive,
+                "`-- migrate:irreversible` belongs in the up migration",
+            )
+            .at(Location::file(&source.display))
+            .help("move it to the up file, and delete this down file: an irreversible migration has none"),
+        );
+    }
     if split.statements.is_empty() {
         out.push(empty_file(&source, role));
     }
@@ -204,6 +220,7 @@ pub(crate) fn check_script(
         source,
         transaction: directives.transaction,
         foreign_keys_off: directives.foreign_keys_off,
+        irreversible: directives.irreversible,
         statements,
         allows: directives.allows,
         savepoints,
@@ -264,16 +281,17 @@ fn empty_file(source: &SourceFile, role: Role) -> Diagnostic {
             ),
         Role::Down => Diagnostic::new(
             Code::EmptyDown,
-            "down migration has no statements: reverting it changes nothing",
+            "down migration has no statements: reverting it changes nothing, so the migration is irreversible in practice",
         )
         .at(at)
-        .help("write the statements that undo the up migration, or delete the file to make the migration irreversible"),
+        .help("write the statements that undo the up migration, or delete the file and mark the up `-- migrate:irreversible <reason>`"),
     }
 }
 
 struct Directives {
     transaction: bool,
     foreign_keys_off: bool,
+    irreversible: Option<String>,
     /// Statements marked `-- migrate:unchecked`.
     unchecked: Vec<usize>,
     allows: Vec<Allow>,
@@ -283,6 +301,7 @@ fn read_directives(source: &SourceFile, split: &Split, out: &mut Vec<Diagnostic>
     let mut found = Directives {
         transaction: true,
         foreign_keys_off: false,
+        irreversible: None,
         unchecked: Vec::new(),
         allows: Vec::new(),
     };
@@ -309,6 +328,21 @@ fn read_directives(source: &SourceFile, split: &Split, out: &mut Vec<Diagnostic>
                 out.push(error(problem).label("not a directive").help(help));
                 continue;
             }
+            directive::Parsed::Irreversible(reason) => {
+                if first.is_some_and(|first| token > first) {
+                    out.push(
+                        error(
+                            "`-- migrate:irreversible` must come before the first statement"
+                                .to_owned(),
+                        )
+                        .label("after a statement")
+                        .help("move it to the top of the file"),
+                    );
+                } else {
+                    found.irreversible = Some(reason.to_owned());
+                }
+                continue;
+            }
             directive::Parsed::Known(directive) => (directive, Vec::new()),
             directive::Parsed::Allow(codes) => (Directive::Allow, codes),
         };
@@ -329,6 +363,7 @@ fn read_directives(source: &SourceFile, split: &Split, out: &mut Vec<Diagnostic>
                     found.foreign_keys_off = true;
                 }
             }
+            (Directive::Irreversible, _) => {}
             (d @ (Directive::Unchecked | Directive::Allow), codes) => {
                 let next = split.statements.iter().position(|s| s.tokens.start > token);
                 let line_start = source.text[..range.start].rfind('\n').map_or(0, |i| i + 1);
@@ -407,6 +442,7 @@ fn check_statement(
         parser_message: None,
         plan: Plan::Run,
         verdict: Verdict::NotRun,
+        ast: None,
     };
     if marked_unchecked {
         statement.check = Check::UncheckedByDirective;
@@ -448,7 +484,13 @@ fn check_statement(
     };
     let before = out.len();
     match parse(split, raw.tokens.clone(), dialect) {
-        Ok(ast) => rules::check(Some(&ast), &cx, out),
+        Ok(mut ast) => {
+            rules::check(Some(&ast), &cx, out);
+            if let sqlparser::ast::Statement::Insert(insert) = &mut ast {
+                insert.source = None;
+            }
+            statement.ast = Some(Box::new(ast));
+        }
         Err(error) => {
             let failure = Failure::new(source, split, raw, &error);
             if let Some(missing) = missing_semicolon(source, split, raw, dialect, &failure) {

@@ -48,6 +48,23 @@ impl SourceFile {
         let column = self.text[start..offset].chars().count() + 1;
         (to_u32(line), to_u32(column))
     }
+
+    /// The byte offset of a 1-based line and column (in characters), as sqlparser's spans
+    /// give them; past the end of a line or of the text, its end.
+    pub(crate) fn offset_of(&self, location: Location) -> usize {
+        let line = usize::try_from(location.line).unwrap_or(usize::MAX);
+        let Some(&start) = line.checked_sub(1).and_then(|l| self.line_starts.get(l)) else {
+            return self.text.len();
+        };
+        let end = self.line_starts.get(line).map_or(self.text.len(), |&e| e);
+        let column = usize::try_from(location.column)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(1);
+        self.text[start..end]
+            .char_indices()
+            .nth(column)
+            .map_or(end, |(i, _)| start + i)
+    }
 }
 
 /// The 1-based line and column (in characters) of a byte offset, counting lines as sqlparser does:

@@ -129,6 +129,8 @@ pub enum Error {
         version: i64,
         /// Its name.
         name: &'static str,
+        /// Why it cannot be undone, when its up file says (`-- migrate:irreversible <reason>`).
+        reason: Option<&'static str>,
     },
     /// The target or version is not a migration of this set.
     UnknownMigration {
@@ -244,12 +246,20 @@ impl fmt::Display for Error {
                      Migrator::resolve"
                 )
             }
-            Error::Irreversible { version, name } => {
-                write!(
+            Error::Irreversible {
+                version,
+                name,
+                reason,
+            } => match reason {
+                Some(reason) => write!(
+                    f,
+                    "migration {version} {name} is irreversible and cannot be reverted: {reason}"
+                ),
+                None => write!(
                     f,
                     "migration {version} {name} has no down script and cannot be reverted"
-                )
-            }
+                ),
+            },
             Error::UnknownMigration { version } => {
                 write!(f, "migration {version} is not part of this migration set")
             }

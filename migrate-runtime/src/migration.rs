@@ -14,6 +14,7 @@ pub struct Migration {
     checksum: &'static str,
     up: Script,
     down: Option<Script>,
+    irreversible: Option<&'static str>,
 }
 
 impl Migration {
@@ -31,7 +32,14 @@ impl Migration {
             checksum,
             up,
             down,
+            irreversible: None,
         }
+    }
+
+    #[doc(hidden)]
+    pub const fn __irreversible(mut self, reason: &'static str) -> Migration {
+        self.irreversible = Some(reason);
+        self
     }
 
     /// The version, from the file name.
@@ -62,6 +70,12 @@ impl Migration {
     /// Whether the migration can be reverted.
     pub const fn is_reversible(&self) -> bool {
         self.down.is_some()
+    }
+
+    /// Why the migration cannot be undone, when its up file says so with
+    /// `-- migrate:irreversible <reason>` (it then has no down script).
+    pub const fn irreversible(&self) -> Option<&'static str> {
+        self.irreversible
     }
 
     /// Whether `other` is this migration (same version, name and checksum).

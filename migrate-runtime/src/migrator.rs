@@ -857,6 +857,7 @@ impl Migrator {
                 return Err(Error::Irreversible {
                     version: m.version(),
                     name: m.name(),
+                    reason: m.irreversible(),
                 });
             }
             if self.grouped && !step.script().runs_in_transaction() {

@@ -742,7 +742,8 @@ pub mod suite {
                 error,
                 Error::Irreversible {
                     version: 2,
-                    name: "backfill"
+                    name: "backfill",
+                    reason: Some("the old balances are overwritten"),
                 }
             ),
             "{error}"

@@ -5,9 +5,20 @@
 //! failure the database is no longer what the project's was, so later rejections are marked
 //! uncertain. A part whose SQL changes roles or other databases runs in one transaction that is
 //! always rolled back, with savepoints instead.
+//!
+//! Around each migration the schema is read from the catalog (`introspect`): before the up and
+//! after the down (inside the down's transaction, before the up runs again), to see whether the
+//! down undid the up; and after the up, for a schema model to compare with.
+
+#[path = "introspect.rs"]
+pub mod introspect;
+
+use std::collections::BTreeSet;
 
 use migrate_runtime::postgres;
 use migrate_runtime::rusqlite;
+
+use introspect::Snapshot;
 
 /// One file to run: its text, and its statements when it runs outside a transaction.
 pub struct FileRun {
@@ -47,11 +58,22 @@ pub struct Truth {
     pub up: Vec<Fate>,
     pub down: Vec<Fate>,
     pub redo: Vec<Fate>,
+    /// Per migration, whether its down undid its up: the schema after the down compared with the
+    /// schema before the up. `Some(vec![])` when equal, `Some(differences)` (`introspect::diff`)
+    /// when not, `None` when not measured (no down, the up or the down refused, a snapshot
+    /// failed).
+    #[allow(dead_code)] // main.rs reads it.
+    pub symmetry: Vec<Option<Vec<String>>>,
+    /// Per migration, the coarse schema (`introspect::coarse`) right after its up, when accepted.
+    #[allow(dead_code)] // main.rs reads it.
+    pub after_up: Vec<Option<BTreeSet<String>>>,
 }
 
 /// The few operations the run needs, on either database.
 trait Database {
     fn batch(&mut self, sql: &str) -> Result<(), (String, bool)>;
+    /// The schema as it is now (`introspect`).
+    fn snapshot(&mut self) -> Result<Snapshot, String>;
 }
 
 impl Database for rusqlite::Connection {
@@ -64,6 +86,10 @@ impl Database for rusqlite::Connection {
                 message.starts_with("no such function") || message.starts_with("no such module");
             (message, environment)
         })
+    }
+
+    fn snapshot(&mut self) -> Result<Snapshot, String> {
+        introspect::sqlite(self)
     }
 }
 
@@ -79,6 +105,10 @@ impl Database for postgres::Client {
             }
             None => (e.to_string(), false),
         })
+    }
+
+    fn snapshot(&mut self) -> Result<Snapshot, String> {
+        introspect::postgres(self)
     }
 }
 
@@ -142,6 +172,8 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
         up: Vec::new(),
         down: Vec::new(),
         redo: Vec::new(),
+        symmetry: Vec::new(),
+        after_up: Vec::new(),
     };
     let mut tainted = false;
     // In a transaction already (contained), each step is a savepoint.
@@ -166,7 +198,16 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
             }
         }
     };
+    // The schema as it is, when known without reading it again: what the last up left, while
+    // nothing ran since but what was rolled back.
+    let mut known: Option<Snapshot> = None;
     for migration in migrations {
+        // The schema before the up, to compare with the schema after the down.
+        let before = match migration.down {
+            Some(_) => known.take().or_else(|| snapshot(db, contained)),
+            None => None,
+        };
+        let in_statements = migration.up.statements.is_some() && !contained;
         let up = match &migration.up.statements {
             Some(statements) if !contained => statements.iter().try_for_each(|s| db.batch(s)),
             _ => transaction(db, begin, commit, rollback, &[&migration.up.text]),
@@ -174,21 +215,32 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
         let up = fate(up, &mut tainted);
         let up_ran = up == Fate::Accepted;
         truth.up.push(up);
-        let Some(down) = &migration.down else {
+        if up_ran {
+            known = snapshot(db, contained);
+            truth.after_up.push(known.as_ref().map(introspect::coarse));
+        } else {
+            truth.after_up.push(None);
+            if in_statements {
+                // Some of its statements may have run.
+                known = None;
+            } else if before.is_some() {
+                known = before.clone();
+            }
+        }
+        let (Some(down), true) = (&migration.down, up_ran) else {
             truth.down.push(Fate::NotRun);
             truth.redo.push(Fate::NotRun);
+            truth.symmetry.push(None);
             continue;
         };
-        if !up_ran {
-            truth.down.push(Fate::NotRun);
-            truth.redo.push(Fate::NotRun);
-            continue;
-        }
+        // The schema after the down, before the up runs again.
+        let mut after_down = None;
         match (&down.statements, &migration.up.statements) {
             (Some(down_statements), Some(up_statements)) if !contained => {
                 let ran = down_statements.iter().try_for_each(|s| db.batch(s));
                 let down_fate = fate(ran, &mut tainted);
                 let redo = if down_fate == Fate::Accepted {
+                    after_down = snapshot(db, false);
                     fate(
                         up_statements.iter().try_for_each(|s| db.batch(s)),
                         &mut tainted,
@@ -198,6 +250,7 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
                 };
                 truth.down.push(down_fate);
                 truth.redo.push(redo);
+                known = None;
             }
             _ => {
                 // The down, then the up again, in one transaction: rolled back if either fails,
@@ -206,29 +259,57 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
                 let ran_down = db.batch(&down.text);
                 let (down_fate, redo) = match ran_down {
                     Err(error) => (fate(Err(error), &mut tainted.clone()), Fate::NotRun),
-                    Ok(()) => match db.batch(&migration.up.text) {
-                        Err((message, environment)) => (
-                            Fate::Accepted,
-                            Fate::Rejected {
-                                message,
-                                certain: !tainted,
-                                environment,
-                            },
-                        ),
-                        Ok(()) => (Fate::Accepted, Fate::Accepted),
-                    },
+                    Ok(()) => {
+                        after_down = snapshot(db, true);
+                        match db.batch(&migration.up.text) {
+                            Err((message, environment)) => (
+                                Fate::Accepted,
+                                Fate::Rejected {
+                                    message,
+                                    certain: !tainted,
+                                    environment,
+                                },
+                            ),
+                            Ok(()) => (Fate::Accepted, Fate::Accepted),
+                        }
+                    }
                 };
                 let _ = if redo == Fate::Accepted {
                     db.batch(commit)
                 } else {
                     db.batch(rollback)
                 };
+                if redo == Fate::Accepted {
+                    // Committed: the up ran again.
+                    known = None;
+                }
                 truth.down.push(down_fate);
                 truth.redo.push(redo);
             }
         }
+        truth.symmetry.push(match (before, after_down) {
+            (Some(before), Some(after)) => Some(introspect::diff(&before, &after)),
+            _ => None,
+        });
     }
     truth
+}
+
+/// The schema now, or `None` if reading it failed. Inside a transaction the reading is in a
+/// savepoint, so that a failed query does not abort the transaction (on PostgreSQL).
+fn snapshot(db: &mut dyn Database, in_transaction: bool) -> Option<Snapshot> {
+    if !in_transaction {
+        return db.snapshot().ok();
+    }
+    db.batch("SAVEPOINT truth_snapshot").ok()?;
+    let snapshot = db.snapshot();
+    let _ = match snapshot {
+        Ok(_) => db.batch("RELEASE SAVEPOINT truth_snapshot"),
+        Err(_) => {
+            db.batch("ROLLBACK TO SAVEPOINT truth_snapshot; RELEASE SAVEPOINT truth_snapshot")
+        }
+    };
+    snapshot.ok()
 }
 
 /// Runs `texts` in one transaction, committed if all succeed.

@@ -1,0 +1,2592 @@
+//! Applying one statement to the model, and what it finds on the way: a statement that uses
+//! what does not exist, makes what already exists, or drops what something still uses.
+
+use sqlparser::ast::{
+    self, AlterColumnOperation, AlterIndexOperation, AlterTableOperation, AlterTypeOperation,
+    ColumnDef, ColumnOption, CreateFunctionBody, DataType, Expr, Ident, ObjectName, ObjectNamePart,
+    ObjectType, SchemaName, Statement as Ast, TableConstraint, TableFactor, TableObject,
+    UserDefinedTypeRepresentation,
+};
+use sqlparser::tokenizer::{Span, Token, Tokenizer};
+
+use super::{
+    Column, Constraint, ConstraintKind, Function, Index, Key, Kind, Kinds, Lookup, Model, Object,
+    Sequence, Space, Table, Trigger, UserType, View, canonical_type, postgres_name,
+};
+use crate::codes::Code;
+use crate::dialect::Dialect;
+
+/// Something a statement does that the database would refuse.
+#[derive(Clone, Debug)]
+pub(crate) struct Finding {
+    pub code: Code,
+    pub message: String,
+    /// Where, in the file's lines and columns (from the parser's spans); `None` for the
+    /// statement's start.
+    pub span: Option<Span>,
+    pub label: Option<String>,
+    pub help: Option<String>,
+    /// What was missing, to say whether a later migration creates it.
+    pub missing: Option<(Kind, String)>,
+    /// The kind of object it is about (a column's is its table's): when the model no longer
+    /// knows that kind, the finding is dropped.
+    pub kind: Kind,
+}
+
+impl Finding {
+    fn new(code: Code, message: String, span: Option<Span>) -> Finding {
+        Finding {
+            code,
+            message,
+            span,
+            label: None,
+            help: None,
+            missing: None,
+            kind: Kind::Table,
+        }
+    }
+
+    fn label(mut self, label: impl Into<String>) -> Finding {
+        self.label = Some(label.into());
+        self
+    }
+
+    fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// A resolved name: where it lives, and where it was written.
+struct Name {
+    schema: Option<String>,
+    name: String,
+    span: Span,
+}
+
+/// Extensions known to add only functions, types and operators, which the model leaves open
+/// without giving up on tables.
+const FUNCTION_EXTENSIONS: &[&str] = &[
+    "uuid-ossp",
+    "pgcrypto",
+    "citext",
+    "hstore",
+    "pg_trgm",
+    "btree_gin",
+    "btree_gist",
+    "unaccent",
+    "fuzzystrmatch",
+    "ltree",
+    "intarray",
+    "cube",
+    "earthdistance",
+    "tablefunc",
+    "plpgsql",
+    "isn",
+    "seg",
+    "vector",
+];
+
+/// Functions that read or set values but never change the schema.
+const PURE_FUNCTIONS: &[&str] = &[
+    "setval",
+    "nextval",
+    "currval",
+    "lastval",
+    "set_config",
+    "current_setting",
+    "pg_advisory_lock",
+    "pg_advisory_unlock",
+    "pg_advisory_xact_lock",
+    "pg_try_advisory_lock",
+    "pg_sleep",
+    "pg_notify",
+    "now",
+    "count",
+    "max",
+    "min",
+    "sum",
+    "avg",
+    "coalesce",
+    "nullif",
+    "greatest",
+    "least",
+    "format",
+    "concat",
+    "lower",
+    "upper",
+    "length",
+    "substring",
+    "to_char",
+    "to_timestamp",
+    "to_date",
+    "gen_random_uuid",
+    "uuid_generate_v4",
+    "random",
+    "version",
+    "pg_get_serial_sequence",
+    "quote_ident",
+    "quote_literal",
+    "array_agg",
+    "string_agg",
+    "jsonb_build_object",
+    "json_build_object",
+    "row_number",
+    "date_trunc",
+    "extract",
+    "abs",
+    "round",
+    "floor",
+    "ceil",
+    "md5",
+    "encode",
+    "decode",
+    "trim",
+    "replace",
+    "split_part",
+    "regexp_replace",
+    "generate_series",
+    "unnest",
+    "exists",
+];
+
+impl Model {
+    /// Applies a parsed statement; `text` is its SQL. What it finds about a kind of object the
+    /// model no longer knows is dropped: the model never guesses.
+    pub(crate) fn apply(&mut self, statement: &Ast, text: &str, out: &mut Vec<Finding>) {
+        let open = self.open;
+        let before = out.len();
+        self.apply_known(statement, text, out);
+        let relations =
+            Kind::Table.bit() | Kind::View.bit() | Kind::Index.bit() | Kind::Sequence.bit();
+        let mut i = before;
+        while i < out.len() {
+            let bits = match out[i].kind {
+                Kind::Table | Kind::View | Kind::Index | Kind::Sequence => relations,
+                other => other.bit(),
+            };
+            if open & bits != 0 {
+                out.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    fn apply_known(&mut self, statement: &Ast, text: &str, out: &mut Vec<Finding>) {
+        match statement {
+            Ast::CreateTable(create) => self.create_table(create, out),
+            Ast::AlterTable(alter) => self.alter_table(alter, out),
+            Ast::CreateIndex(create) => self.create_index(create, out),
+            Ast::Drop {
+                object_type,
+                if_exists,
+                names,
+                cascade,
+                ..
+            } => self.drop(*object_type, *if_exists, names, *cascade, out),
+            Ast::CreateView(create) => self.create_view(create, out),
+            Ast::AlterView { name, query, .. } => {
+                if let Some(name) = self.name(name)
+                    && let Lookup::Found(key, Object::View(view)) = self.lookup(
+                        Space::Relation,
+                        Kind::View,
+                        name.schema.as_deref(),
+                        &name.name,
+                    )
+                {
+                    let (key, mut view) = (key.clone(), view.clone());
+                    view.mentions = mentions(&query.to_string());
+                    self.insert(key, Object::View(view));
+                }
+            }
+            Ast::AlterIndex {
+                name,
+                operation: AlterIndexOperation::RenameIndex { index_name },
+            } => self.rename_relation(name, index_name, Kind::Index, out),
+            Ast::CreateSequence {
+                temporary,
+                if_not_exists,
+                name,
+                owned_by,
+                ..
+            } => {
+                let (owner, column) = owned_by.as_ref().and_then(|o| self.owner_of(o)).unzip();
+                self.create_simple(
+                    name,
+                    (*temporary, *if_not_exists),
+                    Object::Sequence(Sequence { owner, column }),
+                    out,
+                );
+            }
+            Ast::CreateType {
+                name,
+                representation,
+            } => {
+                let ty = match representation {
+                    Some(UserDefinedTypeRepresentation::Enum { labels }) => {
+                        UserType::Enum(labels.iter().map(|l| l.value.clone()).collect())
+                    }
+                    _ => UserType::Other,
+                };
+                self.create_simple(name, (false, false), Object::Type(ty), out);
+            }
+            Ast::CreateDomain(domain) => {
+                let ty = canonical_type(self.dialect, &domain.data_type.to_string()).0;
+                self.create_simple(
+                    &domain.name,
+                    (false, false),
+                    Object::Type(UserType::Domain(ty)),
+                    out,
+                );
+            }
+            Ast::AlterType(alter) => self.alter_type(alter, out),
+            Ast::DropDomain(drop) => self.drop(
+                ObjectType::Type,
+                drop.if_exists,
+                std::slice::from_ref(&drop.name),
+                false,
+                out,
+            ),
+            Ast::CreateFunction(create) => {
+                let args = create
+                    .args
+                    .iter()
+                    .flatten()
+                    .filter(|a| !matches!(a.mode, Some(ast::ArgMode::Out)))
+                    .map(|a| a.data_type.clone())
+                    .collect::<Vec<_>>();
+                let body = match &create.function_body {
+                    Some(CreateFunctionBody::AsBeforeOptions { body, .. })
+                    | Some(CreateFunctionBody::AsAfterOptions(body))
+                    | Some(CreateFunctionBody::Return(body)) => body.to_string(),
+                    Some(other) => format!("{other:?}"),
+                    None => String::new(),
+                };
+                self.create_function(&create.name, &args, create.or_replace, &body, out);
+            }
+            Ast::CreateProcedure {
+                or_alter,
+                name,
+                params,
+                body,
+                ..
+            } => {
+                let args = params
+                    .iter()
+                    .flatten()
+                    .map(|p| p.data_type.clone())
+                    .collect::<Vec<_>>();
+                self.create_function(name, &args, *or_alter, &body.to_string(), out);
+            }
+            Ast::DropFunction(drop) => {
+                for desc in &drop.func_desc {
+                    self.drop_function(&desc.name, desc.args.as_deref(), drop.if_exists, out);
+                }
+            }
+            Ast::DropProcedure {
+                if_exists,
+                proc_desc,
+                ..
+            } => {
+                for desc in proc_desc {
+                    self.drop_function(&desc.name, desc.args.as_deref(), *if_exists, out);
+                }
+            }
+            Ast::CreateTrigger(create) => self.create_trigger(create, text, out),
+            Ast::DropTrigger(drop) => self.drop_trigger(drop, out),
+            Ast::CreateSchema {
+                schema_name,
+                if_not_exists,
+                ..
+            } => {
+                let ident = match schema_name {
+                    SchemaName::Simple(name) | SchemaName::NamedAuthorization(name, _) => {
+                        name.0.last().and_then(ObjectNamePart::as_ident).cloned()
+                    }
+                    SchemaName::UnnamedAuthorization(role) => Some(role.clone()),
+                };
+                let Some(ident) = ident else {
+                    self.open(Kind::Schema.bit());
+                    return;
+                };
+                let name = self.normalize(&ident);
+                match self.schema_known(&name) {
+                    Some(true) if !*if_not_exists => out.push(self.exists(
+                        "schema",
+                        &name,
+                        ident.span,
+                        "use `CREATE SCHEMA IF NOT EXISTS`, or drop this statement",
+                    )),
+                    Some(true) => {}
+                    Some(false) => self.insert(Key::new(Space::Schema, "", &name), Object::Schema),
+                    None => self.insert(Key::new(Space::Schema, "", &name), Object::Maybe),
+                }
+            }
+            Ast::CreateExtension(create) => self.extension(&create.name.value),
+            Ast::DropExtension(drop) => {
+                for name in &drop.names {
+                    self.extension(&name.value);
+                }
+            }
+            Ast::Set(set) => self.set(set),
+            // An attached database holds what the model does not know.
+            Ast::AttachDatabase { schema_name, .. } => {
+                let name = self.normalize(schema_name);
+                self.insert(Key::new(Space::Schema, "", &name), Object::Maybe);
+            }
+            Ast::Insert(insert) => self.insert_into(insert, out),
+            Ast::Update(update) => {
+                if let TableFactor::Table { name, .. } = &update.table.relation {
+                    self.uses_table(name, "update", out);
+                }
+            }
+            Ast::Delete(delete) => {
+                let (ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from)) =
+                    &delete.from;
+                if delete.tables.is_empty()
+                    && let [table] = from.as_slice()
+                    && let TableFactor::Table { name, .. } = &table.relation
+                {
+                    self.uses_table(name, "delete from", out);
+                }
+            }
+            Ast::Query(_) | Ast::Call(_) => {
+                let effects = self.call_effects(text);
+                self.open(effects);
+            }
+            _ => self.unknown(text),
+        }
+    }
+
+    /// Applies a statement the parser could not read (or that is not run): what its command
+    /// may change becomes unknown.
+    pub(crate) fn unknown(&mut self, text: &str) {
+        let words = words(text, 12);
+        let word = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+        match word(0) {
+            "DO" => {
+                let effects = self.body_effects(text);
+                self.open(effects);
+            }
+            "SELECT" | "CALL" | "PERFORM" | "WITH" | "VALUES" => {
+                let effects = self.call_effects(text);
+                self.open(effects);
+            }
+            "CREATE" | "ALTER" | "DROP" => {
+                let kind = words
+                    .iter()
+                    .skip(1)
+                    .take(4)
+                    .find_map(|w| Kind::from_word(w).map(|k| (k, w.as_str())));
+                match kind {
+                    // A table whose name can be read: only that table is unknown.
+                    Some((Kind::Table, _))
+                        if word(0) != "DROP" && !text.to_ascii_uppercase().contains("RENAME") =>
+                    {
+                        match self.table_name_of(text) {
+                            Some(name) => self.table_unknown(&name),
+                            None => self.open(Kind::Table.bit()),
+                        }
+                    }
+                    Some((kind, _)) => {
+                        let mut kinds = kind.bit();
+                        // Dropping or renaming a table takes its indexes and triggers along.
+                        if kind == Kind::Table || kind == Kind::Schema {
+                            kinds = Kind::ALL;
+                        }
+                        self.open(kinds);
+                    }
+                    // `CREATE EXTENSION`, a rule, an operator, a role: nothing the model has,
+                    // except what an extension brings.
+                    None if word(1) == "EXTENSION" => self.open(Kind::ALL),
+                    None => {}
+                }
+            }
+            // `IMPORT FOREIGN SCHEMA` makes tables; others (`GRANT`, `COMMENT`, `VACUUM`,
+            // `PRAGMA`, ...) change nothing the model has.
+            "IMPORT" => self.open(Kind::Table.bit()),
+            _ => {}
+        }
+    }
+
+    /// A table created or altered by a statement the model cannot read: it exists, and its
+    /// columns are unknown.
+    fn table_unknown(&mut self, name: &ObjectName) {
+        let Some(name) = self.name(name) else {
+            self.open(Kind::Table.bit());
+            return;
+        };
+        match self.lookup(
+            Space::Relation,
+            Kind::Table,
+            name.schema.as_deref(),
+            &name.name,
+        ) {
+            Lookup::Found(key, Object::Table(table)) => {
+                let (key, mut table) = (key.clone(), table.clone());
+                table.known = false;
+                self.insert(key, Object::Table(table));
+            }
+            _ => {
+                match self.creation_key(name.schema.as_deref(), false, &name.name, Space::Relation)
+                {
+                    Some(key) => self.insert(key, Object::Maybe),
+                    None => self.open(Kind::Table.bit()),
+                }
+            }
+        }
+    }
+
+    /// The name of the table in a `CREATE TABLE` or `ALTER TABLE` the parser could not read.
+    fn table_name_of(&self, text: &str) -> Option<ObjectName> {
+        let tokens = Tokenizer::new(self.dialect.parser_dialect(), text)
+            .tokenize_with_location()
+            .ok()?;
+        let mut parser = sqlparser::parser::Parser::new(self.dialect.parser_dialect())
+            .with_tokens_with_locations(tokens);
+        let keyword = |p: &mut sqlparser::parser::Parser, k| p.parse_keyword(k);
+        use sqlparser::keywords::Keyword as K;
+        if !keyword(&mut parser, K::CREATE) && !keyword(&mut parser, K::ALTER) {
+            return None;
+        }
+        for k in [K::GLOBAL, K::LOCAL, K::TEMPORARY, K::TEMP, K::UNLOGGED] {
+            let _ = keyword(&mut parser, k);
+        }
+        if !keyword(&mut parser, K::TABLE) {
+            return None;
+        }
+        let _ = parser.parse_keywords(&[K::IF, K::NOT, K::EXISTS]);
+        let _ = parser.parse_keywords(&[K::IF, K::EXISTS]);
+        let _ = keyword(&mut parser, K::ONLY);
+        parser.parse_object_name(false).ok()
+    }
+
+    fn extension(&mut self, name: &str) {
+        if FUNCTION_EXTENSIONS.contains(&name.to_ascii_lowercase().as_str()) {
+            self.open(Kind::Type.bit() | Kind::Function.bit());
+        } else {
+            self.open(Kind::ALL);
+        }
+    }
+
+    fn set(&mut self, set: &ast::Set) {
+        if let ast::Set::SingleAssignment {
+            variable, values, ..
+        } = set
+            && variable.to_string().eq_ignore_ascii_case("search_path")
+        {
+            let path: Vec<String> = values
+                .iter()
+                .map(|v| match v {
+                    Expr::Identifier(ident) => self.normalize(ident),
+                    Expr::Value(v) => v.to_string().trim_matches('\'').to_owned(),
+                    other => other.to_string(),
+                })
+                .filter(|s| s != "$user" && s != "\"$user\"")
+                .collect();
+            if path.iter().any(|s| s.eq_ignore_ascii_case("default")) {
+                self.search_path = vec!["public".to_owned()];
+            } else {
+                self.search_path = path;
+            }
+        }
+    }
+
+    /// What the functions a `SELECT` or `CALL` calls may change.
+    fn call_effects(&self, text: &str) -> Kinds {
+        let Ok(tokens) = Tokenizer::new(self.dialect.parser_dialect(), text).tokenize() else {
+            return Kind::ALL;
+        };
+        let significant: Vec<&Token> = tokens
+            .iter()
+            .filter(|t| !matches!(t, Token::Whitespace(_)))
+            .collect();
+        let mut effects = 0;
+        for (i, token) in significant.iter().enumerate() {
+            let Token::Word(word) = token else { continue };
+            if significant.get(i + 1) != Some(&&Token::LParen) {
+                continue;
+            }
+            let name = match (self.dialect, word.quote_style) {
+                (Dialect::Postgres, Some(_)) => word.value.clone(),
+                _ => word.value.to_ascii_lowercase(),
+            };
+            if word.quote_style.is_none()
+                && word.keyword != sqlparser::keywords::Keyword::NoKeyword
+                && !self.has_function(&name)
+            {
+                // `IN (`, `VALUES (`, `COUNT(`: keywords, and the built-in functions named
+                // like them.
+                continue;
+            }
+            if PURE_FUNCTIONS.contains(&name.as_str()) {
+                continue;
+            }
+            effects |= self.function_effects(&name);
+        }
+        effects
+    }
+
+    /// What calling the function `name` (any schema) may change: what its body may, if the
+    /// model knows it; anything if not.
+    fn function_effects(&self, name: &str) -> Kinds {
+        let known: Vec<Kinds> = self
+            .lookup_path()
+            .iter()
+            .filter_map(
+                |schema| match self.get(&Key::new(Space::Function, schema, name)) {
+                    Some(Object::Function(f)) => Some(f.effects),
+                    _ => None,
+                },
+            )
+            .collect();
+        if known.is_empty() {
+            Kind::ALL
+        } else {
+            known.into_iter().fold(0, |a, b| a | b)
+        }
+    }
+
+    /// What a function body or `DO` block may change: the kinds its DDL names (in its code or
+    /// in the strings it executes), everything if it executes SQL it builds from other text.
+    fn body_effects(&self, text: &str) -> Kinds {
+        let upper: Vec<String> = text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_uppercase)
+            .collect();
+        let mut effects = 0;
+        let mut ddl = false;
+        for (i, word) in upper.iter().enumerate() {
+            if matches!(word.as_str(), "CREATE" | "ALTER" | "DROP") {
+                ddl = true;
+                let kind = upper[i + 1..]
+                    .iter()
+                    .take(4)
+                    .find_map(|w| Kind::from_word(w));
+                effects |= match kind {
+                    Some(Kind::Table | Kind::Schema) => Kind::ALL,
+                    Some(kind) => kind.bit(),
+                    None => 0,
+                };
+            }
+        }
+        if upper.iter().any(|w| w == "EXECUTE") && !ddl {
+            return Kind::ALL;
+        }
+        // Calls to functions the model knows, with their own effects.
+        for word in &upper {
+            let lower = word.to_ascii_lowercase();
+            if self.has_function(&lower) {
+                let f = self.function_effects(&lower);
+                if f != Kind::ALL {
+                    effects |= f;
+                }
+            }
+        }
+        effects
+    }
+
+    fn has_function(&self, name: &str) -> bool {
+        self.lookup_path()
+            .iter()
+            .any(|schema| self.get(&Key::new(Space::Function, schema, name)).is_some())
+    }
+
+    /// The schema and name of an object name; `None` for a form the model does not read.
+    fn name(&self, name: &ObjectName) -> Option<Name> {
+        let parts: Vec<&Ident> = name
+            .0
+            .iter()
+            .map(ObjectNamePart::as_ident)
+            .collect::<Option<_>>()?;
+        let (schema, last) = match parts.as_slice() {
+            [last] => (None, *last),
+            [schema, last] | [_, schema, last] => (Some(self.normalize(schema)), *last),
+            _ => return None,
+        };
+        Some(Name {
+            schema,
+            name: self.normalize(last),
+            span: last.span,
+        })
+    }
+
+    /// Where an object named `name` in `schema` (or unqualified) is created: `None` when the
+    /// schema is not the model's.
+    fn creation_key(
+        &self,
+        schema: Option<&str>,
+        temporary: bool,
+        name: &str,
+        space: Space,
+    ) -> Option<Key> {
+        let schema = match schema {
+            Some(schema) => schema.to_owned(),
+            None => self.creation_schema(temporary)?,
+        };
+        (self.schema_known(&schema) == Some(true)).then(|| Key::new(space, &schema, name))
+    }
+
+    /// Reports a missing object, unless the model cannot tell.
+    fn missing(&self, kind: Kind, name: &Name, verb: &str, out: &mut Vec<Finding>) {
+        let mut finding = Finding::new(
+            Code::MissingObject,
+            format!("{} `{}` does not exist", kind.noun(), display(name)),
+            Some(name.span),
+        )
+        .label(format!(
+            "{verb} a {} no earlier migration creates",
+            kind.noun()
+        ));
+        finding.missing = Some((kind, name.name.clone()));
+        finding.kind = kind;
+        if let Some(schema) = &name.schema
+            && self.schema_known(schema) == Some(false)
+        {
+            finding.message = format!("schema `{schema}` does not exist");
+            finding.missing = Some((Kind::Schema, schema.clone()));
+            finding.kind = Kind::Schema;
+        }
+        out.push(finding);
+    }
+
+    fn exists(&self, what: &str, name: &str, span: Span, hint: &str) -> Finding {
+        let mut finding = Finding::new(
+            Code::AlreadyExists,
+            format!("{what} `{name}` already exists"),
+            Some(span),
+        )
+        .label("created by an earlier statement")
+        .help(hint.to_owned());
+        finding.kind = match what {
+            "index" => Kind::Index,
+            "view" => Kind::View,
+            "sequence" => Kind::Sequence,
+            "type" | "enum label" => Kind::Type,
+            "function" => Kind::Function,
+            "trigger" => Kind::Trigger,
+            "schema" => Kind::Schema,
+            _ => Kind::Table,
+        };
+        finding
+    }
+
+    /// Checks that a table exists, for a statement that uses it.
+    fn uses_table(&self, name: &ObjectName, verb: &str, out: &mut Vec<Finding>) -> Option<Key> {
+        let name = self.name(name)?;
+        match self.lookup(
+            Space::Relation,
+            Kind::Table,
+            name.schema.as_deref(),
+            &name.name,
+        ) {
+            Lookup::Found(key, _) => Some(key.clone()),
+            Lookup::Absent => {
+                self.missing(Kind::Table, &name, verb, out);
+                None
+            }
+            Lookup::Unknown => None,
+        }
+    }
+
+    /// Creates a sequence or a type: `temporary` and `if_not_exists` as written.
+    fn create_simple(
+        &mut self,
+        name: &ObjectName,
+        (temporary, if_not_exists): (bool, bool),
+        object: Object,
+        out: &mut Vec<Finding>,
+    ) {
+        let (space, kind) = match &object {
+            Object::Type(_) => (Space::Type, Kind::Type),
+            _ => (Space::Relation, Kind::Sequence),
+        };
+        let Some(name) = self.name(name) else {
+            self.open(kind.bit());
+            return;
+        };
+        let Some(key) = self.creation_key(name.schema.as_deref(), temporary, &name.name, space)
+        else {
+            if name
+                .schema
+                .as_deref()
+                .is_some_and(|s| self.schema_known(s) == Some(false))
+            {
+                self.missing(Kind::Schema, &name, "creates in", out);
+            }
+            return;
+        };
+        match self.get(&key) {
+            Some(Object::Maybe) => {}
+            Some(existing) if !if_not_exists => {
+                let what = existing.kind().map_or("object", Kind::noun);
+                out.push(self.exists(
+                    what,
+                    &display(&name),
+                    name.span,
+                    &format!(
+                        "use `CREATE {} IF NOT EXISTS`, or drop this statement",
+                        kind.noun().to_ascii_uppercase()
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None if self.is_open(kind) && if_not_exists => self.insert(key, Object::Maybe),
+            None => self.insert(key, object),
+        }
+    }
+
+    fn create_table(&mut self, create: &ast::CreateTable, out: &mut Vec<Finding>) {
+        let Some(name) = self.name(&create.name) else {
+            self.open(Kind::Table.bit());
+            return;
+        };
+        let Some(key) = self.creation_key(
+            name.schema.as_deref(),
+            create.temporary,
+            &name.name,
+            Space::Relation,
+        ) else {
+            if name
+                .schema
+                .as_deref()
+                .is_some_and(|s| self.schema_known(s) == Some(false))
+            {
+                self.missing(Kind::Schema, &name, "creates in", out);
+            }
+            return;
+        };
+        match self.get(&key) {
+            Some(Object::Maybe) => return,
+            Some(existing) => {
+                if !create.if_not_exists {
+                    let what = existing.kind().map_or("object", Kind::noun);
+                    out.push(self.exists(
+                        what,
+                        &display(&name),
+                        name.span,
+                        "use `CREATE TABLE IF NOT EXISTS`, or drop the table first",
+                    ));
+                }
+                return;
+            }
+            None if create.if_not_exists && self.is_open(Kind::Table) => {
+                self.insert(key, Object::Maybe);
+                return;
+            }
+            None => {}
+        }
+        let mut table = Table {
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            known: create.query.is_none()
+                && create.like.is_none()
+                && create.clone.is_none()
+                && create.inherits.is_none()
+                && create.partition_of.is_none(),
+        };
+        // The table is in the model while its columns are read, for a foreign key to itself.
+        self.insert(key.clone(), Object::Table(table.clone()));
+        for column in &create.columns {
+            self.add_column(&key, &mut table, column, false, out);
+        }
+        for constraint in &create.constraints {
+            self.add_constraint(&key, &mut table, constraint, out);
+        }
+        self.insert(key, Object::Table(table));
+    }
+
+    /// Adds a column to `table` (at `key`), with its inline constraints.
+    fn add_column(
+        &mut self,
+        key: &Key,
+        table: &mut Table,
+        column: &ColumnDef,
+        if_not_exists: bool,
+        out: &mut Vec<Finding>,
+    ) {
+        let name = self.normalize(&column.name);
+        if table.column(&name).is_some() {
+            if !if_not_exists && table.known {
+                out.push(
+                    Finding::new(
+                        Code::AlreadyExists,
+                        format!("column `{name}` of table `{}` already exists", key.name),
+                        Some(column.name.span),
+                    )
+                    .label("defined before")
+                    .help(
+                        "remove one of the two, or add the column with `ADD COLUMN IF NOT EXISTS`",
+                    ),
+                );
+            }
+            return;
+        }
+        let type_text = if column.data_type == DataType::Unspecified {
+            String::new()
+        } else {
+            column.data_type.to_string()
+        };
+        let serial = self.dialect == Dialect::Postgres
+            && matches!(
+                type_text.to_ascii_uppercase().as_str(),
+                "SERIAL" | "BIGSERIAL" | "SMALLSERIAL" | "SERIAL4" | "SERIAL8" | "SERIAL2"
+            );
+        let mut col = Column {
+            name: name.clone(),
+            ty: canonical_type(self.dialect, &type_text).0,
+            not_null: serial,
+            default: None,
+            generated: false,
+        };
+        let mut identity = false;
+        let mut inline = Vec::new();
+        for option in &column.options {
+            match &option.option {
+                ColumnOption::NotNull => col.not_null = true,
+                ColumnOption::Null => col.not_null = false,
+                ColumnOption::Default(expr) => col.default = Some(expr.to_string()),
+                ColumnOption::Generated {
+                    generated_as,
+                    generation_expr,
+                    ..
+                } => {
+                    col.generated = true;
+                    if generation_expr.is_none()
+                        && !matches!(generated_as, ast::GeneratedAs::ExpStored)
+                    {
+                        identity = true;
+                    }
+                }
+                ColumnOption::Identity(_) => {
+                    col.generated = true;
+                    identity = true;
+                }
+                ColumnOption::PrimaryKey(pk) => {
+                    let mut pk = pk.clone();
+                    pk.name = option.name.clone().or(pk.name);
+                    inline.push(TableConstraint::PrimaryKey(pk));
+                }
+                ColumnOption::Unique(unique) => {
+                    let mut unique = unique.clone();
+                    unique.name = option.name.clone().or(unique.name);
+                    inline.push(TableConstraint::Unique(unique));
+                }
+                ColumnOption::ForeignKey(fk) => {
+                    let mut fk = fk.clone();
+                    fk.name = option.name.clone().or(fk.name);
+                    inline.push(TableConstraint::ForeignKey(fk));
+                }
+                ColumnOption::Check(check) => {
+                    let mut check = check.clone();
+                    check.name = option.name.clone().or(check.name);
+                    inline.push(TableConstraint::Check(check));
+                }
+                _ => {}
+            }
+        }
+        if identity {
+            col.not_null = true;
+        }
+        if (serial || identity) && self.dialect == Dialect::Postgres {
+            let sequence =
+                self.free_relation_name(&key.schema, &postgres_name(&key.name, &name, "seq"));
+            if serial {
+                col.default = Some(format!("nextval('{sequence}')"));
+            }
+            self.insert(
+                Key::new(Space::Relation, &key.schema, &sequence),
+                Object::Sequence(Sequence {
+                    owner: Some(key.clone()),
+                    column: Some(name.clone()),
+                }),
+            );
+        }
+        table.columns.push(col);
+        for constraint in inline {
+            // An inline constraint without columns is on its own column.
+            let constraint = with_column(constraint, &column.name);
+            self.add_constraint(key, table, &constraint, out);
+        }
+    }
+
+    /// A relation name not taken in `schema`, from `name` as PostgreSQL picks one: `name`, or
+    /// `name` with a number after its label.
+    fn free_relation_name(&self, schema: &str, name: &str) -> String {
+        if self.get(&Key::new(Space::Relation, schema, name)).is_none() {
+            return name.to_owned();
+        }
+        let (stem, label) = name.rsplit_once('_').unwrap_or((name, ""));
+        (1..)
+            .map(|n| {
+                let (table, columns) = stem.split_once('_').unwrap_or((stem, ""));
+                postgres_name(table, columns, &format!("{label}{n}"))
+            })
+            .find(|candidate| {
+                self.get(&Key::new(Space::Relation, schema, candidate))
+                    .is_none()
+            })
+            .unwrap_or_else(|| name.to_owned())
+    }
+
+    /// Adds a constraint to `table`, naming it as the database does.
+    fn add_constraint(
+        &mut self,
+        key: &Key,
+        table: &mut Table,
+        constraint: &TableConstraint,
+        out: &mut Vec<Finding>,
+    ) {
+        let (name, kind, columns, label) = match constraint {
+            TableConstraint::PrimaryKey(pk) => (
+                pk.name.as_ref(),
+                ConstraintKind::PrimaryKey,
+                self.index_columns(&pk.columns),
+                "pkey",
+            ),
+            TableConstraint::Unique(unique) => (
+                unique.name.as_ref(),
+                ConstraintKind::Unique,
+                self.index_columns(&unique.columns),
+                "key",
+            ),
+            TableConstraint::ForeignKey(fk) => {
+                let target = self.foreign_key_target(key, fk, out);
+                (
+                    fk.name.as_ref(),
+                    ConstraintKind::ForeignKey { table: target },
+                    fk.columns.iter().map(|c| self.normalize(c)).collect(),
+                    "fkey",
+                )
+            }
+            TableConstraint::Check(check) => {
+                let mut columns: Vec<String> = mentions(&check.expr.to_string())
+                    .into_iter()
+                    .filter(|w| table.column(w).is_some())
+                    .collect();
+                columns.dedup();
+                (check.name.as_ref(), ConstraintKind::Check, columns, "check")
+            }
+            TableConstraint::Exclude(exclude) => (
+                exclude.name.as_ref(),
+                ConstraintKind::Exclude,
+                Vec::new(),
+                "excl",
+            ),
+            // MySQL's index forms and others: the constraints are no longer known.
+            _ => {
+                table.known = false;
+                return;
+            }
+        };
+        // Every column a key names must exist (a check's were found among them).
+        if table.known && !matches!(kind, ConstraintKind::Check | ConstraintKind::Exclude) {
+            for column in &columns {
+                if table.column(column).is_none() && !column.starts_with('(') {
+                    out.push(
+                        Finding::new(
+                            Code::MissingObject,
+                            format!("column `{column}` of table `{}` does not exist", key.name),
+                            None,
+                        )
+                        .label("a constraint on a column the table does not have"),
+                    );
+                }
+            }
+        }
+        let named = name.is_some();
+        let name = match (name, self.dialect) {
+            (Some(name), _) => self.normalize(name),
+            (None, Dialect::Sqlite) => String::new(),
+            (None, Dialect::Postgres) => {
+                let joined = match kind {
+                    ConstraintKind::PrimaryKey => String::new(),
+                    ConstraintKind::Check if columns.len() != 1 => String::new(),
+                    _ => columns.join("_"),
+                };
+                let base = postgres_name(&key.name, &joined, label);
+                match kind {
+                    ConstraintKind::PrimaryKey
+                    | ConstraintKind::Unique
+                    | ConstraintKind::Exclude => self.free_relation_name(&key.schema, &base),
+                    _ => {
+                        let taken = |n: &str| table.constraints.iter().any(|c| c.name == n);
+                        if taken(&base) {
+                            (1..)
+                                .map(|n| postgres_name(&key.name, &joined, &format!("{label}{n}")))
+                                .find(|c| !taken(c))
+                                .unwrap_or(base)
+                        } else {
+                            base
+                        }
+                    }
+                }
+            }
+        };
+        if named
+            && self.dialect == Dialect::Postgres
+            && table.known
+            && table.constraints.iter().any(|c| c.name == name)
+        {
+            out.push(
+                Finding::new(
+                    Code::AlreadyExists,
+                    format!("constraint `{name}` of table `{}` already exists", key.name),
+                    None,
+                )
+                .label("a constraint of this name was created before")
+                .help("give the constraint another name, or drop the old one first"),
+            );
+            return;
+        }
+        if matches!(kind, ConstraintKind::PrimaryKey)
+            && table.known
+            && table
+                .constraints
+                .iter()
+                .any(|c| c.kind == ConstraintKind::PrimaryKey)
+        {
+            out.push(
+                Finding::new(
+                    Code::AlreadyExists,
+                    format!("table `{}` already has a primary key", key.name),
+                    None,
+                )
+                .label("a second primary key")
+                .help("a table has one primary key: drop the old one first, or make this one `UNIQUE`"),
+            );
+            return;
+        }
+        let implicit_index = self.dialect == Dialect::Postgres
+            && matches!(
+                kind,
+                ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclude
+            );
+        if implicit_index {
+            let index_key = Key::new(Space::Relation, &key.schema, &name);
+            if named
+                && let Some(existing) = self.get(&index_key).filter(|o| !matches!(o, Object::Maybe))
+            {
+                let what = existing.kind().map_or("relation", Kind::noun);
+                out.push(
+                    Finding::new(
+                        Code::AlreadyExists,
+                        format!("{what} `{name}` already exists"),
+                        None,
+                    )
+                    .label("the constraint's index would take this name")
+                    .help("give the constraint another name"),
+                );
+                return;
+            }
+            self.insert(
+                index_key,
+                Object::Index(Index {
+                    table: key.clone(),
+                    columns: columns.clone(),
+                    unique: true,
+                    constraint: true,
+                }),
+            );
+        }
+        table.constraints.push(Constraint {
+            name,
+            named,
+            kind,
+            columns,
+        });
+    }
+
+    /// Checks a foreign key's target (PostgreSQL refuses a missing one; SQLite does not look).
+    fn foreign_key_target(
+        &self,
+        from: &Key,
+        fk: &ast::ForeignKeyConstraint,
+        out: &mut Vec<Finding>,
+    ) -> Option<Key> {
+        let name = self.name(&fk.foreign_table)?;
+        let found = match self.lookup(
+            Space::Relation,
+            Kind::Table,
+            name.schema.as_deref(),
+            &name.name,
+        ) {
+            Lookup::Found(key, object) => Some((key.clone(), object.clone())),
+            Lookup::Absent => None,
+            Lookup::Unknown => return None,
+        };
+        match found {
+            Some((key, Object::Table(table))) => {
+                if self.dialect == Dialect::Postgres && table.known && &key != from {
+                    for column in &fk.referred_columns {
+                        let column = self.normalize(column);
+                        if table.column(&column).is_none() {
+                            out.push(
+                                Finding::new(
+                                    Code::MissingObject,
+                                    format!(
+                                        "column `{column}` of table `{}` does not exist",
+                                        key.name
+                                    ),
+                                    None,
+                                )
+                                .label("the foreign key refers to it"),
+                            );
+                        }
+                    }
+                }
+                Some(key)
+            }
+            Some((key, _)) => Some(key),
+            None => {
+                if self.dialect == Dialect::Postgres {
+                    self.missing(Kind::Table, &name, "refers to", out);
+                }
+                self.creation_key(name.schema.as_deref(), false, &name.name, Space::Relation)
+            }
+        }
+    }
+
+    fn index_columns(&self, columns: &[ast::IndexColumn]) -> Vec<String> {
+        columns
+            .iter()
+            .map(|c| {
+                // A collation does not make a column an expression.
+                let expr = match &c.column.expr {
+                    Expr::Collate { expr, .. } => &**expr,
+                    other => other,
+                };
+                match expr {
+                    Expr::Identifier(ident) => self.normalize(ident),
+                    // An expression: in parentheses, so it is never taken for a column.
+                    other => format!("({})", other.to_string().to_ascii_lowercase()),
+                }
+            })
+            .collect()
+    }
+
+    fn alter_table(&mut self, alter: &ast::AlterTable, out: &mut Vec<Finding>) {
+        let Some(name) = self.name(&alter.name) else {
+            self.open(Kind::Table.bit());
+            return;
+        };
+        let (key, object) = match self.lookup(
+            Space::Relation,
+            Kind::Table,
+            name.schema.as_deref(),
+            &name.name,
+        ) {
+            Lookup::Found(key, object) => (key.clone(), object.clone()),
+            Lookup::Absent => {
+                if !alter.if_exists {
+                    self.missing(Kind::Table, &name, "alters", out);
+                }
+                return;
+            }
+            Lookup::Unknown => {
+                for operation in &alter.operations {
+                    if let AlterTableOperation::RenameTable { table_name } = operation {
+                        let (ast::RenameTableNameKind::As(new) | ast::RenameTableNameKind::To(new)) =
+                            table_name;
+                        if let Some(new) = self.name(new)
+                            && let Some(key) = self.creation_key(
+                                name.schema.as_deref(),
+                                false,
+                                &new.name,
+                                Space::Relation,
+                            )
+                        {
+                            self.insert(key, Object::Maybe);
+                        }
+                    }
+                }
+                return;
+            }
+        };
+        let Object::Table(mut table) = object else {
+            // `ALTER TABLE` on a view or sequence: only a rename is followed.
+            for operation in &alter.operations {
+                if let AlterTableOperation::RenameTable { table_name } = operation {
+                    let (ast::RenameTableNameKind::As(new) | ast::RenameTableNameKind::To(new)) =
+                        table_name;
+                    self.rename_relation(&alter.name, new, Kind::Table, out);
+                }
+            }
+            return;
+        };
+        let mut key = key;
+        for operation in &alter.operations {
+            match operation {
+                AlterTableOperation::AddColumn {
+                    if_not_exists,
+                    column_def,
+                    ..
+                } => {
+                    self.add_column(&key, &mut table, column_def, *if_not_exists, out);
+                }
+                AlterTableOperation::DropColumn {
+                    column_names,
+                    if_exists,
+                    drop_behavior,
+                    ..
+                } => {
+                    let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
+                    for column in column_names {
+                        self.drop_column(&key, &mut table, column, *if_exists, cascade, out);
+                    }
+                }
+                AlterTableOperation::RenameColumn {
+                    old_column_name,
+                    new_column_name,
+                } => {
+                    let (old, new) = (
+                        self.normalize(old_column_name),
+                        self.normalize(new_column_name),
+                    );
+                    if table.column(&old).is_none() {
+                        if table.known {
+                            out.push(self.missing_column(
+                                &key,
+                                &table,
+                                &old,
+                                old_column_name.span,
+                                "renames",
+                            ));
+                        }
+                        continue;
+                    }
+                    if table.column(&new).is_some() && old != new {
+                        out.push(self.exists(
+                            "column",
+                            &format!("{}.{new}", key.name),
+                            new_column_name.span,
+                            "pick another name, or drop that column first",
+                        ));
+                        continue;
+                    }
+                    for column in &mut table.columns {
+                        if column.name == old {
+                            column.name = new.clone();
+                        }
+                    }
+                    for constraint in &mut table.constraints {
+                        for column in &mut constraint.columns {
+                            if *column == old {
+                                *column = new.clone();
+                            }
+                        }
+                    }
+                    for index_key in self.indexes_of(&key) {
+                        if let Some(Object::Index(index)) = self.get_mut(&index_key) {
+                            for column in &mut index.columns {
+                                if *column == old {
+                                    *column = new.clone();
+                                }
+                            }
+                        }
+                    }
+                }
+                AlterTableOperation::RenameTable { table_name } => {
+                    let (ast::RenameTableNameKind::As(new) | ast::RenameTableNameKind::To(new)) =
+                        table_name;
+                    let Some(new) = self.name(new) else {
+                        self.open(Kind::ALL);
+                        return;
+                    };
+                    let new_key = Key::new(
+                        Space::Relation,
+                        new.schema.as_deref().unwrap_or(&key.schema),
+                        &new.name,
+                    );
+                    if new_key == key {
+                        continue;
+                    }
+                    match self.get(&new_key) {
+                        Some(Object::Maybe) => {}
+                        Some(existing) => {
+                            let what = existing.kind().map_or("relation", Kind::noun);
+                            out.push(self.exists(
+                                what,
+                                &new.name,
+                                new.span,
+                                "pick another name, or drop it first",
+                            ));
+                            continue;
+                        }
+                        None => {}
+                    }
+                    self.insert(key.clone(), Object::Table(table.clone()));
+                    self.move_relation(&key, &new_key);
+                    key = new_key;
+                }
+                AlterTableOperation::AddConstraint { constraint, .. } => {
+                    if let TableConstraint::PrimaryKey(_) | TableConstraint::Unique(_) = constraint
+                        && self.dialect == Dialect::Postgres
+                        && constraint
+                            .to_string()
+                            .to_ascii_uppercase()
+                            .contains(" USING INDEX ")
+                    {
+                        table.known = false;
+                        continue;
+                    }
+                    self.add_constraint(&key, &mut table, constraint, out);
+                }
+                AlterTableOperation::DropConstraint {
+                    if_exists,
+                    name,
+                    drop_behavior,
+                } => {
+                    let cascade = matches!(drop_behavior, Some(ast::DropBehavior::Cascade));
+                    self.drop_constraint(&key, &mut table, name, *if_exists, cascade, out);
+                }
+                AlterTableOperation::RenameConstraint { old_name, new_name } => {
+                    let (old, new) = (self.normalize(old_name), self.normalize(new_name));
+                    let all_named = table.constraints.iter().all(|c| c.named);
+                    match table.constraints.iter_mut().find(|c| c.name == old) {
+                        Some(constraint) => {
+                            constraint.name = new.clone();
+                            constraint.named = true;
+                            let old_key = Key::new(Space::Relation, &key.schema, &old);
+                            if matches!(self.get(&old_key), Some(Object::Index(i)) if i.constraint)
+                            {
+                                self.move_relation(
+                                    &old_key,
+                                    &Key::new(Space::Relation, &key.schema, &new),
+                                );
+                            }
+                        }
+                        None if table.known && (all_named || self.dialect == Dialect::Postgres) => {
+                            out.push(self.missing_constraint(&key, &old, old_name.span));
+                        }
+                        None => table.known = false,
+                    }
+                }
+                AlterTableOperation::AlterColumn { column_name, op } => {
+                    let name = self.normalize(column_name);
+                    let Some(index) = table.columns.iter().position(|c| c.name == name) else {
+                        if table.known {
+                            out.push(self.missing_column(
+                                &key,
+                                &table,
+                                &name,
+                                column_name.span,
+                                "alters",
+                            ));
+                        }
+                        continue;
+                    };
+                    let column = &mut table.columns[index];
+                    match op {
+                        AlterColumnOperation::SetNotNull => column.not_null = true,
+                        AlterColumnOperation::DropNotNull => column.not_null = false,
+                        AlterColumnOperation::SetDefault { value } => {
+                            column.default = Some(value.to_string())
+                        }
+                        AlterColumnOperation::DropDefault => column.default = None,
+                        AlterColumnOperation::SetDataType { data_type, .. } => {
+                            column.ty = canonical_type(self.dialect, &data_type.to_string()).0;
+                        }
+                        AlterColumnOperation::AddGenerated { .. } => {
+                            column.generated = true;
+                            column.not_null = true;
+                            if self.dialect == Dialect::Postgres {
+                                let sequence = self.free_relation_name(
+                                    &key.schema,
+                                    &postgres_name(&key.name, &name, "seq"),
+                                );
+                                self.insert(
+                                    Key::new(Space::Relation, &key.schema, &sequence),
+                                    Object::Sequence(Sequence {
+                                        owner: Some(key.clone()),
+                                        column: Some(name.clone()),
+                                    }),
+                                );
+                            }
+                        }
+                    }
+                }
+                // What changes nothing the model has.
+                AlterTableOperation::OwnerTo { .. }
+                | AlterTableOperation::EnableRowLevelSecurity
+                | AlterTableOperation::DisableRowLevelSecurity
+                | AlterTableOperation::ForceRowLevelSecurity
+                | AlterTableOperation::NoForceRowLevelSecurity
+                | AlterTableOperation::EnableTrigger { .. }
+                | AlterTableOperation::DisableTrigger { .. }
+                | AlterTableOperation::EnableAlwaysTrigger { .. }
+                | AlterTableOperation::EnableReplicaTrigger { .. }
+                | AlterTableOperation::EnableRule { .. }
+                | AlterTableOperation::DisableRule { .. }
+                | AlterTableOperation::ReplicaIdentity { .. }
+                | AlterTableOperation::ValidateConstraint { .. }
+                | AlterTableOperation::SetLogged
+                | AlterTableOperation::SetUnlogged
+                | AlterTableOperation::SetOptionsParens { .. }
+                | AlterTableOperation::SetTblProperties { .. } => {}
+                _ => table.known = false,
+            }
+        }
+        if matches!(self.get(&key), Some(Object::Table(_))) {
+            self.insert(key, Object::Table(table));
+        }
+    }
+
+    fn missing_column(
+        &self,
+        key: &Key,
+        table: &Table,
+        name: &str,
+        span: Span,
+        verb: &str,
+    ) -> Finding {
+        let mut finding = Finding::new(
+            Code::MissingObject,
+            format!("column `{name}` of table `{}` does not exist", key.name),
+            Some(span),
+        )
+        .label(format!("{verb} a column no earlier migration creates"));
+        if let Some(meant) =
+            crate::source::closest(name, table.columns.iter().map(|c| (&c.name, &c.name)))
+        {
+            finding = finding.help(format!("did you mean `{meant}`?"));
+        }
+        finding
+    }
+
+    fn missing_constraint(&self, key: &Key, name: &str, span: Span) -> Finding {
+        let mut finding = Finding::new(
+            Code::MissingObject,
+            format!("constraint `{name}` of table `{}` does not exist", key.name),
+            Some(span),
+        )
+        .label("drops a constraint no earlier migration creates");
+        if let Some(Object::Index(_)) = self.get(&Key::new(Space::Relation, &key.schema, name)) {
+            finding = finding.help(format!(
+                "`{name}` is an index, not a constraint: use `DROP INDEX {name}`"
+            ));
+        }
+        finding
+    }
+
+    fn drop_column(
+        &mut self,
+        key: &Key,
+        table: &mut Table,
+        column: &Ident,
+        if_exists: bool,
+        cascade: bool,
+        out: &mut Vec<Finding>,
+    ) {
+        let name = self.normalize(column);
+        if table.column(&name).is_none() {
+            if table.known && !if_exists {
+                out.push(self.missing_column(key, table, &name, column.span, "drops"));
+            }
+            return;
+        }
+        let indexes = self.indexes_of(key);
+        match self.dialect {
+            Dialect::Sqlite => {
+                let used_by_index = indexes.iter().find(|k| {
+                    matches!(self.get(k), Some(Object::Index(i)) if i.columns.iter().any(|c| *c == name || mentions(c).contains(&name)))
+                });
+                let used_by_key = table.constraints.iter().find(|c| {
+                    matches!(
+                        c.kind,
+                        ConstraintKind::PrimaryKey
+                            | ConstraintKind::Unique
+                            | ConstraintKind::ForeignKey { .. }
+                    ) && c.columns.contains(&name)
+                });
+                let what = match (used_by_index, used_by_key) {
+                    (Some(index), _) => Some(format!("index `{}`", index.name)),
+                    (None, Some(c)) => Some(match c.kind {
+                        ConstraintKind::PrimaryKey => "the primary key".to_owned(),
+                        ConstraintKind::Unique => "a `UNIQUE` constraint".to_owned(),
+                        _ => "a foreign key".to_owned(),
+                    }),
+                    _ => None,
+                };
+                if let Some(what) = what {
+                    out.push(
+                        Finding::new(
+                            Code::StillUsed,
+                            format!("column `{}.{name}` cannot be dropped: {what} uses it", key.name),
+                            Some(column.span),
+                        )
+                        .label("still used")
+                        .help("drop the index first, or rebuild the table without the column (create the new table, copy the rows, drop the old one, rename)"),
+                    );
+                    return;
+                }
+            }
+            Dialect::Postgres => {
+                // A foreign key of another table refers to it: refused without CASCADE.
+                let referring = self.foreign_keys_to(key, Some(&name));
+                if let Some((from, constraint)) = referring.first()
+                    && !cascade
+                {
+                    out.push(
+                        Finding::new(
+                            Code::StillUsed,
+                            format!(
+                                "column `{}.{name}` cannot be dropped: foreign key `{constraint}` of table `{}` refers to it",
+                                key.name, from.name
+                            ),
+                            Some(column.span),
+                        )
+                        .label("still used")
+                        .help("drop the foreign key first, or add `CASCADE` to drop it with the column"),
+                    );
+                    return;
+                }
+                for (from, constraint) in referring {
+                    if let Some(Object::Table(t)) = self.get_mut(&from) {
+                        t.constraints.retain(|c| c.name != constraint);
+                    }
+                }
+                if cascade {
+                    self.views_unknown(&key.name);
+                }
+            }
+        }
+        // The indexes and constraints on the column go with it.
+        for index_key in indexes {
+            if let Some(Object::Index(index)) = self.get(&index_key)
+                && index
+                    .columns
+                    .iter()
+                    .any(|c| *c == name || mentions(c).contains(&name))
+            {
+                self.remove(&index_key);
+            }
+        }
+        table.constraints.retain(|c| !c.columns.contains(&name));
+        table.columns.retain(|c| c.name != name);
+        for sequence in self.referring(key) {
+            if matches!(self.get(&sequence), Some(Object::Sequence(s)) if s.owner.as_ref() == Some(key) && s.column.as_deref() == Some(name.as_str()))
+            {
+                self.remove(&sequence);
+            }
+        }
+    }
+
+    fn drop_constraint(
+        &mut self,
+        key: &Key,
+        table: &mut Table,
+        name: &Ident,
+        if_exists: bool,
+        cascade: bool,
+        out: &mut Vec<Finding>,
+    ) {
+        let constraint = self.normalize(name);
+        let Some(position) = table.constraints.iter().position(|c| c.name == constraint) else {
+            // SQLite names no unnamed constraint, and PostgreSQL's names are the model's guess
+            // only when every constraint was named in the statement.
+            let certain = table.known
+                && (self.dialect == Dialect::Postgres || table.constraints.iter().all(|c| c.named));
+            if certain && !if_exists {
+                out.push(self.missing_constraint(key, &constraint, name.span));
+            }
+            if !certain {
+                table.known = false;
+            }
+            return;
+        };
+        let removed = table.constraints.remove(position);
+        if matches!(
+            removed.kind,
+            ConstraintKind::PrimaryKey | ConstraintKind::Unique
+        ) {
+            let referring = self.foreign_keys_to(key, None);
+            let dependent: Vec<_> = referring
+                .into_iter()
+                .filter(|(from, _)| from != key)
+                .collect();
+            if !dependent.is_empty() && self.dialect == Dialect::Postgres {
+                if cascade {
+                    for (from, fk) in dependent {
+                        if let Some(Object::Table(t)) = self.get_mut(&from) {
+                            t.constraints.retain(|c| c.name != fk);
+                        }
+                    }
+                } else {
+                    // Whether a foreign key needs this very key depends on its columns, which
+                    // the model does not compare: the table is no longer certain.
+                    table.known = false;
+                }
+            }
+        }
+        let index_key = Key::new(Space::Relation, &key.schema, &constraint);
+        if matches!(self.get(&index_key), Some(Object::Index(i)) if i.constraint) {
+            self.remove(&index_key);
+        }
+    }
+
+    /// The foreign keys referring to `table` (to `column` of it, when given): the referring
+    /// table and the constraint's name.
+    fn foreign_keys_to(&self, table: &Key, column: Option<&str>) -> Vec<(Key, String)> {
+        let mut found = Vec::new();
+        for key in self.referring(table) {
+            let Some(Object::Table(t)) = self.get(&key) else {
+                continue;
+            };
+            for c in &t.constraints {
+                if let ConstraintKind::ForeignKey {
+                    table: Some(target),
+                } = &c.kind
+                    && target == table
+                    && &key != table
+                {
+                    // Which columns it refers to is not kept: with a column asked for, only a
+                    // foreign key without its own column named like it is skipped.
+                    if column.is_none_or(|col| {
+                        c.columns.len() == 1
+                            && (c.columns[0] == col || c.columns[0].ends_with(&format!("_{col}")))
+                    }) {
+                        found.push((key.clone(), c.name.clone()));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// The keys of the indexes on a table.
+    fn indexes_of(&self, table: &Key) -> Vec<Key> {
+        self.referring(table)
+            .into_iter()
+            .filter(|k| matches!(self.get(k), Some(Object::Index(i)) if &i.table == table))
+            .collect()
+    }
+
+    /// Views whose query mentions `word` may have been dropped by a `CASCADE`.
+    fn views_unknown(&mut self, word: &str) {
+        for key in self.keys_where(|_, o| matches!(o, Object::View(v) if v.mentions.contains(word)))
+        {
+            self.insert(key, Object::Maybe);
+        }
+    }
+
+    /// Moves a relation to a new key, with what refers to it.
+    fn move_relation(&mut self, from: &Key, to: &Key) {
+        let Some(object) = self.remove(from) else {
+            return;
+        };
+        self.insert(to.clone(), object);
+        for key in self.referring(from) {
+            self.link_to(&key, to);
+            let new_trigger_key = match self.get_mut(&key) {
+                Some(Object::Index(i)) => {
+                    i.table = to.clone();
+                    None
+                }
+                Some(Object::Trigger(t)) => {
+                    t.table = to.clone();
+                    // PostgreSQL's triggers are named within their table.
+                    key.name.split_once('\0').map(|(_, trigger)| {
+                        Key::new(
+                            Space::Trigger,
+                            &key.schema,
+                            &format!("{}\0{trigger}", to.name),
+                        )
+                    })
+                }
+                Some(Object::Sequence(s)) => {
+                    s.owner = Some(to.clone());
+                    None
+                }
+                Some(Object::Table(t)) => {
+                    for c in &mut t.constraints {
+                        if let ConstraintKind::ForeignKey { table: Some(k) } = &mut c.kind
+                            && k == from
+                        {
+                            *k = to.clone();
+                        }
+                    }
+                    None
+                }
+                _ => None,
+            };
+            if let Some(new_key) = new_trigger_key
+                && let Some(trigger) = self.remove(&key)
+            {
+                self.insert(new_key, trigger);
+            }
+        }
+    }
+
+    /// `ALTER INDEX ... RENAME TO`, `ALTER VIEW ... RENAME TO` and the like.
+    fn rename_relation(
+        &mut self,
+        name: &ObjectName,
+        new: &ObjectName,
+        kind: Kind,
+        out: &mut Vec<Finding>,
+    ) {
+        let (Some(name), Some(new)) = (self.name(name), self.name(new)) else {
+            self.open(kind.bit());
+            return;
+        };
+        let key = match self.lookup(Space::Relation, kind, name.schema.as_deref(), &name.name) {
+            Lookup::Found(key, _) => key.clone(),
+            Lookup::Absent => {
+                self.missing(kind, &name, "renames", out);
+                return;
+            }
+            Lookup::Unknown => {
+                if let Some(key) =
+                    self.creation_key(name.schema.as_deref(), false, &new.name, Space::Relation)
+                {
+                    self.insert(key, Object::Maybe);
+                }
+                return;
+            }
+        };
+        let new_key = Key::new(Space::Relation, &key.schema, &new.name);
+        if let Some(existing) = self.get(&new_key).filter(|o| !matches!(o, Object::Maybe)) {
+            let what = existing.kind().map_or("relation", Kind::noun);
+            out.push(self.exists(
+                what,
+                &new.name,
+                new.span,
+                "pick another name, or drop it first",
+            ));
+            return;
+        }
+        // Renaming a constraint's index renames the constraint.
+        if let Some(Object::Index(index)) = self.get(&key).cloned()
+            && index.constraint
+            && let Some(Object::Table(table)) = self.get_mut(&index.table)
+        {
+            for c in &mut table.constraints {
+                if c.name == key.name {
+                    c.name = new.name.clone();
+                }
+            }
+        }
+        self.move_relation(&key, &new_key);
+    }
+
+    fn create_index(&mut self, create: &ast::CreateIndex, out: &mut Vec<Finding>) {
+        let Some(table_name) = self.name(&create.table_name) else {
+            self.open(Kind::Index.bit());
+            return;
+        };
+        let (table_key, table) = match self.lookup(
+            Space::Relation,
+            Kind::Table,
+            table_name.schema.as_deref(),
+            &table_name.name,
+        ) {
+            Lookup::Found(key, object) => (key.clone(), object.clone()),
+            Lookup::Absent => {
+                self.missing(Kind::Table, &table_name, "indexes", out);
+                return;
+            }
+            Lookup::Unknown => {
+                match create.name.as_ref().and_then(|n| self.name(n)) {
+                    Some(name) => {
+                        if let Some(key) = self.creation_key(
+                            name.schema.as_deref().or(table_name.schema.as_deref()),
+                            false,
+                            &name.name,
+                            Space::Relation,
+                        ) {
+                            self.insert(key, Object::Maybe);
+                        }
+                    }
+                    None => self.open(Kind::Index.bit()),
+                }
+                return;
+            }
+        };
+        let columns = self.index_columns(&create.columns);
+        if let Object::Table(table) = &table
+            && table.known
+        {
+            for (column, written) in columns.iter().zip(&create.columns) {
+                if let Expr::Identifier(ident) = &written.column.expr
+                    && table.column(column).is_none()
+                {
+                    out.push(self.missing_column(&table_key, table, column, ident.span, "indexes"));
+                    return;
+                }
+            }
+        }
+        let (schema, name, span) = match &create.name {
+            Some(name) => {
+                let Some(name) = self.name(name) else {
+                    self.open(Kind::Index.bit());
+                    return;
+                };
+                let schema = match (self.dialect, name.schema) {
+                    (Dialect::Sqlite, Some(schema)) => schema,
+                    _ => table_key.schema.clone(),
+                };
+                (schema, name.name, Some(name.span))
+            }
+            None => {
+                let joined: Vec<&str> = columns
+                    .iter()
+                    .map(|c| {
+                        if c.starts_with('(') {
+                            "expr"
+                        } else {
+                            c.as_str()
+                        }
+                    })
+                    .collect();
+                let base = postgres_name(&table_key.name, &joined.join("_"), "idx");
+                (
+                    table_key.schema.clone(),
+                    self.free_relation_name(&table_key.schema, &base),
+                    None,
+                )
+            }
+        };
+        let key = Key::new(Space::Relation, &schema, &name);
+        match self.get(&key) {
+            Some(Object::Maybe) => return,
+            Some(existing) => {
+                if !create.if_not_exists {
+                    let what = existing.kind().map_or("relation", Kind::noun);
+                    out.push(self.exists(
+                        what,
+                        &name,
+                        span.unwrap_or(table_name.span),
+                        "use `CREATE INDEX IF NOT EXISTS`, or pick another name",
+                    ));
+                }
+                return;
+            }
+            None => {}
+        }
+        self.insert(
+            key,
+            Object::Index(Index {
+                table: table_key,
+                columns,
+                unique: create.unique,
+                constraint: false,
+            }),
+        );
+    }
+
+    fn create_view(&mut self, create: &ast::CreateView, out: &mut Vec<Finding>) {
+        let Some(name) = self.name(&create.name) else {
+            self.open(Kind::View.bit());
+            return;
+        };
+        let Some(key) = self.creation_key(
+            name.schema.as_deref(),
+            create.temporary,
+            &name.name,
+            Space::Relation,
+        ) else {
+            return;
+        };
+        let view = Object::View(View {
+            materialized: create.materialized,
+            mentions: mentions(&create.query.to_string()),
+        });
+        match self.get(&key) {
+            Some(Object::Maybe) => {}
+            Some(Object::View(old))
+                if create.or_replace && old.materialized == create.materialized =>
+            {
+                self.insert(key, view)
+            }
+            Some(existing) if !create.if_not_exists => {
+                let what = existing.kind().map_or("relation", Kind::noun);
+                out.push(self.exists(
+                    what,
+                    &display(&name),
+                    name.span,
+                    "use `CREATE OR REPLACE VIEW`, or drop the view first",
+                ));
+            }
+            Some(_) => {}
+            None if create.if_not_exists && self.is_open(Kind::View) => {
+                self.insert(key, Object::Maybe)
+            }
+            None => self.insert(key, view),
+        }
+    }
+
+    fn drop(
+        &mut self,
+        object_type: ObjectType,
+        if_exists: bool,
+        names: &[ObjectName],
+        cascade: bool,
+        out: &mut Vec<Finding>,
+    ) {
+        let (space, kind) = match object_type {
+            ObjectType::Table => (Space::Relation, Kind::Table),
+            ObjectType::View | ObjectType::MaterializedView => (Space::Relation, Kind::View),
+            ObjectType::Index => (Space::Relation, Kind::Index),
+            ObjectType::Sequence => (Space::Relation, Kind::Sequence),
+            ObjectType::Type => (Space::Type, Kind::Type),
+            ObjectType::Schema => (Space::Schema, Kind::Schema),
+            _ => return,
+        };
+        for name in names {
+            let Some(name) = self.name(name) else {
+                self.open(kind.bit());
+                continue;
+            };
+            if kind == Kind::Schema {
+                self.drop_schema(&name, if_exists, cascade, out);
+                continue;
+            }
+            let (key, object) = match self.lookup(space, kind, name.schema.as_deref(), &name.name) {
+                Lookup::Found(key, object) => (key.clone(), object.clone()),
+                Lookup::Absent => {
+                    if !if_exists {
+                        self.missing(kind, &name, "drops", out);
+                    }
+                    continue;
+                }
+                Lookup::Unknown => {
+                    // It may be gone now, with what it took along.
+                    if let Some(key) =
+                        self.creation_key(name.schema.as_deref(), false, &name.name, space)
+                        && self.get(&key).is_some()
+                    {
+                        self.insert(key, Object::Maybe);
+                    }
+                    if kind == Kind::Table || cascade {
+                        self.open(
+                            Kind::Index.bit()
+                                | Kind::Trigger.bit()
+                                | Kind::Sequence.bit()
+                                | Kind::View.bit(),
+                        );
+                    }
+                    continue;
+                }
+            };
+            let found_kind = object.kind().unwrap_or(kind);
+            let same =
+                found_kind == kind || (kind == Kind::View && matches!(&object, Object::View(_)));
+            if !same {
+                let verb = match found_kind {
+                    Kind::View => "DROP VIEW",
+                    Kind::Index => "DROP INDEX",
+                    Kind::Sequence => "DROP SEQUENCE",
+                    _ => "DROP TABLE",
+                };
+                out.push(
+                    Finding::new(
+                        Code::MissingObject,
+                        format!(
+                            "`{}` is a {}, not a {}",
+                            display(&name),
+                            found_kind.noun(),
+                            kind.noun()
+                        ),
+                        Some(name.span),
+                    )
+                    .label(format!("a {}", found_kind.noun()))
+                    .help(format!("use `{verb}`")),
+                );
+                continue;
+            }
+            if let Object::View(view) = &object
+                && view.materialized != (object_type == ObjectType::MaterializedView)
+            {
+                // PostgreSQL refuses the other kind of view; SQLite has only one.
+                if self.dialect == Dialect::Postgres {
+                    let (is, verb) = if view.materialized {
+                        ("a materialized view", "DROP MATERIALIZED VIEW")
+                    } else {
+                        ("a view", "DROP VIEW")
+                    };
+                    out.push(
+                        Finding::new(
+                            Code::MissingObject,
+                            format!("`{}` is {is}", display(&name)),
+                            Some(name.span),
+                        )
+                        .label(is)
+                        .help(format!("use `{verb}`")),
+                    );
+                    continue;
+                }
+            }
+            match &object {
+                Object::Table(_) => {
+                    let referring: Vec<_> = self.foreign_keys_to(&key, None);
+                    if self.dialect == Dialect::Postgres
+                        && !cascade
+                        && let Some((from, constraint)) = referring.first()
+                    {
+                        out.push(
+                            Finding::new(
+                                Code::StillUsed,
+                                format!("table `{}` cannot be dropped: foreign key `{constraint}` of table `{}` refers to it", key.name, from.name),
+                                Some(name.span),
+                            )
+                            .label("still referred to")
+                            .help(format!("drop table `{}` (or its foreign key) first, or add `CASCADE`", from.name)),
+                        );
+                        continue;
+                    }
+                    if self.dialect == Dialect::Postgres {
+                        for (from, constraint) in referring {
+                            if let Some(Object::Table(t)) = self.get_mut(&from) {
+                                t.constraints.retain(|c| c.name != constraint);
+                            }
+                        }
+                    }
+                    self.drop_relation_and_dependents(&key, cascade);
+                }
+                Object::Index(index) if index.constraint => {
+                    out.push(
+                        Finding::new(
+                            Code::StillUsed,
+                            format!(
+                                "index `{}` belongs to constraint `{}` of table `{}`",
+                                key.name, key.name, index.table.name
+                            ),
+                            Some(name.span),
+                        )
+                        .label("the constraint's index")
+                        .help(format!(
+                            "drop the constraint instead: `ALTER TABLE {} DROP CONSTRAINT {}`",
+                            index.table.name, key.name
+                        )),
+                    );
+                }
+                Object::Sequence(Sequence {
+                    owner: Some(owner), ..
+                }) if self.dialect == Dialect::Postgres
+                    && !cascade
+                    && self.default_uses_sequence(owner, &key.name) =>
+                {
+                    out.push(
+                        Finding::new(
+                            Code::StillUsed,
+                            format!("sequence `{}` cannot be dropped: a column default of table `{}` uses it", key.name, owner.name),
+                            Some(name.span),
+                        )
+                        .label("still used")
+                        .help("drop the column's default first, or add `CASCADE`"),
+                    );
+                }
+                _ => self.drop_relation_and_dependents(&key, cascade),
+            }
+        }
+    }
+
+    fn default_uses_sequence(&self, table: &Key, sequence: &str) -> bool {
+        matches!(self.get(table), Some(Object::Table(t)) if t.columns.iter().any(|c| c.default.as_deref().is_some_and(|d| d.contains(sequence))))
+    }
+
+    /// Removes a relation with what goes with it: a table's indexes, triggers and owned
+    /// sequences; with `CASCADE`, the views that may depend on it become unknown.
+    fn drop_relation_and_dependents(&mut self, key: &Key, cascade: bool) {
+        let object = self.remove(key);
+        if matches!(object, Some(Object::Table(_) | Object::View(_))) {
+            for dependent in self.referring(key) {
+                let goes = match self.get(&dependent) {
+                    Some(Object::Index(i)) => &i.table == key,
+                    Some(Object::Trigger(t)) => &t.table == key,
+                    Some(Object::Sequence(s)) => s.owner.as_ref() == Some(key),
+                    _ => false,
+                };
+                if goes {
+                    self.remove(&dependent);
+                }
+            }
+        }
+        if cascade {
+            self.views_unknown(&key.name);
+        }
+        if let Some(Object::Sequence(_)) = object
+            && cascade
+        {
+            for table in self.keys_where(|_, o| matches!(o, Object::Table(t) if t.columns.iter().any(|c| c.default.as_deref().is_some_and(|d| d.contains(&key.name))))) {
+                if let Some(Object::Table(t)) = self.get_mut(&table) {
+                    for c in &mut t.columns {
+                        if c.default.as_deref().is_some_and(|d| d.contains(&key.name)) {
+                            c.default = None;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(Object::Type(_)) = object {
+            // Columns of the type: dropped with `CASCADE`, which the model does not follow.
+            if cascade {
+                self.open(Kind::Table.bit());
+            }
+        }
+    }
+
+    fn drop_schema(&mut self, name: &Name, if_exists: bool, cascade: bool, out: &mut Vec<Finding>) {
+        match self.schema_known(&name.name) {
+            Some(false) => {
+                if !if_exists {
+                    let schema = Name {
+                        schema: None,
+                        name: name.name.clone(),
+                        span: name.span,
+                    };
+                    self.missing(Kind::Schema, &schema, "drops", out);
+                }
+            }
+            None => {
+                self.insert(Key::new(Space::Schema, "", &name.name), Object::Maybe);
+            }
+            Some(true) => {
+                let inside =
+                    self.keys_where(|k, _| k.schema == name.name && k.space != Space::Schema);
+                if !inside.is_empty() && !cascade {
+                    out.push(
+                        Finding::new(
+                            Code::StillUsed,
+                            format!(
+                                "schema `{}` cannot be dropped: it still holds `{}`",
+                                name.name,
+                                inside[0].name.replace('\0', ".")
+                            ),
+                            Some(name.span),
+                        )
+                        .label("not empty")
+                        .help("drop what it holds first, or add `CASCADE`"),
+                    );
+                    return;
+                }
+                for key in inside {
+                    self.remove(&key);
+                }
+                self.remove(&Key::new(Space::Schema, "", &name.name));
+            }
+        }
+    }
+
+    fn alter_type(&mut self, alter: &ast::AlterType, out: &mut Vec<Finding>) {
+        let Some(name) = self.name(&alter.name) else {
+            self.open(Kind::Type.bit());
+            return;
+        };
+        let (key, object) =
+            match self.lookup(Space::Type, Kind::Type, name.schema.as_deref(), &name.name) {
+                Lookup::Found(key, object) => (key.clone(), object.clone()),
+                Lookup::Absent => {
+                    self.missing(Kind::Type, &name, "alters", out);
+                    return;
+                }
+                Lookup::Unknown => {
+                    if let AlterTypeOperation::Rename(rename) = &alter.operation
+                        && let Some(key) = self.creation_key(
+                            name.schema.as_deref(),
+                            false,
+                            &self.normalize(&rename.new_name),
+                            Space::Type,
+                        )
+                    {
+                        self.insert(key, Object::Maybe);
+                    }
+                    return;
+                }
+            };
+        match (&alter.operation, object) {
+            (AlterTypeOperation::Rename(rename), object) => {
+                let new_key = Key::new(Space::Type, &key.schema, &self.normalize(&rename.new_name));
+                if self
+                    .get(&new_key)
+                    .is_some_and(|o| !matches!(o, Object::Maybe))
+                {
+                    out.push(self.exists(
+                        "type",
+                        &new_key.name,
+                        rename.new_name.span,
+                        "pick another name",
+                    ));
+                    return;
+                }
+                self.remove(&key);
+                self.insert(new_key, object);
+            }
+            (AlterTypeOperation::AddValue(add), Object::Type(UserType::Enum(mut labels))) => {
+                if labels.contains(&add.value.value) {
+                    if !add.if_not_exists {
+                        out.push(self.exists(
+                            "enum label",
+                            &add.value.value,
+                            add.value.span,
+                            "use `ADD VALUE IF NOT EXISTS`",
+                        ));
+                    }
+                    return;
+                }
+                labels.push(add.value.value.clone());
+                self.insert(key, Object::Type(UserType::Enum(labels)));
+            }
+            (AlterTypeOperation::RenameValue(rename), Object::Type(UserType::Enum(mut labels))) => {
+                match labels.iter_mut().find(|l| **l == rename.from.value) {
+                    Some(label) => *label = rename.to.value.clone(),
+                    None => {
+                        out.push(
+                            Finding::new(
+                                Code::MissingObject,
+                                format!("enum `{}` has no label `{}`", key.name, rename.from.value),
+                                Some(rename.from.span),
+                            )
+                            .label("no such label"),
+                        );
+                        return;
+                    }
+                }
+                self.insert(key, Object::Type(UserType::Enum(labels)));
+            }
+            _ => {
+                self.insert(key, Object::Maybe);
+            }
+        }
+    }
+
+    fn create_function(
+        &mut self,
+        name: &ObjectName,
+        args: &[DataType],
+        or_replace: bool,
+        body: &str,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(name) = self.name(name) else {
+            self.open(Kind::Function.bit());
+            return;
+        };
+        let Some(key) =
+            self.creation_key(name.schema.as_deref(), false, &name.name, Space::Function)
+        else {
+            return;
+        };
+        let signature = args
+            .iter()
+            .map(|t| canonical_type(self.dialect, &t.to_string()).0)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let effects = self.body_effects(body);
+        let mut function = match self.get(&key) {
+            Some(Object::Function(f)) => f.clone(),
+            Some(_) => {
+                self.insert(key, Object::Maybe);
+                return;
+            }
+            None => Function {
+                signatures: Default::default(),
+                effects: 0,
+            },
+        };
+        if function.signatures.contains(&signature) && !or_replace {
+            out.push(self.exists(
+                "function",
+                &format!("{}({signature})", name.name),
+                name.span,
+                "use `CREATE OR REPLACE FUNCTION`",
+            ));
+            return;
+        }
+        function.signatures.insert(signature);
+        function.effects |= effects;
+        self.insert(key, Object::Function(function));
+    }
+
+    fn drop_function(
+        &mut self,
+        name: &ObjectName,
+        args: Option<&[ast::OperateFunctionArg]>,
+        if_exists: bool,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(name) = self.name(name) else {
+            self.open(Kind::Function.bit());
+            return;
+        };
+        let (key, function) = match self.lookup(
+            Space::Function,
+            Kind::Function,
+            name.schema.as_deref(),
+            &name.name,
+        ) {
+            Lookup::Found(key, Object::Function(f)) => (key.clone(), f.clone()),
+            Lookup::Found(key, _) => {
+                let key = key.clone();
+                self.insert(key, Object::Maybe);
+                return;
+            }
+            Lookup::Absent => {
+                if !if_exists {
+                    self.missing(Kind::Function, &name, "drops", out);
+                }
+                return;
+            }
+            Lookup::Unknown => return,
+        };
+        let signature = args.map(|args| {
+            args.iter()
+                .filter(|a| !matches!(a.mode, Some(ast::ArgMode::Out)))
+                .map(|a| canonical_type(self.dialect, &a.data_type.to_string()).0)
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        let mut function = function;
+        match signature {
+            Some(signature) if function.signatures.remove(&signature) => {}
+            None if function.signatures.len() == 1 => function.signatures.clear(),
+            // Another spelling of the argument types, or several overloads: not followed.
+            _ => {
+                self.insert(key, Object::Maybe);
+                return;
+            }
+        }
+        if function.signatures.is_empty() {
+            self.remove(&key);
+        } else {
+            self.insert(key, Object::Function(function));
+        }
+    }
+
+    fn trigger_key(&self, trigger: &Name, table: &Key) -> Key {
+        match self.dialect {
+            Dialect::Postgres => Key::new(
+                Space::Trigger,
+                &table.schema,
+                &format!("{}\0{}", table.name, trigger.name),
+            ),
+            Dialect::Sqlite => Key::new(
+                Space::Trigger,
+                trigger.schema.as_deref().unwrap_or(&table.schema),
+                &trigger.name,
+            ),
+        }
+    }
+
+    fn create_trigger(&mut self, create: &ast::CreateTrigger, text: &str, out: &mut Vec<Finding>) {
+        let (Some(name), Some(table_name)) =
+            (self.name(&create.name), self.name(&create.table_name))
+        else {
+            self.open(Kind::Trigger.bit());
+            return;
+        };
+        let table = match self.lookup(
+            Space::Relation,
+            Kind::Table,
+            table_name.schema.as_deref(),
+            &table_name.name,
+        ) {
+            Lookup::Found(key, _) => key.clone(),
+            Lookup::Absent => {
+                self.missing(Kind::Table, &table_name, "puts a trigger on", out);
+                return;
+            }
+            Lookup::Unknown => {
+                self.open(Kind::Trigger.bit());
+                return;
+            }
+        };
+        let key = self.trigger_key(&name, &table);
+        let if_not_exists = words(text, 8)
+            .windows(3)
+            .any(|w| w == ["IF", "NOT", "EXISTS"]);
+        match self.get(&key) {
+            Some(Object::Trigger(_))
+                if !create.or_replace && !if_not_exists && !self.is_open(Kind::Trigger) =>
+            {
+                out.push(self.exists(
+                    "trigger",
+                    &name.name,
+                    name.span,
+                    "drop the trigger first, or use `CREATE OR REPLACE TRIGGER`",
+                ));
+            }
+            Some(_) if !create.or_replace => {}
+            None if self.is_open(Kind::Trigger) && if_not_exists => self.insert(key, Object::Maybe),
+            _ => self.insert(key, Object::Trigger(Trigger { table })),
+        }
+    }
+
+    fn drop_trigger(&mut self, drop: &ast::DropTrigger, out: &mut Vec<Finding>) {
+        let Some(name) = self.name(&drop.trigger_name) else {
+            self.open(Kind::Trigger.bit());
+            return;
+        };
+        let key = match (&drop.table_name, self.dialect) {
+            (Some(table_name), _) => {
+                let Some(table_name) = self.name(table_name) else {
+                    return;
+                };
+                match self.lookup(
+                    Space::Relation,
+                    Kind::Table,
+                    table_name.schema.as_deref(),
+                    &table_name.name,
+                ) {
+                    Lookup::Found(table, _) => self.trigger_key(&name, &table.clone()),
+                    Lookup::Absent => {
+                        if !drop.if_exists {
+                            self.missing(Kind::Table, &table_name, "drops a trigger of", out);
+                        }
+                        return;
+                    }
+                    Lookup::Unknown => return,
+                }
+            }
+            (None, Dialect::Sqlite) => {
+                let schemas = match &name.schema {
+                    Some(schema) => vec![schema.clone()],
+                    None => self.lookup_path(),
+                };
+                match schemas
+                    .iter()
+                    .map(|s| Key::new(Space::Trigger, s, &name.name))
+                    .find(|k| self.get(k).is_some())
+                {
+                    Some(key) => key,
+                    None => Key::new(Space::Trigger, "main", &name.name),
+                }
+            }
+            (None, Dialect::Postgres) => {
+                self.open(Kind::Trigger.bit());
+                return;
+            }
+        };
+        match self.get(&key) {
+            Some(Object::Trigger(_)) => {
+                self.remove(&key);
+            }
+            Some(_) => {
+                self.remove(&key);
+            }
+            None if self.is_open(Kind::Trigger) || drop.if_exists => {}
+            None => self.missing(Kind::Trigger, &name, "drops", out),
+        }
+    }
+
+    fn insert_into(&mut self, insert: &ast::Insert, out: &mut Vec<Finding>) {
+        let TableObject::TableName(name) = &insert.table else {
+            return;
+        };
+        let Some(key) = self.uses_table(name, "inserts into", out) else {
+            return;
+        };
+        let Some(Object::Table(table)) = self.get(&key) else {
+            return;
+        };
+        if !table.known {
+            return;
+        }
+        for column in &insert.columns {
+            let Some(ident) = column.0.last().and_then(ObjectNamePart::as_ident) else {
+                continue;
+            };
+            let name = self.normalize(ident);
+            if table.column(&name).is_none() {
+                out.push(self.missing_column(&key, table, &name, ident.span, "inserts into"));
+            }
+        }
+    }
+
+    fn owner_of(&self, owned_by: &ObjectName) -> Option<(Key, String)> {
+        let parts: Vec<&Ident> = owned_by
+            .0
+            .iter()
+            .map(ObjectNamePart::as_ident)
+            .collect::<Option<_>>()?;
+        let (schema, table, column) = match parts.as_slice() {
+            [table, column] => (None, self.normalize(table), self.normalize(column)),
+            [schema, table, column] => (
+                Some(self.normalize(schema)),
+                self.normalize(table),
+                self.normalize(column),
+            ),
+            _ => return None,
+        };
+        match self.lookup(Space::Relation, Kind::Table, schema.as_deref(), &table) {
+            Lookup::Found(key, _) => Some((key.clone(), column)),
+            _ => None,
+        }
+    }
+}
+
+/// An inline constraint on its own column: PRIMARY KEY, UNIQUE and REFERENCES without columns.
+fn with_column(constraint: TableConstraint, column: &Ident) -> TableConstraint {
+    let index_column = || ast::IndexColumn {
+        column: ast::OrderByExpr {
+            expr: Expr::Identifier(column.clone()),
+            options: ast::OrderByOptions::default(),
+            with_fill: None,
+        },
+        operator_class: None,
+    };
+    match constraint {
+        TableConstraint::PrimaryKey(mut pk) if pk.columns.is_empty() => {
+            pk.columns.push(index_column());
+            TableConstraint::PrimaryKey(pk)
+        }
+        TableConstraint::Unique(mut unique) if unique.columns.is_empty() => {
+            unique.columns.push(index_column());
+            TableConstraint::Unique(unique)
+        }
+        TableConstraint::ForeignKey(mut fk) if fk.columns.is_empty() => {
+            fk.columns.push(column.clone());
+            TableConstraint::ForeignKey(fk)
+        }
+        other => other,
+    }
+}
+
+/// A name as the user wrote it, schema-qualified when it was.
+fn display(name: &Name) -> String {
+    match &name.schema {
+        Some(schema) => format!("{schema}.{}", name.name),
+        None => name.name.clone(),
+    }
+}
+
+/// Every word of some SQL, lower case.
+pub(crate) fn mentions(text: &str) -> std::collections::BTreeSet<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// The first `n` words of some SQL, upper case, comments skipped.
+fn words(text: &str, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while out.len() < n {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r);
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r);
+            continue;
+        }
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if end == 0 {
+            if rest.is_empty() {
+                break;
+            }
+            rest = &rest[rest.chars().next().map_or(1, char::len_utf8)..];
+            continue;
+        }
+        out.push(rest[..end].to_ascii_uppercase());
+        rest = &rest[end..];
+    }
+    out
+}

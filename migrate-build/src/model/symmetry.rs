@@ -1,0 +1,297 @@
+//! Up/down symmetry: the schema after a migration's up and then its down, compared with the
+//! schema before the up, object by object, for the objects either of them changed.
+
+use std::collections::HashMap;
+
+use super::{Column, ConstraintKind, Journal, Key, Kind, Model, Object, Space, canonical_type};
+use crate::dialect::Dialect;
+
+/// One way the down does not undo the up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Difference {
+    /// What differs, as a sentence that follows the down file's name: "leaves column ...".
+    pub message: String,
+    /// The up's statement that made the change, when the up made it.
+    pub up_statement: Option<usize>,
+}
+
+/// Compares the schema before the up (the journals' first values) with the model now (after the
+/// down). Kinds either file changed in ways the model does not know are not compared.
+pub(crate) fn compare(model: &Model, up: &Journal, down: &Journal) -> Vec<Difference> {
+    let skip = up.opened | down.opened;
+    let mut before: HashMap<&Key, (Option<&Object>, Option<usize>)> = HashMap::new();
+    let mut order: Vec<&Key> = Vec::new();
+    for (key, value, statement) in &up.before {
+        before.insert(key, (value.as_ref(), Some(*statement)));
+        order.push(key);
+    }
+    for (key, value, _) in &down.before {
+        if !before.contains_key(key) {
+            before.insert(key, (value.as_ref(), None));
+            order.push(key);
+        }
+    }
+    // Objects that go with a table (its indexes, triggers, sequences) are not named again
+    // when the table itself differs.
+    let mut table_differs: Vec<&Key> = Vec::new();
+    let mut found = Vec::new();
+    for key in &order {
+        let (was, up_statement) = before[key];
+        let now = model.get(key);
+        if matches!(was, Some(Object::Maybe)) || matches!(now, Some(Object::Maybe)) {
+            continue;
+        }
+        let kind = was.or(now).and_then(Object::kind);
+        if kind.is_none_or(|k| skip & k.bit() != 0) {
+            continue;
+        }
+        let name = display(key);
+        let noun = kind.map_or("object", Kind::noun);
+        let message = match (was, now) {
+            (None, None) => continue,
+            (None, Some(object)) => {
+                if let Some(table) = dependent_of(object)
+                    && table_differs.contains(&table)
+                {
+                    continue;
+                }
+                if matches!(object, Object::Index(i) if i.constraint) {
+                    continue;
+                }
+                if matches!(object, Object::Table(_)) {
+                    table_differs.push(key);
+                }
+                format!("leaves {noun} `{name}` that the up created")
+            }
+            (Some(object), None) => {
+                if let Some(table) = dependent_of(object)
+                    && table_differs.contains(&table)
+                {
+                    continue;
+                }
+                if matches!(object, Object::Index(i) if i.constraint) {
+                    continue;
+                }
+                if matches!(object, Object::Table(_)) {
+                    table_differs.push(key);
+                }
+                if up_statement.is_some() {
+                    format!("does not recreate {noun} `{name}` that the up dropped")
+                } else {
+                    format!("drops {noun} `{name}`, which the up did not create")
+                }
+            }
+            (Some(was), Some(now)) => {
+                let differences = object_differences(model.dialect, key, was, now);
+                if differences.is_empty() {
+                    continue;
+                }
+                for message in differences {
+                    found.push(Difference {
+                        message,
+                        up_statement,
+                    });
+                }
+                continue;
+            }
+        };
+        found.push(Difference {
+            message,
+            up_statement,
+        });
+    }
+    found
+}
+
+/// The table an index, trigger or owned sequence belongs to.
+fn dependent_of(object: &Object) -> Option<&Key> {
+    match object {
+        Object::Index(i) => Some(&i.table),
+        Object::Trigger(t) => Some(&t.table),
+        Object::Sequence(s) => s.owner.as_ref(),
+        _ => None,
+    }
+}
+
+fn display(key: &Key) -> String {
+    let name = key.name.replace('\0', ".");
+    match (key.space, key.schema.as_str()) {
+        (Space::Schema, _) | (_, "public" | "main") => name,
+        (_, schema) => format!("{schema}.{name}"),
+    }
+}
+
+/// How an object differs from what it was.
+fn object_differences(dialect: Dialect, key: &Key, was: &Object, now: &Object) -> Vec<String> {
+    let name = display(key);
+    match (was, now) {
+        (Object::Table(was), Object::Table(now)) => {
+            if !was.known || !now.known {
+                return Vec::new();
+            }
+            let mut out = Vec::new();
+            for column in &was.columns {
+                match now.column(&column.name) {
+                    None => out.push(format!(
+                        "does not restore column `{name}.{}` that the up dropped",
+                        column.name
+                    )),
+                    Some(current) => {
+                        if let Some(change) = column_change(dialect, column, current) {
+                            out.push(format!("recreates `{name}.{}` as {change}", column.name));
+                        }
+                    }
+                }
+            }
+            for column in &now.columns {
+                if was.column(&column.name).is_none() {
+                    out.push(format!(
+                        "leaves column `{name}.{}` that the up added",
+                        column.name
+                    ));
+                }
+            }
+            let dropped_columns = |c: &super::Constraint| {
+                c.columns.iter().any(|col| now.column(col).is_none())
+                    || c.columns.iter().any(|col| was.column(col).is_none())
+            };
+            for constraint in &was.constraints {
+                if !now.constraints.contains(constraint) && !dropped_columns(constraint) {
+                    out.push(format!(
+                        "does not restore {} of table `{name}` that the up dropped",
+                        describe(constraint)
+                    ));
+                }
+            }
+            for constraint in &now.constraints {
+                if !was.constraints.contains(constraint) && !dropped_columns(constraint) {
+                    out.push(format!(
+                        "leaves {} on table `{name}` that the up added",
+                        describe(constraint)
+                    ));
+                }
+            }
+            out
+        }
+        (Object::Index(was), Object::Index(now)) => {
+            if was.constraint || now.constraint {
+                return Vec::new();
+            }
+            if was.table != now.table || was.columns != now.columns || was.unique != now.unique {
+                let unique = |u: bool| if u { "unique index" } else { "index" };
+                vec![format!(
+                    "recreates index `{name}` as {} on `{}` ({}); it was {} on `{}` ({})",
+                    unique(now.unique),
+                    now.table.name,
+                    now.columns.join(", "),
+                    unique(was.unique),
+                    was.table.name,
+                    was.columns.join(", ")
+                )]
+            } else {
+                Vec::new()
+            }
+        }
+        (Object::Type(super::UserType::Enum(was)), Object::Type(super::UserType::Enum(now))) => {
+            let mut out = Vec::new();
+            for label in now.iter().filter(|l| !was.contains(l)) {
+                out.push(format!(
+                    "leaves label `{label}` of enum `{name}` that the up added"
+                ));
+            }
+            for label in was.iter().filter(|l| !now.contains(l)) {
+                out.push(format!("does not restore label `{label}` of enum `{name}`"));
+            }
+            out
+        }
+        (Object::Function(was), Object::Function(now)) => {
+            let mut out = Vec::new();
+            for signature in now.signatures.difference(&was.signatures) {
+                out.push(format!(
+                    "leaves function `{name}({signature})` that the up created"
+                ));
+            }
+            for signature in was.signatures.difference(&now.signatures) {
+                out.push(format!(
+                    "does not recreate function `{name}({signature})` that the up dropped"
+                ));
+            }
+            out
+        }
+        (Object::View(was), Object::View(now)) if was.materialized != now.materialized => {
+            vec![format!("recreates view `{name}` as another kind of view")]
+        }
+        (was, now) if was.kind() != now.kind() => {
+            vec![format!(
+                "leaves `{name}` a {} where it was a {}",
+                now.kind().map_or("object", Kind::noun),
+                was.kind().map_or("object", Kind::noun)
+            )]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// How a column changed, as "`TEXT NULL`; it was `TEXT NOT NULL`", if it did in a way the
+/// model can tell.
+fn column_change(dialect: Dialect, was: &Column, now: &Column) -> Option<String> {
+    // Types are compared when both are spelled in a way the model can resolve.
+    let type_known = |ty: &str| dialect == Dialect::Sqlite || canonical_type(dialect, ty).1;
+    let type_differs = was.ty != now.ty && type_known(&was.ty) && type_known(&now.ty);
+    let null_differs = was.not_null != now.not_null;
+    let default_differs = was.default.is_some() != now.default.is_some()
+        || match (&was.default, &now.default) {
+            (Some(a), Some(b)) => literal(a).zip(literal(b)).is_some_and(|(a, b)| a != b),
+            _ => false,
+        };
+    if !(type_differs || null_differs || default_differs) {
+        return None;
+    }
+    let show = |c: &Column| {
+        let mut s = if c.ty.is_empty() {
+            "(no type)".to_owned()
+        } else {
+            c.ty.clone()
+        };
+        s.push_str(if c.not_null { " NOT NULL" } else { " NULL" });
+        if let Some(default) = &c.default {
+            s.push_str(" DEFAULT ");
+            s.push_str(default);
+        }
+        s
+    };
+    Some(format!("`{}`; it was `{}`", show(now), show(was)))
+}
+
+/// A default that is a plain number or string, as a value: two defaults are compared only when
+/// both are (`0` and `'0'` may be one value to the database).
+fn literal(text: &str) -> Option<String> {
+    let text = text.trim();
+    let text = text.split("::").next().unwrap_or(text).trim();
+    if let Ok(n) = text.trim_matches('\'').parse::<f64>() {
+        return Some(format!("{n}"));
+    }
+    if text.len() >= 2 && text.starts_with('\'') && text.ends_with('\'') {
+        return Some(text[1..text.len() - 1].to_owned());
+    }
+    None
+}
+
+fn describe(constraint: &super::Constraint) -> String {
+    let what = match &constraint.kind {
+        ConstraintKind::PrimaryKey => "primary key",
+        ConstraintKind::Unique => "unique constraint",
+        ConstraintKind::ForeignKey { .. } => "foreign key",
+        ConstraintKind::Check => "check constraint",
+        ConstraintKind::Exclude => "exclusion constraint",
+    };
+    if constraint.name.is_empty() {
+        format!("{what} ({})", constraint.columns.join(", "))
+    } else {
+        format!(
+            "{what} `{}` ({})",
+            constraint.name,
+            constraint.columns.join(", ")
+        )
+    }
+}

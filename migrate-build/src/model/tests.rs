@@ -1,0 +1,369 @@
+//! The model, statement kind by statement kind: what it finds, and what it must not.
+
+use super::replay;
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::dialect::Dialect::{self, Postgres, Sqlite};
+use crate::engine::Step;
+use crate::script::{Role, Script, check_text};
+
+/// Replays migrations (up, optional down) in the model alone and returns its findings, as
+/// `code: message` lines.
+fn replay_all(dialect: Dialect, migrations: &[(&str, Option<&str>)]) -> Vec<String> {
+    let scripts: Vec<(Script, Option<Script>)> = migrations
+        .iter()
+        .map(|(up, down)| {
+            let (up, _) = check_text(up, dialect, Role::Up);
+            let down = down.map(|d| check_text(d, dialect, Role::Down).0);
+            (up, down)
+        })
+        .collect();
+    let steps: Vec<Step<'_>> = scripts
+        .iter()
+        .enumerate()
+        .map(|(i, (up, down))| Step {
+            version: i as i64 + 1,
+            up: (2 * i, up),
+            down: down.as_ref().map(|d| (2 * i + 1, d)),
+        })
+        .collect();
+    replay(dialect, &steps, None, None)
+        .into_iter()
+        .map(|(_, d): (usize, Diagnostic)| format!("{}: {}", d.code, d.message))
+        .collect()
+}
+
+fn ups(dialect: Dialect, ups: &[&str]) -> Vec<String> {
+    let migrations: Vec<(&str, Option<&str>)> = ups.iter().map(|u| (*u, None)).collect();
+    replay_all(dialect, &migrations)
+}
+
+fn codes(found: &[String]) -> Vec<Code> {
+    found
+        .iter()
+        .map(|f| Code::from_name(f.split(':').next().unwrap()).unwrap())
+        .collect()
+}
+
+#[test]
+fn tables_columns_and_indexes_that_exist_are_fine() {
+    for dialect in [Sqlite, Postgres] {
+        let found = ups(
+            dialect,
+            &[
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);",
+                "ALTER TABLE users ADD COLUMN name TEXT;\nCREATE INDEX users_name ON users (name);",
+                "INSERT INTO users (id, email, name) VALUES (1, 'a', 'b');\nDROP INDEX users_name;",
+                "ALTER TABLE users RENAME COLUMN name TO full_name;\nALTER TABLE users RENAME TO people;\nCREATE INDEX people_full_name ON people (full_name);",
+                "DROP TABLE people;",
+            ],
+        );
+        assert_eq!(found, Vec::<String>::new(), "{dialect}");
+    }
+}
+
+#[test]
+fn using_what_does_not_exist_is_found() {
+    let found = ups(
+        Sqlite,
+        &[
+            "CREATE TABLE users (id INTEGER PRIMARY KEY);",
+            "ALTER TABLE user ADD COLUMN name TEXT;",
+            "CREATE INDEX users_name ON users (name);",
+            "INSERT INTO users (id, nmae) VALUES (1, 'a');",
+            "DROP INDEX users_email;",
+            "ALTER TABLE users DROP COLUMN email;",
+        ],
+    );
+    assert_eq!(
+        found,
+        [
+            "missing-object: table `user` does not exist",
+            "missing-object: column `name` of table `users` does not exist",
+            "missing-object: column `nmae` of table `users` does not exist",
+            "missing-object: index `users_email` does not exist",
+            "missing-object: column `email` of table `users` does not exist",
+        ]
+    );
+}
+
+#[test]
+fn an_object_created_by_a_later_migration_is_an_ordering_error() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE INDEX posts_user ON posts (user_id);",
+            "CREATE TABLE posts (id INT, user_id INT);",
+        ],
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("does not exist yet: it is created by a later migration, `test.sql`"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn if_exists_and_if_not_exists_are_respected() {
+    for dialect in [Sqlite, Postgres] {
+        let found = ups(
+            dialect,
+            &[
+                "CREATE TABLE IF NOT EXISTS t (a INT);\nCREATE TABLE IF NOT EXISTS t (a INT);",
+                "DROP TABLE IF EXISTS nothing;\nDROP INDEX IF EXISTS nothing_idx;\nCREATE INDEX IF NOT EXISTS t_a ON t (a);\nCREATE INDEX IF NOT EXISTS t_a ON t (a);",
+            ],
+        );
+        assert_eq!(found, Vec::<String>::new(), "{dialect}");
+    }
+}
+
+#[test]
+fn creating_twice_is_found() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE TABLE t (a INT, a TEXT);",
+            "CREATE TABLE t (b INT);",
+            "ALTER TABLE t ADD COLUMN a INT;\nCREATE INDEX t ON t (a);",
+            "CREATE TYPE mood AS ENUM ('sad');\nCREATE TYPE mood AS ENUM ('ok');",
+        ],
+    );
+    assert_eq!(codes(&found), [Code::AlreadyExists; 5], "{found:#?}");
+}
+
+#[test]
+fn the_sqlite_table_rebuild_keeps_the_model_exact() {
+    let up = "CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT NOT NULL);
+INSERT INTO users_new (id, email) SELECT id, email FROM users;
+DROP TABLE users;
+ALTER TABLE users_new RENAME TO users;
+CREATE INDEX users_email ON users (email);";
+    let down = "CREATE TABLE users_old (id INTEGER PRIMARY KEY, email TEXT, name TEXT);
+INSERT INTO users_old (id, email) SELECT id, email FROM users;
+DROP TABLE users;
+ALTER TABLE users_old RENAME TO users;";
+    let found = replay_all(
+        Sqlite,
+        &[
+            (
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, name TEXT);",
+                None,
+            ),
+            (up, Some(down)),
+            ("CREATE INDEX users_email2 ON users (email);", None),
+        ],
+    );
+    // The down recreates the table as it was, but forgets the index... which went with the
+    // table it dropped: symmetric. Only nullability differs? No: `email` was `TEXT NULL`.
+    assert_eq!(found, Vec::<String>::new());
+}
+
+#[test]
+fn a_down_that_leaves_what_its_up_added_is_asymmetric() {
+    let found = replay_all(
+        Sqlite,
+        &[
+            ("CREATE TABLE responses (id INTEGER PRIMARY KEY);", None),
+            (
+                "ALTER TABLE responses ADD COLUMN total_tokens INTEGER;\nCREATE INDEX idx_tokens ON responses (total_tokens);\nCREATE TABLE extra (id INTEGER);",
+                Some("DROP INDEX idx_tokens;"),
+            ),
+        ],
+    );
+    assert_eq!(
+        found,
+        [
+            "asymmetric-down: `test.sql` leaves column `responses.total_tokens` that the up added",
+            "asymmetric-down: `test.sql` leaves table `extra` that the up created",
+        ]
+    );
+}
+
+#[test]
+fn a_down_that_recreates_a_column_differently_is_asymmetric() {
+    let found = replay_all(
+        Postgres,
+        &[
+            (
+                "CREATE TABLE users (id INT PRIMARY KEY, email TEXT NOT NULL);",
+                None,
+            ),
+            (
+                "ALTER TABLE users DROP COLUMN email;",
+                Some("ALTER TABLE users ADD COLUMN email TEXT;"),
+            ),
+            (
+                "ALTER TABLE users ALTER COLUMN id TYPE BIGINT;",
+                Some("ALTER TABLE users ALTER COLUMN id TYPE int4;"),
+            ),
+        ],
+    );
+    assert_eq!(
+        found,
+        [
+            "asymmetric-down: `test.sql` recreates `users.email` as `TEXT NULL`; it was `TEXT NOT NULL`"
+        ]
+    );
+}
+
+#[test]
+fn a_down_that_drops_a_name_the_up_never_created_is_found_with_the_name_meant() {
+    let found = replay_all(
+        Postgres,
+        &[(
+            "CREATE TABLE usergroup_reviewers (id INT);\nCREATE INDEX usergroup_reviewers_id ON usergroup_reviewers (id);",
+            Some("DROP INDEX usergroup_reviewers_idx;\nDROP TABLE IF EXISTS usergroups_reviewers;"),
+        )],
+    );
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(
+        found[0],
+        "missing-object: index `usergroup_reviewers_idx` does not exist"
+    );
+    assert_eq!(
+        found[1],
+        "asymmetric-down: `test.sql` leaves table `usergroup_reviewers` that the up created"
+    );
+}
+
+#[test]
+fn a_constraint_dropped_as_an_index_and_the_reverse_are_found() {
+    let found = replay_all(
+        Postgres,
+        &[
+            (
+                "CREATE TABLE versions (id INT, crate_id INT, num TEXT);",
+                None,
+            ),
+            (
+                "CREATE UNIQUE INDEX versions_crate_id_num ON versions (crate_id, num);",
+                Some("ALTER TABLE versions DROP CONSTRAINT versions_crate_id_num;"),
+            ),
+        ],
+    );
+    assert_eq!(
+        found[0],
+        "missing-object: constraint `versions_crate_id_num` of table `versions` does not exist"
+    );
+}
+
+#[test]
+fn postgres_names_unnamed_constraints_as_postgres_does() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE TABLE users (id SERIAL PRIMARY KEY, email TEXT UNIQUE, age INT CHECK (age > 0));",
+            "CREATE TABLE posts (id INT, user_id INT REFERENCES users (id));",
+            "ALTER TABLE users DROP CONSTRAINT users_email_key;\nALTER TABLE users DROP CONSTRAINT users_age_check;\nALTER TABLE posts DROP CONSTRAINT posts_user_id_fkey;\nALTER TABLE users DROP CONSTRAINT users_pkey;\nDROP SEQUENCE users_id_seq CASCADE;",
+        ],
+    );
+    assert_eq!(found, Vec::<String>::new());
+}
+
+#[test]
+fn cascade_and_foreign_keys_on_postgres() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE TABLE users (id INT PRIMARY KEY);\nCREATE TABLE posts (id INT, user_id INT REFERENCES users (id));",
+            "DROP TABLE users;",
+            "DROP TABLE users CASCADE;\nCREATE TABLE users (id INT PRIMARY KEY);",
+            "ALTER TABLE posts DROP CONSTRAINT posts_user_id_fkey;",
+        ],
+    );
+    assert_eq!(
+        found,
+        [
+            "still-used: table `users` cannot be dropped: foreign key `posts_user_id_fkey` of table `posts` refers to it",
+            // CASCADE dropped the foreign key with the table.
+            "missing-object: constraint `posts_user_id_fkey` of table `posts` does not exist",
+        ]
+    );
+}
+
+#[test]
+fn schemas_and_the_search_path() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE SCHEMA app;\nCREATE TABLE app.users (id INT);\nCREATE TABLE users (id INT);",
+            "SET search_path TO app;\nCREATE INDEX users_id ON users (id);\nDROP TABLE public.users;",
+            "DROP SCHEMA app;",
+            "DROP TABLE users;\nDROP INDEX nope;",
+        ],
+    );
+    assert_eq!(
+        found,
+        [
+            "still-used: schema `app` cannot be dropped: it still holds `users`",
+            "missing-object: index `nope` does not exist",
+        ]
+    );
+}
+
+#[test]
+fn what_the_model_cannot_read_makes_it_silent_not_wrong() {
+    // A `DO` block that may create a type, a function whose body creates triggers, and an
+    // extension that may bring anything.
+    let found = ups(
+        Postgres,
+        &[
+            "DO $$ BEGIN CREATE TYPE mood AS ENUM ('sad'); EXCEPTION WHEN duplicate_object THEN null; END $$;",
+            "ALTER TYPE mood ADD VALUE 'ok';",
+            "CREATE FUNCTION manage(t regclass) RETURNS void AS $$ BEGIN EXECUTE format('CREATE TRIGGER set_updated_at BEFORE UPDATE ON %s FOR EACH ROW EXECUTE PROCEDURE f()', t); END $$ LANGUAGE plpgsql;",
+            "CREATE TABLE t (id INT);\nSELECT manage('t');",
+            "DROP TRIGGER set_updated_at ON t;",
+            "CREATE EXTENSION postgis;\nDROP TABLE spatial_ref_sys;",
+        ],
+    );
+    assert_eq!(found, Vec::<String>::new());
+    // A table the parser cannot read exists, with unknown columns.
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE TABLE measurements (id INT) PARTITION BY RANGE (id) WITH (fillfactor = 70) TABLESPACE fast;",
+            "ALTER TABLE measurements ADD COLUMN x INT;\nCREATE INDEX m_x ON measurements (x);",
+        ],
+    );
+    assert_eq!(found, Vec::<String>::new());
+}
+
+#[test]
+fn sqlite_refuses_to_drop_an_indexed_column() {
+    let found = ups(
+        Sqlite,
+        &[
+            "CREATE TABLE t (a INTEGER, b INTEGER);\nCREATE INDEX t_b ON t (b);",
+            "ALTER TABLE t DROP COLUMN b;",
+            "DROP INDEX t_b;\nALTER TABLE t DROP COLUMN b;",
+        ],
+    );
+    assert_eq!(
+        found,
+        ["still-used: column `t.b` cannot be dropped: index `t_b` uses it"]
+    );
+}
+
+#[test]
+fn views_functions_triggers_and_types_are_symmetric_when_undone() {
+    let found = replay_all(
+        Postgres,
+        &[
+            ("CREATE TABLE t (id INT, mood TEXT);", None),
+            (
+                "CREATE VIEW v AS SELECT id FROM t;\nCREATE FUNCTION f(a integer) RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql;\nCREATE TYPE mood AS ENUM ('a', 'b');\nCREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION g();\nCREATE SEQUENCE s;",
+                Some(
+                    "DROP VIEW v;\nDROP FUNCTION f(int4);\nDROP TYPE mood;\nDROP TRIGGER trg ON t;\nDROP SEQUENCE s;",
+                ),
+            ),
+            (
+                "CREATE FUNCTION h() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql;",
+                Some("SELECT 1;"),
+            ),
+        ],
+    );
+    assert_eq!(
+        found,
+        ["asymmetric-down: `test.sql` leaves function `h` that the up created"]
+    );
+}

@@ -1,0 +1,1 @@
+CREATE TABLE responses (id INTEGER PRIMARY KEY);

@@ -1,0 +1,2 @@
+-- the index goes, the column stays
+DROP INDEX idx_total_tokens;

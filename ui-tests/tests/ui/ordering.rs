@@ -1,0 +1,5 @@
+mod db {
+    migrate_runtime::migrations!("cases/ordering");
+}
+
+fn main() {}
