@@ -325,12 +325,13 @@ pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
     }
 }
 
-/// The schema model's view of the schema after each migration's up, in version order: for
-/// comparing the model with a real database's catalog (the corpus tool and tests do).
+/// The schema model's view of the schema after each migration's up, in version order, after
+/// the `setup` SQL: for comparing the model with a real database's catalog (the corpus tool
+/// and tests do).
 #[doc(hidden)]
-pub fn model_facts(checked: &Checked) -> Vec<Facts> {
+pub fn model_facts(checked: &Checked, setup: Option<&str>) -> Vec<Facts> {
     let ups: Vec<&Script> = checked.migrations.iter().map(|m| &m.up).collect();
-    model::facts_after_each(checked.config.dialect(), &ups)
+    model::facts_after_each(checked.config.dialect(), &ups, setup)
 }
 
 /// Replays checked migrations in the schema model alone (ups, downs and the symmetry check),

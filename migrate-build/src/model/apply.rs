@@ -57,6 +57,15 @@ impl Finding {
     }
 }
 
+/// What a `CREATE`, `ALTER` or `DROP` the parser could not read names.
+struct Unread {
+    verb: sqlparser::keywords::Keyword,
+    kind: Kind,
+    names: Vec<ObjectName>,
+    cascade: bool,
+    rename: bool,
+}
+
 /// A resolved name: where it lives, and where it was written.
 struct Name {
     schema: Option<String>,
@@ -280,8 +289,12 @@ impl Model {
                 self.create_function(name, &args, *or_alter, &body.to_string(), out);
             }
             Ast::DropFunction(drop) => {
+                let cascade = matches!(drop.drop_behavior, Some(ast::DropBehavior::Cascade));
                 for desc in &drop.func_desc {
                     self.drop_function(&desc.name, desc.args.as_deref(), drop.if_exists, out);
+                    if cascade {
+                        self.drop_triggers_running(&desc.name);
+                    }
                 }
             }
             Ast::DropProcedure {
@@ -373,36 +386,40 @@ impl Model {
                 let effects = self.call_effects(text);
                 self.open(effects);
             }
-            "CREATE" | "ALTER" | "DROP" => {
-                let kind = words
-                    .iter()
-                    .skip(1)
-                    .take(4)
-                    .find_map(|w| Kind::from_word(w).map(|k| (k, w.as_str())));
-                match kind {
-                    // A table whose name can be read: only that table is unknown.
-                    Some((Kind::Table, _))
-                        if word(0) != "DROP" && !text.to_ascii_uppercase().contains("RENAME") =>
-                    {
-                        match self.table_name_of(text) {
-                            Some(name) => self.table_unknown(&name),
-                            None => self.open(Kind::Table.bit()),
-                        }
-                    }
-                    Some((kind, _)) => {
-                        let mut kinds = kind.bit();
+            "CREATE" | "ALTER" | "DROP" => match self.names_of(text) {
+                Some(read) => self.unknown_ddl(&read, text),
+                None => {
+                    let kind = words
+                        .iter()
+                        .skip(1)
+                        .take(4)
+                        .find_map(|w| Kind::from_word(w));
+                    match kind {
                         // Dropping or renaming a table takes its indexes and triggers along.
-                        if kind == Kind::Table || kind == Kind::Schema {
-                            kinds = Kind::ALL;
+                        Some(Kind::Table | Kind::Schema) => self.open(Kind::ALL),
+                        Some(kind) => {
+                            // A function the model cannot name may do anything when called.
+                            if kind == Kind::Function {
+                                self.foreign_code = true;
+                            }
+                            self.open(kind.bit())
                         }
-                        self.open(kinds);
+                        // `CREATE EXTENSION`, a rule, an operator, a role: nothing the model
+                        // has, except what an extension brings.
+                        None if word(1) == "EXTENSION" => {
+                            let name = words
+                                .iter()
+                                .skip(2)
+                                .find(|w| !matches!(w.as_str(), "IF" | "NOT" | "EXISTS"));
+                            // The words are upper case; extension names are lower case.
+                            self.extension(
+                                &name.map(|n| n.to_ascii_lowercase()).unwrap_or_default(),
+                            );
+                        }
+                        None => {}
                     }
-                    // `CREATE EXTENSION`, a rule, an operator, a role: nothing the model has,
-                    // except what an extension brings.
-                    None if word(1) == "EXTENSION" => self.open(Kind::ALL),
-                    None => {}
                 }
-            }
+            },
             // `IMPORT FOREIGN SCHEMA` makes tables; others (`GRANT`, `COMMENT`, `VACUUM`,
             // `PRAGMA`, ...) change nothing the model has.
             "IMPORT" => self.open(Kind::Table.bit()),
@@ -410,56 +427,232 @@ impl Model {
         }
     }
 
-    /// A table created or altered by a statement the model cannot read: it exists, and its
-    /// columns are unknown.
-    fn table_unknown(&mut self, name: &ObjectName) {
-        let Some(name) = self.name(name) else {
-            self.open(Kind::Table.bit());
-            return;
-        };
-        match self.lookup(
-            Space::Relation,
-            Kind::Table,
-            name.schema.as_deref(),
-            &name.name,
-        ) {
-            Lookup::Found(key, Object::Table(table)) => {
-                let (key, mut table) = (key.clone(), table.clone());
-                table.known = false;
-                self.insert(key, Object::Table(table));
-            }
-            _ => {
-                match self.creation_key(name.schema.as_deref(), false, &name.name, Space::Relation)
-                {
-                    Some(key) => self.insert(key, Object::Maybe),
-                    None => self.open(Kind::Table.bit()),
-                }
-            }
-        }
-    }
-
-    /// The name of the table in a `CREATE TABLE` or `ALTER TABLE` the parser could not read.
-    fn table_name_of(&self, text: &str) -> Option<ObjectName> {
+    /// What a `CREATE`, `ALTER` or `DROP` the parser could not read is about: its verb, the
+    /// kind of object, the names, and whether it ends in `CASCADE`. `None` when even that
+    /// cannot be read.
+    fn names_of(&self, text: &str) -> Option<Unread> {
+        use sqlparser::keywords::Keyword as K;
         let tokens = Tokenizer::new(self.dialect.parser_dialect(), text)
             .tokenize_with_location()
             .ok()?;
         let mut parser = sqlparser::parser::Parser::new(self.dialect.parser_dialect())
             .with_tokens_with_locations(tokens);
-        let keyword = |p: &mut sqlparser::parser::Parser, k| p.parse_keyword(k);
-        use sqlparser::keywords::Keyword as K;
-        if !keyword(&mut parser, K::CREATE) && !keyword(&mut parser, K::ALTER) {
-            return None;
-        }
-        for k in [K::GLOBAL, K::LOCAL, K::TEMPORARY, K::TEMP, K::UNLOGGED] {
-            let _ = keyword(&mut parser, k);
-        }
-        if !keyword(&mut parser, K::TABLE) {
-            return None;
-        }
+        let verb = parser.parse_one_of_keywords(&[K::CREATE, K::ALTER, K::DROP])?;
+        let _ = parser.parse_keywords(&[K::OR, K::REPLACE]);
+        while parser
+            .parse_one_of_keywords(&[
+                K::GLOBAL,
+                K::LOCAL,
+                K::TEMPORARY,
+                K::TEMP,
+                K::UNLOGGED,
+                K::UNIQUE,
+                K::MATERIALIZED,
+                K::RECURSIVE,
+                K::CONSTRAINT,
+            ])
+            .is_some()
+        {}
+        let kind = match parser.parse_one_of_keywords(&[
+            K::TABLE,
+            K::VIEW,
+            K::INDEX,
+            K::SEQUENCE,
+            K::TYPE,
+            K::DOMAIN,
+            K::FUNCTION,
+            K::PROCEDURE,
+            K::AGGREGATE,
+            K::TRIGGER,
+            K::SCHEMA,
+        ])? {
+            K::TABLE => Kind::Table,
+            K::VIEW => Kind::View,
+            K::INDEX => Kind::Index,
+            K::SEQUENCE => Kind::Sequence,
+            K::TYPE | K::DOMAIN => Kind::Type,
+            K::TRIGGER => Kind::Trigger,
+            K::SCHEMA => Kind::Schema,
+            _ => Kind::Function,
+        };
+        let _ = parser.parse_keyword(K::CONCURRENTLY);
         let _ = parser.parse_keywords(&[K::IF, K::NOT, K::EXISTS]);
         let _ = parser.parse_keywords(&[K::IF, K::EXISTS]);
-        let _ = keyword(&mut parser, K::ONLY);
-        parser.parse_object_name(false).ok()
+        let _ = parser.parse_keyword(K::ONLY);
+        let mut names = vec![parser.parse_object_name(false).ok()?];
+        // A `DROP` names a list; a function's argument types follow its name.
+        loop {
+            if parser.consume_token(&Token::LParen) {
+                let mut depth = 1;
+                while depth > 0 {
+                    match parser.next_token().token {
+                        Token::LParen => depth += 1,
+                        Token::RParen => depth -= 1,
+                        Token::EOF => return None,
+                        _ => {}
+                    }
+                }
+            }
+            if verb == K::DROP && parser.consume_token(&Token::Comma) {
+                names.push(parser.parse_object_name(false).ok()?);
+            } else {
+                break;
+            }
+        }
+        let upper = text.to_ascii_uppercase();
+        Some(Unread {
+            verb,
+            kind,
+            names,
+            cascade: words(&upper, usize::MAX).iter().any(|w| w == "CASCADE"),
+            rename: words(&upper, usize::MAX).iter().any(|w| w == "RENAME"),
+        })
+    }
+
+    /// A `CREATE`, `ALTER` or `DROP` the parser could not read: what it names becomes unknown,
+    /// and only that where the model can tell.
+    fn unknown_ddl(&mut self, read: &Unread, text: &str) {
+        use sqlparser::keywords::Keyword as K;
+        let space = match read.kind {
+            Kind::Type => Space::Type,
+            Kind::Function => Space::Function,
+            Kind::Trigger => Space::Trigger,
+            Kind::Schema => Space::Schema,
+            _ => Space::Relation,
+        };
+        // Triggers are named by table on PostgreSQL, and renames move names the model would
+        // have to guess.
+        if read.kind == Kind::Trigger || (read.rename && read.kind == Kind::Table) {
+            let kinds = if read.kind == Kind::Table {
+                Kind::ALL
+            } else {
+                read.kind.bit()
+            };
+            self.open(kinds);
+            return;
+        }
+        if read.rename && read.verb == K::ALTER {
+            // `ALTER ... RENAME TO new`: the old name is gone, the new one holds what it held
+            // (a function keeps its effects), as far as the model can tell.
+            let upper = words(text, usize::MAX);
+            let original = words_as_written(text);
+            let new = upper
+                .windows(2)
+                .position(|w| w[0] == "RENAME" && w[1] == "TO")
+                .and_then(|i| original.get(i + 2).cloned());
+            let (Some(new), Some(old)) = (new, read.names.first().and_then(|n| self.name(n)))
+            else {
+                self.open(read.kind.bit());
+                return;
+            };
+            let new = self.normalize(&Ident::new(new));
+            let found = match self.lookup(space, read.kind, old.schema.as_deref(), &old.name) {
+                Lookup::Found(key, object) => Some((key.clone(), object.clone())),
+                _ => None,
+            };
+            match found {
+                Some((key, object)) => {
+                    self.remove(&key);
+                    let moved = match object {
+                        Object::Function(f) => Object::Function(f),
+                        _ => Object::Maybe,
+                    };
+                    self.insert(Key::new(space, &key.schema, &new), moved);
+                }
+                None => {
+                    if let Some(key) = self.creation_key(old.schema.as_deref(), false, &new, space)
+                    {
+                        self.insert(key, Object::Maybe);
+                    }
+                }
+            }
+            return;
+        }
+        for name in &read.names {
+            let Some(name) = self.name(name) else {
+                self.open(read.kind.bit());
+                continue;
+            };
+            if read.kind == Kind::Schema {
+                self.insert(Key::new(Space::Schema, "", &name.name), Object::Maybe);
+                continue;
+            }
+            let found = match self.lookup(space, read.kind, name.schema.as_deref(), &name.name) {
+                Lookup::Found(key, _) => Some(key.clone()),
+                _ => None,
+            };
+            match (read.verb, read.kind) {
+                (K::CREATE | K::ALTER, Kind::Table) => match found {
+                    Some(key) => {
+                        if let Some(Object::Table(t)) = self.get_mut(&key) {
+                            t.known = false;
+                        }
+                    }
+                    None => {
+                        if let Some(key) =
+                            self.creation_key(name.schema.as_deref(), false, &name.name, space)
+                        {
+                            let table = Table {
+                                columns: Vec::new(),
+                                constraints: Vec::new(),
+                                known: false,
+                            };
+                            self.insert(key, Object::Table(table));
+                        }
+                    }
+                },
+                (K::CREATE, Kind::Function) => {
+                    let effects = self.body_effects(text);
+                    let Some(key) = found.or_else(|| {
+                        self.creation_key(name.schema.as_deref(), false, &name.name, space)
+                    }) else {
+                        continue;
+                    };
+                    let mut function = match self.get(&key) {
+                        Some(Object::Function(f)) => f.clone(),
+                        _ => Function {
+                            signatures: Default::default(),
+                            effects: 0,
+                        },
+                    };
+                    // An overload whose argument types were not read.
+                    function.signatures.insert("?".to_owned());
+                    function.effects |= effects;
+                    self.insert(key, Object::Function(function));
+                }
+                // `ALTER SEQUENCE ... RESTART`, `ALTER FUNCTION ... OWNER TO`: nothing the
+                // model has, but a type may have gained a value.
+                (K::ALTER, Kind::Type) => {
+                    if let Some(key) = found {
+                        self.insert(key, Object::Maybe);
+                    }
+                }
+                (K::ALTER, _) => {}
+                // Created or dropped, as far as the model can tell, with what goes with it.
+                _ => {
+                    let key = found.or_else(|| {
+                        self.creation_key(name.schema.as_deref(), false, &name.name, space)
+                    });
+                    if let Some(key) = key {
+                        for dependent in self.referring(&key) {
+                            self.insert(dependent, Object::Maybe);
+                        }
+                        self.insert(key, Object::Maybe);
+                    }
+                }
+            }
+        }
+        if read.verb == K::DROP && read.cascade {
+            let kinds = match read.kind {
+                Kind::Table | Kind::View => {
+                    Kind::View.bit() | Kind::Index.bit() | Kind::Trigger.bit()
+                }
+                Kind::Function => Kind::Trigger.bit(),
+                Kind::Type => Kind::Table.bit() | Kind::Function.bit(),
+                _ => Kind::ALL,
+            };
+            self.open(kinds);
+        }
     }
 
     fn extension(&mut self, name: &str) {
@@ -467,6 +660,7 @@ impl Model {
             self.open(Kind::Type.bit() | Kind::Function.bit());
         } else {
             self.open(Kind::ALL);
+            self.foreign_code = true;
         }
     }
 
@@ -542,7 +736,10 @@ impl Model {
             )
             .collect();
         if known.is_empty() {
-            Kind::ALL
+            // Not a function the migrations made: a built-in one, or one of an extension
+            // known to make no schema objects, neither of which changes the schema; unless
+            // functions the model does not know may (another extension's, say).
+            if self.foreign_code { Kind::ALL } else { 0 }
         } else {
             known.into_iter().fold(0, |a, b| a | b)
         }
@@ -847,7 +1044,7 @@ impl Model {
             match &option.option {
                 ColumnOption::NotNull => col.not_null = true,
                 ColumnOption::Null => col.not_null = false,
-                ColumnOption::Default(expr) => col.default = Some(expr.to_string()),
+                ColumnOption::Default(expr) => col.default = default_of(expr),
                 ColumnOption::Generated {
                     generated_as,
                     generation_expr,
@@ -954,9 +1151,35 @@ impl Model {
             ),
             TableConstraint::ForeignKey(fk) => {
                 let target = self.foreign_key_target(key, fk, out);
+                let mut references: Vec<String> = fk
+                    .referred_columns
+                    .iter()
+                    .map(|c| self.normalize(c))
+                    .collect();
+                if references.is_empty() {
+                    // The referenced table's primary key (this table's own, while it is made).
+                    let pk = |t: &Table| {
+                        t.constraints
+                            .iter()
+                            .find(|c| c.kind == ConstraintKind::PrimaryKey)
+                            .map(|c| c.columns.clone())
+                    };
+                    references = match &target {
+                        Some(t) if t == key => pk(table),
+                        Some(t) => match self.get(t) {
+                            Some(Object::Table(t)) => pk(t),
+                            _ => None,
+                        },
+                        None => None,
+                    }
+                    .unwrap_or_default();
+                }
                 (
                     fk.name.as_ref(),
-                    ConstraintKind::ForeignKey { table: target },
+                    ConstraintKind::ForeignKey {
+                        table: target,
+                        references,
+                    },
                     fk.columns.iter().map(|c| self.normalize(c)).collect(),
                     "fkey",
                 )
@@ -1283,6 +1506,9 @@ impl Model {
                             for column in &mut index.columns {
                                 if *column == old {
                                     *column = new.clone();
+                                } else if column.starts_with('(') {
+                                    // An expression names columns by position: it follows.
+                                    *column = replace_word(column, &old, &new);
                                 }
                             }
                         }
@@ -1321,17 +1547,44 @@ impl Model {
                     self.move_relation(&key, &new_key);
                     key = new_key;
                 }
-                AlterTableOperation::AddConstraint { constraint, .. } => {
-                    if let TableConstraint::PrimaryKey(_) | TableConstraint::Unique(_) = constraint
-                        && self.dialect == Dialect::Postgres
-                        && constraint
-                            .to_string()
-                            .to_ascii_uppercase()
-                            .contains(" USING INDEX ")
-                    {
+                AlterTableOperation::AddConstraint {
+                    constraint:
+                        constraint @ (TableConstraint::PrimaryKeyUsingIndex(using)
+                        | TableConstraint::UniqueUsingIndex(using)),
+                    ..
+                } => {
+                    // The index becomes the constraint's, renamed like it.
+                    let index = self.normalize(&using.index_name);
+                    let index_key = Key::new(Space::Relation, &key.schema, &index);
+                    let Some(Object::Index(found)) = self.get(&index_key).cloned() else {
                         table.known = false;
                         continue;
-                    }
+                    };
+                    let name = using
+                        .name
+                        .as_ref()
+                        .map_or(index.clone(), |n| self.normalize(n));
+                    self.remove(&index_key);
+                    self.insert(
+                        Key::new(Space::Relation, &key.schema, &name),
+                        Object::Index(Index {
+                            constraint: true,
+                            unique: true,
+                            ..found.clone()
+                        }),
+                    );
+                    table.constraints.push(Constraint {
+                        name,
+                        named: true,
+                        kind: if matches!(constraint, TableConstraint::PrimaryKeyUsingIndex(_)) {
+                            ConstraintKind::PrimaryKey
+                        } else {
+                            ConstraintKind::Unique
+                        },
+                        columns: found.columns,
+                    });
+                }
+                AlterTableOperation::AddConstraint { constraint, .. } => {
                     self.add_constraint(&key, &mut table, constraint, out);
                 }
                 AlterTableOperation::DropConstraint {
@@ -1383,7 +1636,7 @@ impl Model {
                         AlterColumnOperation::SetNotNull => column.not_null = true,
                         AlterColumnOperation::DropNotNull => column.not_null = false,
                         AlterColumnOperation::SetDefault { value } => {
-                            column.default = Some(value.to_string())
+                            column.default = default_of(value)
                         }
                         AlterColumnOperation::DropDefault => column.default = None,
                         AlterColumnOperation::SetDataType { data_type, .. } => {
@@ -1493,13 +1746,11 @@ impl Model {
                 let used_by_index = indexes.iter().find(|k| {
                     matches!(self.get(k), Some(Object::Index(i)) if i.columns.iter().any(|c| *c == name || mentions(c).contains(&name)))
                 });
+                // A foreign key is not counted: SQLite drops the column's own `REFERENCES`
+                // with it, and the model does not tell it from a table constraint.
                 let used_by_key = table.constraints.iter().find(|c| {
-                    matches!(
-                        c.kind,
-                        ConstraintKind::PrimaryKey
-                            | ConstraintKind::Unique
-                            | ConstraintKind::ForeignKey { .. }
-                    ) && c.columns.contains(&name)
+                    matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique)
+                        && c.columns.contains(&name)
                 });
                 let what = match (used_by_index, used_by_key) {
                     (Some(index), _) => Some(format!("index `{}`", index.name)),
@@ -1520,7 +1771,11 @@ impl Model {
                         .label("still used")
                         .help("drop the index first, or rebuild the table without the column (create the new table, copy the rows, drop the old one, rename)"),
                     );
-                    return;
+                    // Refused, as far as the model knows: nothing changes. Where the database
+                    // ran it and accepted it, it did change.
+                    if !self.accepted {
+                        return;
+                    }
                 }
             }
             Dialect::Postgres => {
@@ -1541,7 +1796,9 @@ impl Model {
                         .label("still used")
                         .help("drop the foreign key first, or add `CASCADE` to drop it with the column"),
                     );
-                    return;
+                    if !self.accepted {
+                        return;
+                    }
                 }
                 for (from, constraint) in referring {
                     if let Some(Object::Table(t)) = self.get_mut(&from) {
@@ -1638,18 +1895,13 @@ impl Model {
             for c in &t.constraints {
                 if let ConstraintKind::ForeignKey {
                     table: Some(target),
+                    references,
                 } = &c.kind
                     && target == table
                     && &key != table
+                    && column.is_none_or(|col| references.iter().any(|r| r == col))
                 {
-                    // Which columns it refers to is not kept: with a column asked for, only a
-                    // foreign key without its own column named like it is skipped.
-                    if column.is_none_or(|col| {
-                        c.columns.len() == 1
-                            && (c.columns[0] == col || c.columns[0].ends_with(&format!("_{col}")))
-                    }) {
-                        found.push((key.clone(), c.name.clone()));
-                    }
+                    found.push((key.clone(), c.name.clone()));
                 }
             }
         }
@@ -1664,11 +1916,60 @@ impl Model {
             .collect()
     }
 
-    /// Views whose query mentions `word` may have been dropped by a `CASCADE`.
+    /// Views whose query mentions `word` may have been dropped by a `CASCADE`, with their
+    /// indexes and triggers.
     fn views_unknown(&mut self, word: &str) {
         for key in self.keys_where(|_, o| matches!(o, Object::View(v) if v.mentions.contains(word)))
         {
+            for dependent in self.referring(&key) {
+                self.insert(dependent, Object::Maybe);
+            }
             self.insert(key, Object::Maybe);
+        }
+    }
+
+    /// `DROP FUNCTION ... CASCADE`: the triggers that run the function go with it; the model
+    /// cannot tell for a trigger whose function it did not read.
+    fn drop_triggers_running(&mut self, function: &ObjectName) {
+        let Some(name) = self.name(function) else {
+            self.open(Kind::Trigger.bit());
+            return;
+        };
+        let mut unknown = false;
+        for key in self.keys_where(|_, o| matches!(o, Object::Trigger(_))) {
+            match self.get(&key) {
+                Some(Object::Trigger(Trigger {
+                    function: Some(f), ..
+                })) if *f == name.name => {
+                    self.remove(&key);
+                }
+                Some(Object::Trigger(Trigger { function: None, .. })) => unknown = true,
+                _ => {}
+            }
+        }
+        if unknown {
+            self.open(Kind::Trigger.bit());
+        }
+    }
+
+    /// The name PostgreSQL gives an index column in an index's name: a column's own, a
+    /// function's for a call, `expr` for other expressions.
+    fn column_name_of(&self, expr: &Expr) -> String {
+        match expr {
+            Expr::Identifier(ident) => self.normalize(ident),
+            Expr::CompoundIdentifier(parts) => parts
+                .last()
+                .map_or("expr".to_owned(), |i| self.normalize(i)),
+            Expr::Function(f) => f
+                .name
+                .0
+                .last()
+                .and_then(ObjectNamePart::as_ident)
+                .map_or("expr".to_owned(), |i| self.normalize(i)),
+            Expr::Cast { expr, .. } | Expr::Nested(expr) | Expr::Collate { expr, .. } => {
+                self.column_name_of(expr)
+            }
+            _ => "expr".to_owned(),
         }
     }
 
@@ -1702,7 +2003,7 @@ impl Model {
                 }
                 Some(Object::Table(t)) => {
                     for c in &mut t.constraints {
-                        if let ConstraintKind::ForeignKey { table: Some(k) } = &mut c.kind
+                        if let ConstraintKind::ForeignKey { table: Some(k), .. } = &mut c.kind
                             && k == from
                         {
                             *k = to.clone();
@@ -1831,15 +2132,10 @@ impl Model {
                 (schema, name.name, Some(name.span))
             }
             None => {
-                let joined: Vec<&str> = columns
+                let joined: Vec<String> = create
+                    .columns
                     .iter()
-                    .map(|c| {
-                        if c.starts_with('(') {
-                            "expr"
-                        } else {
-                            c.as_str()
-                        }
-                    })
+                    .map(|c| self.column_name_of(&c.column.expr))
                     .collect();
                 let base = postgres_name(&table_key.name, &joined.join("_"), "idx");
                 (
@@ -1954,19 +2250,26 @@ impl Model {
                 }
                 Lookup::Unknown => {
                     // It may be gone now, with what it took along.
-                    if let Some(key) =
-                        self.creation_key(name.schema.as_deref(), false, &name.name, space)
-                        && self.get(&key).is_some()
+                    match self
+                        .creation_key(name.schema.as_deref(), false, &name.name, space)
+                        .filter(|key| self.get(key).is_some())
                     {
-                        self.insert(key, Object::Maybe);
-                    }
-                    if kind == Kind::Table || cascade {
-                        self.open(
+                        Some(key) => {
+                            for dependent in self.referring(&key) {
+                                self.insert(dependent, Object::Maybe);
+                            }
+                            if cascade {
+                                self.views_unknown(&key.name);
+                            }
+                            self.insert(key, Object::Maybe);
+                        }
+                        None if kind == Kind::Table || cascade => self.open(
                             Kind::Index.bit()
                                 | Kind::Trigger.bit()
                                 | Kind::Sequence.bit()
                                 | Kind::View.bit(),
-                        );
+                        ),
+                        None => {}
                     }
                     continue;
                 }
@@ -2022,9 +2325,15 @@ impl Model {
             match &object {
                 Object::Table(_) => {
                     let referring: Vec<_> = self.foreign_keys_to(&key, None);
+                    // Tables dropped by the same statement may refer to it.
+                    let outside = referring.iter().find(|(from, _)| {
+                        !names
+                            .iter()
+                            .any(|n| self.name(n).is_some_and(|n| n.name == from.name))
+                    });
                     if self.dialect == Dialect::Postgres
                         && !cascade
-                        && let Some((from, constraint)) = referring.first()
+                        && let Some((from, constraint)) = outside
                     {
                         out.push(
                             Finding::new(
@@ -2035,7 +2344,9 @@ impl Model {
                             .label("still referred to")
                             .help(format!("drop table `{}` (or its foreign key) first, or add `CASCADE`", from.name)),
                         );
-                        continue;
+                        if !self.accepted {
+                            continue;
+                        }
                     }
                     if self.dialect == Dialect::Postgres {
                         for (from, constraint) in referring {
@@ -2121,10 +2432,17 @@ impl Model {
                 }
             }
         }
-        if let Some(Object::Type(_)) = object {
-            // Columns of the type: dropped with `CASCADE`, which the model does not follow.
-            if cascade {
-                self.open(Kind::Table.bit());
+        if let Some(Object::Type(_)) = object
+            && cascade
+        {
+            // The columns of the type go with it.
+            let ty = canonical_type(self.dialect, &key.name).0;
+            for table in self.keys_where(
+                |_, o| matches!(o, Object::Table(t) if t.columns.iter().any(|c| c.ty == ty)),
+            ) {
+                if let Some(Object::Table(t)) = self.get_mut(&table) {
+                    t.columns.retain(|c| c.ty != ty);
+                }
             }
         }
     }
@@ -2200,6 +2518,20 @@ impl Model {
         match (&alter.operation, object) {
             (AlterTypeOperation::Rename(rename), object) => {
                 let new_key = Key::new(Space::Type, &key.schema, &self.normalize(&rename.new_name));
+                // Columns of the type show its new name.
+                let (old_ty, new_ty) = (
+                    canonical_type(self.dialect, &key.name).0,
+                    canonical_type(self.dialect, &new_key.name).0,
+                );
+                for table in self.keys_where(|_, o| matches!(o, Object::Table(t) if t.columns.iter().any(|c| c.ty == old_ty))) {
+                    if let Some(Object::Table(t)) = self.get_mut(&table) {
+                        for c in &mut t.columns {
+                            if c.ty == old_ty {
+                                c.ty = new_ty.clone();
+                            }
+                        }
+                    }
+                }
                 if self
                     .get(&new_key)
                     .is_some_and(|o| !matches!(o, Object::Maybe))
@@ -2411,7 +2743,17 @@ impl Model {
             }
             Some(_) if !create.or_replace => {}
             None if self.is_open(Kind::Trigger) && if_not_exists => self.insert(key, Object::Maybe),
-            _ => self.insert(key, Object::Trigger(Trigger { table })),
+            _ => {
+                let function = create.exec_body.as_ref().and_then(|body| {
+                    body.func_desc
+                        .name
+                        .0
+                        .last()
+                        .and_then(ObjectNamePart::as_ident)
+                        .map(|i| self.normalize(i))
+                });
+                self.insert(key, Object::Trigger(Trigger { table, function }))
+            }
         }
     }
 
@@ -2545,6 +2887,33 @@ fn with_column(constraint: TableConstraint, column: &Ident) -> TableConstraint {
     }
 }
 
+/// A column default as the model keeps it: `DEFAULT NULL` is no default.
+fn default_of(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Value(v) if matches!(v.value, ast::Value::Null) => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// `text` with every whole word `old` replaced by `new`.
+fn replace_word(text: &str, old: &str, new: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    for c in text.chars().chain(std::iter::once('\0')) {
+        if is_word(c) {
+            word.push(c);
+            continue;
+        }
+        out.push_str(if word == old { new } else { &word });
+        word.clear();
+        if c != '\0' {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A name as the user wrote it, schema-qualified when it was.
 fn display(name: &Name) -> String {
     match &name.schema {
@@ -2559,6 +2928,20 @@ pub(crate) fn mentions(text: &str) -> std::collections::BTreeSet<String> {
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase)
         .collect()
+}
+
+/// The words of some SQL as written (the same words [`words`] gives, in their own case).
+fn words_as_written(text: &str) -> Vec<String> {
+    let upper = text.to_ascii_uppercase();
+    let mut out = Vec::new();
+    let mut rest = 0;
+    for word in words(&upper, usize::MAX) {
+        if let Some(at) = upper[rest..].find(&word) {
+            out.push(text[rest + at..rest + at + word.len()].to_owned());
+            rest += at + word.len();
+        }
+    }
+    out
 }
 
 /// The first `n` words of some SQL, upper case, comments skipped.

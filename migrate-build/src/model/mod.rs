@@ -180,6 +180,9 @@ pub(crate) enum ConstraintKind {
     ForeignKey {
         /// The referenced table, when it could be resolved.
         table: Option<Key>,
+        /// The referenced columns (the referenced table's primary key when none are written),
+        /// empty when not known.
+        references: Vec<String>,
     },
     Check,
     Exclude,
@@ -248,6 +251,8 @@ pub(crate) struct Function {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Trigger {
     pub table: Key,
+    /// The function it runs, normalized (last part of its name), when the model read it.
+    pub function: Option<String>,
 }
 
 /// What a name refers to.
@@ -269,10 +274,16 @@ pub(crate) struct Model {
     pub open: Kinds,
     /// PostgreSQL's `search_path`, normalized.
     pub search_path: Vec<String>,
+    /// Whether functions the model does not know may change the schema (an extension's): then
+    /// calling one makes everything unknown. Otherwise an unknown function is a built-in one.
+    pub foreign_code: bool,
     /// The first value each changed key had since [`Model::begin`], to compare and restore.
     journal: Option<Journal>,
     /// The index of the statement being applied, for the journal.
     pub current: usize,
+    /// Whether the database check ran the statement being applied and accepted it: then it
+    /// changed the schema, whatever the model thinks of it.
+    pub accepted: bool,
     /// For each table, the keys of objects that refer to it or did (indexes, triggers,
     /// sequences it owns, tables whose foreign keys name it): a superset, checked on use, so
     /// that dropping or renaming a table does not scan the whole schema.
@@ -303,8 +314,10 @@ impl Model {
             objects,
             open: 0,
             search_path: vec!["public".to_owned()],
+            foreign_code: false,
             journal: None,
             current: 0,
+            accepted: false,
             referrers: HashMap::new(),
         }
     }
@@ -321,11 +334,13 @@ impl Model {
         }
     }
 
-    /// Normalizes a name as the database compares it.
+    /// Normalizes a name as the database compares it: PostgreSQL folds unquoted names to lower
+    /// case and cuts every name to 63 bytes; SQLite ignores ASCII case.
     pub(crate) fn normalize(&self, ident: &sqlparser::ast::Ident) -> String {
         match (self.dialect, ident.quote_style) {
-            (Dialect::Postgres, Some(_)) => ident.value.clone(),
-            _ => ident.value.to_ascii_lowercase(),
+            (Dialect::Postgres, Some(_)) => truncate(ident.value.clone()),
+            (Dialect::Postgres, None) => truncate(ident.value.to_ascii_lowercase()),
+            (Dialect::Sqlite, _) => ident.value.to_ascii_lowercase(),
         }
     }
 
@@ -440,6 +455,7 @@ impl Model {
                 .filter_map(|c| match &c.kind {
                     ConstraintKind::ForeignKey {
                         table: Some(target),
+                        ..
                     } => Some(target),
                     _ => None,
                 })
@@ -518,6 +534,14 @@ impl Model {
                 }
             }
         }
+    }
+
+    /// Whether a sequence is an identity column's (not a `SERIAL`'s, whose default names it).
+    fn identity(&self, sequence: &Sequence) -> bool {
+        let (Some(owner), Some(column)) = (&sequence.owner, &sequence.column) else {
+            return false;
+        };
+        matches!(self.objects.get(owner), Some(Object::Table(t)) if t.column(column).is_some_and(|c| c.generated && c.default.is_none()))
     }
 
     /// The name of an object of `kind` closest to a misspelt `name`, if one is close enough.
@@ -607,9 +631,11 @@ impl Model {
                     facts.insert(format!("index {name} on {}", index.table.name));
                 }
                 Object::Index(_) => {}
-                Object::Sequence(_) => {
+                // An identity column's sequence is the column's, not listed apart.
+                Object::Sequence(sequence) if !self.identity(sequence) => {
                     facts.insert(format!("sequence {name}"));
                 }
+                Object::Sequence(_) => {}
                 Object::Type(_) => {
                     facts.insert(format!("type {name}"));
                 }
@@ -658,6 +684,18 @@ impl Facts {
 
 /// PostgreSQL's longest name, in bytes (`NAMEDATALEN - 1`).
 const NAME_MAX: usize = 63;
+
+/// A name cut to PostgreSQL's longest, at a character boundary, as the server cuts it.
+fn truncate(mut name: String) -> String {
+    if name.len() > NAME_MAX {
+        let mut end = NAME_MAX;
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.truncate(end);
+    }
+    name
+}
 
 /// The name PostgreSQL makes from a table, some columns and a label (`users_email_key`),
 /// shortening the longer part first as it does when the result would be too long.

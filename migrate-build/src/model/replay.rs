@@ -22,17 +22,7 @@ pub(crate) fn replay(
     setup: Option<&str>,
     gap: Option<i64>,
 ) -> Vec<(usize, Diagnostic)> {
-    let mut model = Model::new(dialect);
-    if let Some(setup) = setup {
-        match sqlparser::parser::Parser::parse_sql(dialect.parser_dialect(), setup) {
-            Ok(statements) => {
-                for statement in &statements {
-                    model.apply(statement, &statement.to_string(), &mut Vec::new());
-                }
-            }
-            Err(_) => model.open(Kind::ALL),
-        }
-    }
+    let mut model = with_setup(dialect, setup);
     let later = Later::new(&model, steps);
     let mut out = Vec::new();
     for (index, step) in steps.iter().enumerate() {
@@ -40,6 +30,7 @@ pub(crate) fn replay(
             model.open(Kind::ALL);
         }
         let (up_file, up) = step.up;
+        let open = model.open;
         model.begin();
         run(&mut model, up, up_file, &later, index, &mut out);
         let up_journal = model.end();
@@ -60,7 +51,7 @@ pub(crate) fn replay(
         // An empty down is reported as such (`empty-down`): the migration is irreversible in
         // practice, and listing all it leaves would say it again.
         if !refused(up) && !refused(down) && !down.statements.is_empty() {
-            for difference in symmetry::compare(&model, &up_journal, &down_journal) {
+            for difference in symmetry::compare(&model, &up_journal, &down_journal, open) {
                 out.push((down_file, asymmetry(up, down, difference)));
             }
         }
@@ -70,9 +61,33 @@ pub(crate) fn replay(
     out
 }
 
-/// The model's facts after each up, in order (downs are not run).
-pub(crate) fn facts_after_each(dialect: Dialect, ups: &[&Script]) -> Vec<super::Facts> {
+/// A model of the schema the check setup script makes (what the real database has that the
+/// migrations do not create); all unknown if the parser cannot read it.
+fn with_setup(dialect: Dialect, setup: Option<&str>) -> Model {
     let mut model = Model::new(dialect);
+    if let Some(setup) = setup {
+        match sqlparser::parser::Parser::parse_sql(dialect.parser_dialect(), setup) {
+            Ok(statements) => {
+                for statement in &statements {
+                    model.apply(statement, &statement.to_string(), &mut Vec::new());
+                }
+            }
+            Err(_) => {
+                model.open(Kind::ALL);
+                model.foreign_code = true;
+            }
+        }
+    }
+    model
+}
+
+/// The model's facts after each up, in order (downs are not run), after the setup SQL.
+pub(crate) fn facts_after_each(
+    dialect: Dialect,
+    ups: &[&Script],
+    setup: Option<&str>,
+) -> Vec<super::Facts> {
+    let mut model = with_setup(dialect, setup);
     ups.iter()
         .map(|script| {
             for statement in &script.statements {
@@ -100,6 +115,7 @@ fn run(
     let mut findings = Vec::new();
     for (i, statement) in script.statements.iter().enumerate() {
         model.current = i;
+        model.accepted = statement.verdict == Verdict::Accepted;
         let text = script.text(statement);
         // A statement with an error is applied as written: what it means to do is what the
         // next statements expect.

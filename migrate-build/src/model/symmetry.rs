@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use super::{Column, ConstraintKind, Journal, Key, Kind, Model, Object, Space, canonical_type};
+use super::{
+    Column, ConstraintKind, Journal, Key, Kind, Kinds, Model, Object, Space, canonical_type,
+};
 use crate::dialect::Dialect;
 
 /// One way the down does not undo the up.
@@ -17,8 +19,9 @@ pub(crate) struct Difference {
 
 /// Compares the schema before the up (the journals' first values) with the model now (after the
 /// down). Kinds either file changed in ways the model does not know are not compared.
-pub(crate) fn compare(model: &Model, up: &Journal, down: &Journal) -> Vec<Difference> {
-    let skip = up.opened | down.opened;
+pub(crate) fn compare(model: &Model, up: &Journal, down: &Journal, open: Kinds) -> Vec<Difference> {
+    // A kind open before the up: an object the model does not have may have been there.
+    let skip = up.opened | down.opened | open;
     let mut before: HashMap<&Key, (Option<&Object>, Option<usize>)> = HashMap::new();
     let mut order: Vec<&Key> = Vec::new();
     for (key, value, statement) in &up.before {
@@ -155,8 +158,14 @@ fn object_differences(dialect: Dialect, key: &Key, was: &Object, now: &Object) -
                 c.columns.iter().any(|col| now.column(col).is_none())
                     || c.columns.iter().any(|col| was.column(col).is_none())
             };
+            // The same constraint, whether its name was written or given.
+            let same = |a: &super::Constraint, b: &super::Constraint| {
+                a.name == b.name && a.kind == b.kind && a.columns == b.columns
+            };
+            let has =
+                |list: &[super::Constraint], c: &super::Constraint| list.iter().any(|x| same(x, c));
             for constraint in &was.constraints {
-                if !now.constraints.contains(constraint) && !dropped_columns(constraint) {
+                if !has(&now.constraints, constraint) && !dropped_columns(constraint) {
                     out.push(format!(
                         "does not restore {} of table `{name}` that the up dropped",
                         describe(constraint)
@@ -164,7 +173,7 @@ fn object_differences(dialect: Dialect, key: &Key, was: &Object, now: &Object) -
                 }
             }
             for constraint in &now.constraints {
-                if !was.constraints.contains(constraint) && !dropped_columns(constraint) {
+                if !has(&was.constraints, constraint) && !dropped_columns(constraint) {
                     out.push(format!(
                         "leaves {} on table `{name}` that the up added",
                         describe(constraint)
@@ -174,7 +183,10 @@ fn object_differences(dialect: Dialect, key: &Key, was: &Object, now: &Object) -
             out
         }
         (Object::Index(was), Object::Index(now)) => {
-            if was.constraint || now.constraint {
+            // PostgreSQL rewrites an expression (`date(date)` on a date is the column), so
+            // expressions are not compared.
+            let expression = |i: &super::Index| i.columns.iter().any(|c| c.starts_with('('));
+            if was.constraint || now.constraint || expression(was) || expression(now) {
                 return Vec::new();
             }
             if was.table != now.table || was.columns != now.columns || was.unique != now.unique {
@@ -241,7 +253,13 @@ fn column_change(dialect: Dialect, was: &Column, now: &Column) -> Option<String>
     let null_differs = was.not_null != now.not_null;
     let default_differs = was.default.is_some() != now.default.is_some()
         || match (&was.default, &now.default) {
-            (Some(a), Some(b)) => literal(a).zip(literal(b)).is_some_and(|(a, b)| a != b),
+            // A literal of an enum follows the enum's labels when they are renamed: only
+            // built-in types' literals are compared.
+            (Some(a), Some(b)) => {
+                type_known(&was.ty)
+                    && canonical_type(dialect, &was.ty).1
+                    && literal(a).zip(literal(b)).is_some_and(|(a, b)| a != b)
+            }
             _ => false,
         };
     if !(type_differs || null_differs || default_differs) {

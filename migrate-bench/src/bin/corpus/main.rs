@@ -333,6 +333,7 @@ fn main() -> ExitCode {
     let mut uncertain: Vec<String> = Vec::new();
     let mut risks: Vec<String> = Vec::new();
     let mut reported: Vec<FileId> = Vec::new();
+    let mut symmetries: Vec<(&Part, Symmetry)> = Vec::new();
     for part in PARTS {
         if only
             .as_ref()
@@ -351,6 +352,9 @@ fn main() -> ExitCode {
         risks.extend(outcome.risks);
         reported.extend(outcome.reported);
         findings.extend(outcome.findings);
+        if outcome.row.truth {
+            symmetries.push((part, outcome.symmetry));
+        }
         rows.push((part, outcome.row));
     }
 
@@ -410,6 +414,7 @@ fn main() -> ExitCode {
         total.redo
     );
     println!();
+    print_model(&symmetries);
     if url.is_none() {
         println!(
             "{} is not set: the PostgreSQL parts were checked by the parser alone and not applied to a database.\n",
@@ -475,14 +480,116 @@ fn main() -> ExitCode {
     for f in &false_errors {
         println!("  {f}");
     }
-    if deny && (!false_errors.is_empty() || !known_missed.is_empty()) {
+    let false_alarms: usize = symmetries.iter().map(|(_, s)| s.false_alarms.len()).sum();
+    let disagreements: usize = symmetries.iter().map(|(_, s)| s.disagreements.len()).sum();
+    if deny
+        && (!false_errors.is_empty()
+            || !known_missed.is_empty()
+            || false_alarms > 0
+            || disagreements > 0)
+    {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
 }
 
+/// The schema model's table: per part, the asymmetric downs it reports against the database's,
+/// and its agreement with the catalog; then every false alarm, miss and disagreement.
+fn print_model(symmetries: &[(&Part, Symmetry)]) {
+    println!(
+        "| part | downs measured | asymmetric on the database | `asymmetric-down` | confirmed | false alarms | reported as `empty-down` | missed | migrations compared with the catalog | disagreements |"
+    );
+    println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    let mut total = [0usize; 9];
+    for (part, s) in symmetries {
+        let row = [
+            s.measured,
+            s.asymmetric,
+            s.confirmed + s.false_alarms.len(),
+            s.confirmed,
+            s.false_alarms.len(),
+            s.empty,
+            s.missed.len(),
+            s.compared,
+            s.disagreements.len(),
+        ];
+        for (t, n) in total.iter_mut().zip(row) {
+            *t += n;
+        }
+        let cells: Vec<String> = row.iter().map(ToString::to_string).collect();
+        println!("| {} | {} |", part.name, cells.join(" | "));
+    }
+    let cells: Vec<String> = total.iter().map(ToString::to_string).collect();
+    println!("| **total** | {} |", cells.join(" | "));
+    println!();
+    let precision = if total[2] == 0 {
+        "–".to_owned()
+    } else {
+        format!("{:.1}%", 100.0 * total[3] as f64 / total[2] as f64)
+    };
+    let recall = |found: usize| {
+        if total[1] == 0 {
+            "–".to_owned()
+        } else {
+            format!("{:.1}%", 100.0 * found as f64 / total[1] as f64)
+        }
+    };
+    println!(
+        "asymmetric downs: precision {precision}; recall {} by `asymmetric-down`, {} with the empty downs `empty-down` reports",
+        recall(total[3]),
+        recall(total[3] + total[5])
+    );
+    for (_, s) in symmetries {
+        for alarm in &s.false_alarms {
+            println!("  FALSE ALARM {alarm}");
+        }
+    }
+    // Why the rest were missed, by the kind of difference the database shows.
+    let mut why: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, s) in symmetries {
+        for (_, differences) in &s.missed {
+            *why.entry(miss_reason(differences)).or_default() += 1;
+        }
+    }
+    for (reason, n) in &why {
+        println!("  missed {n}: {reason}");
+    }
+    for (_, s) in symmetries {
+        for (label, differences) in &s.missed {
+            println!("  MISSED {label}: {}", differences.join("; "));
+        }
+    }
+    let disagreements: usize = symmetries.iter().map(|(_, s)| s.disagreements.len()).sum();
+    println!("model and catalog disagreements: {disagreements}");
+    for (_, s) in symmetries {
+        for d in &s.disagreements {
+            println!("  {d}");
+        }
+    }
+    println!();
+}
+
+/// The kind of difference a missed asymmetric down shows on the database.
+fn miss_reason(differences: &[String]) -> &'static str {
+    let all = |f: &dyn Fn(&str) -> bool| differences.iter().all(|d| f(d));
+    if all(&|d| d.contains("column order was")) {
+        "only the order of columns differs (the model compares columns as a set)"
+    } else if all(&|d| {
+        d.starts_with("changed view")
+            || d.starts_with("changed function")
+            || d.starts_with("changed trigger")
+    }) {
+        "a view's query or a function's or trigger's body differs (the model does not compare them)"
+    } else if all(&|d| d.contains("constraint") || d.contains("column order was")) {
+        "a constraint's definition differs"
+    } else {
+        "other"
+    }
+}
+
 struct PartOutcome {
     row: Row,
+    symmetry: Symmetry,
     findings: Vec<String>,
     false_errors: Vec<String>,
     /// Errors about what goes wrong only with rows, on files the empty database accepts.
@@ -492,14 +599,43 @@ struct PartOutcome {
     reported: Vec<FileId>,
 }
 
+/// The schema model against the real database, for one part: the downs it calls asymmetric
+/// against the schema before the up and after the down on the database, and the model's
+/// schema after each up against the database's catalog.
+#[derive(Default)]
+struct Symmetry {
+    /// Migrations with a down whose symmetry the database run measured.
+    measured: usize,
+    /// Of those, the ones whose down does not restore the schema on the database.
+    asymmetric: usize,
+    /// Downs the model reports, and the database confirms.
+    confirmed: usize,
+    /// Asymmetric downs reported as empty (`empty-down`: irreversible in practice).
+    empty: usize,
+    /// Downs the model reports that the database shows symmetric: each with what was said.
+    false_alarms: Vec<String>,
+    /// Asymmetric downs the model did not report, with the database's differences.
+    missed: Vec<(String, Vec<String>)>,
+    /// Migrations whose schema after the up was compared with the model's.
+    compared: usize,
+    /// Facts the model and the catalog disagree on: the migration and the fact.
+    disagreements: Vec<String>,
+}
+
 /// Whether errors of these codes say the database refuses the file. The others say what goes
 /// wrong once tables have rows (`sqlite-foreign-keys`: the table rebuild that deletes the rows
 /// referencing it) or breaks the migrator's bookkeeping (`transaction-control`), which an
 /// empty database running the file does not show.
 fn claims_refusal(codes: &[Code]) -> bool {
-    codes
-        .iter()
-        .any(|c| !matches!(c, Code::SqliteForeignKeys | Code::TransactionControl))
+    codes.iter().any(|c| {
+        !matches!(
+            c,
+            Code::SqliteForeignKeys
+                | Code::TransactionControl
+                | Code::AsymmetricDown
+                | Code::MissingDown
+        )
+    })
 }
 
 /// Writes a part in the native layout, checks it, applies it to a real database, and compares.
@@ -522,12 +658,14 @@ fn check_part(root: &Path, part: &Part, dirs: &[PathBuf], url: Option<&str>) -> 
             relative
         }
     };
+    let mut down_names: Vec<Option<String>> = Vec::new();
     for (i, source) in sources.iter().enumerate() {
         let stem = format!("{:05}_{}", i + 1, layouts::native_name(&source.name));
         let (up_name, down_name) = match source.down {
             Some(_) => (format!("{stem}.up.sql"), Some(format!("{stem}.down.sql"))),
             None => (format!("{stem}.sql"), None),
         };
+        down_names.push(down_name.as_ref().map(|d| format!("migrations/{d}")));
         fs::write(native.join(&up_name), &source.up_text).expect("write migration");
         origin.insert(format!("migrations/{up_name}"), id(&source.up, false));
         if let (Some((path, text)), Some(down_name)) = (&source.down, down_name) {
@@ -604,6 +742,7 @@ fn check_part(root: &Path, part: &Part, dirs: &[PathBuf], url: Option<&str>) -> 
 
     let mut outcome = PartOutcome {
         row,
+        symmetry: Symmetry::default(),
         findings,
         false_errors: Vec::new(),
         risks: Vec::new(),
@@ -666,7 +805,103 @@ fn check_part(root: &Path, part: &Part, dirs: &[PathBuf], url: Option<&str>) -> 
     }
     outcome.row.false_errors = outcome.false_errors.len();
     outcome.row.missed = outcome.missed.len();
+    outcome.symmetry = measure_model(part, &sources, &checked, &truth, &down_names);
     outcome
+}
+
+/// Compares the schema model with the database run: its asymmetric downs with the schema the
+/// database had before each up and after its down, and its schema after each up with the
+/// catalog's.
+fn measure_model(
+    part: &Part,
+    sources: &[Source],
+    checked: &Checked,
+    truth: &truth::Truth,
+    down_names: &[Option<String>],
+) -> Symmetry {
+    let mut symmetry = Symmetry::default();
+    let mut said: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let empty: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::EmptyDown)
+        .filter_map(|d| d.location.as_ref().map(|l| l.file.as_str()))
+        .collect();
+    for d in checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::AsymmetricDown)
+    {
+        if let Some(location) = &d.location {
+            said.entry(location.file.as_str())
+                .or_default()
+                .push(d.message.as_str());
+        }
+    }
+    for (i, source) in sources.iter().enumerate() {
+        let Some(Some(down)) = down_names.get(i) else {
+            continue;
+        };
+        let Some(Some(differences)) = truth.symmetry.get(i) else {
+            continue;
+        };
+        symmetry.measured += 1;
+        let label = format!("{} · {}", part.name, source.name);
+        let flagged = said.get(down.as_str());
+        if !differences.is_empty() {
+            symmetry.asymmetric += 1;
+        }
+        match (flagged, differences.is_empty()) {
+            (Some(messages), true) => symmetry
+                .false_alarms
+                .push(format!("{label}: {}", messages.join("; "))),
+            (Some(_), false) => symmetry.confirmed += 1,
+            (None, false) if empty.contains(&down.as_str()) => symmetry.empty += 1,
+            (None, false) => symmetry.missed.push((label, differences.clone())),
+            (None, true) => {}
+        }
+    }
+    // The model's schema after each up, against the catalog's, while the database run is
+    // what the migrations make: up to the first failure (the truth run rolls every down back).
+    let facts = migrate_build::model_facts(checked, part.setup);
+    if facts.len() != sources.len() {
+        return symmetry;
+    }
+    for (i, source) in sources.iter().enumerate() {
+        if truth.up[i] != truth::Fate::Accepted {
+            break;
+        }
+        let Some(Some(catalog)) = truth.after_up.get(i) else {
+            break;
+        };
+        symmetry.compared += 1;
+        let model = &facts[i];
+        for fact in model.facts.difference(catalog) {
+            symmetry.disagreements.push(format!(
+                "{} · {}: the model has `{fact}`, the database does not",
+                part.name, source.name
+            ));
+        }
+        for fact in catalog.difference(&model.facts) {
+            if model.knows(fact) {
+                symmetry.disagreements.push(format!(
+                    "{} · {}: the database has `{fact}`, the model does not",
+                    part.name, source.name
+                ));
+            }
+        }
+        // A down outside a transaction stays: from an asymmetric one on, the database is not
+        // what the ups make.
+        let diverged = truth
+            .symmetry
+            .get(i)
+            .and_then(Option::as_ref)
+            .is_some_and(|d| d.iter().any(|line| !line.contains("column order was")));
+        if source.no_transaction && diverged {
+            break;
+        }
+    }
+    symmetry
 }
 
 /// Applies the part to a real database: SQLite always, PostgreSQL when there is a server.

@@ -1,6 +1,6 @@
 //! The truth: each part applied to a real database, as its tool would apply it, independently of
 //! the checker. Each migration's up runs in a transaction of its own; then its down and its up
-//! again in another, rolled back if either fails (so the next migration sees what the up left).
+//! again in another, always rolled back (so the next migration sees what the up left).
 //! A file marked no-transaction runs statement by statement, outside any transaction. After a
 //! failure the database is no longer what the project's was, so later rejections are marked
 //! uncertain. A part whose SQL changes roles or other databases runs in one transaction that is
@@ -62,10 +62,8 @@ pub struct Truth {
     /// schema before the up. `Some(vec![])` when equal, `Some(differences)` (`introspect::diff`)
     /// when not, `None` when not measured (no down, the up or the down refused, a snapshot
     /// failed).
-    #[allow(dead_code)] // main.rs reads it.
     pub symmetry: Vec<Option<Vec<String>>>,
     /// Per migration, the coarse schema (`introspect::coarse`) right after its up, when accepted.
-    #[allow(dead_code)] // main.rs reads it.
     pub after_up: Vec<Option<BTreeSet<String>>>,
 }
 
@@ -274,15 +272,9 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
                         }
                     }
                 };
-                let _ = if redo == Fate::Accepted {
-                    db.batch(commit)
-                } else {
-                    db.batch(rollback)
-                };
-                if redo == Fate::Accepted {
-                    // Committed: the up ran again.
-                    known = None;
-                }
+                // Always rolled back: the next migration sees exactly what the up left, as in
+                // production, where the down does not run.
+                let _ = db.batch(rollback);
                 truth.down.push(down_fate);
                 truth.redo.push(redo);
             }
