@@ -834,8 +834,8 @@ impl Model {
             Some(name.span),
         )
         .label(format!(
-            "{verb} a {} no earlier migration creates",
-            kind.noun()
+            "{verb} {} no earlier migration creates",
+            a(kind.noun())
         ));
         finding.missing = Some((kind, name.name.clone()));
         finding.kind = kind;
@@ -2884,6 +2884,15 @@ fn with_column(constraint: TableConstraint, column: &Ident) -> TableConstraint {
             TableConstraint::ForeignKey(fk)
         }
         other => other,
+    }
+}
+
+/// A noun with its article: `a table`, `an index`.
+fn a(noun: &str) -> String {
+    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {noun}")
+    } else {
+        format!("a {noun}")
     }
 }
 

@@ -153,8 +153,9 @@ ALTER TABLE users_old RENAME TO users;";
             ("CREATE INDEX users_email2 ON users (email);", None),
         ],
     );
-    // The down recreates the table as it was, but forgets the index... which went with the
-    // table it dropped: symmetric. Only nullability differs? No: `email` was `TEXT NULL`.
+    // Each rebuild creates the new table, copies, drops the old one and renames: the down's
+    // table is the one before the up, and the index the up made went with the table the down
+    // dropped.
     assert_eq!(found, Vec::<String>::new());
 }
 
@@ -365,5 +366,142 @@ fn views_functions_triggers_and_types_are_symmetric_when_undone() {
     assert_eq!(
         found,
         ["asymmetric-down: `test.sql` leaves function `h` that the up created"]
+    );
+}
+
+#[test]
+fn foreign_keys_know_the_columns_they_refer_to() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE TABLE users (id INT PRIMARY KEY, uuid TEXT UNIQUE);\nCREATE TABLE posts (id INT, user_uuid TEXT REFERENCES users (uuid), user_id INT REFERENCES users);",
+            // `user_id` refers to the primary key, `user_uuid` to `uuid`.
+            "ALTER TABLE users DROP COLUMN id;",
+        ],
+    );
+    assert_eq!(
+        found,
+        [
+            "still-used: column `users.id` cannot be dropped: foreign key `posts_user_id_fkey` of table `posts` refers to it"
+        ]
+    );
+}
+
+#[test]
+fn a_statement_dropping_both_ends_of_a_foreign_key_is_fine() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABLE b (a_id INT REFERENCES a);",
+            "DROP TABLE a, b;\nCREATE TABLE a (id INT);",
+        ],
+    );
+    assert_eq!(found, Vec::<String>::new());
+}
+
+#[test]
+fn postgres_names_expression_indexes_and_cuts_long_names() {
+    let long = "a_name_that_is_much_longer_than_the_sixty_three_bytes_postgres_keeps";
+    let create = format!(
+        "CREATE TABLE t (name TEXT);\nCREATE UNIQUE INDEX ON t (lower(name));\nCREATE INDEX {long} ON t (name);"
+    );
+    let found = ups(
+        Postgres,
+        &[
+            &create,
+            &format!("DROP INDEX t_lower_idx;\nDROP INDEX {};", &long[..63]),
+        ],
+    );
+    assert_eq!(found, Vec::<String>::new());
+}
+
+#[test]
+fn a_constraint_can_take_over_an_index() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE TABLE t (id INT NOT NULL);\nCREATE UNIQUE INDEX t_id ON t (id);",
+            "ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_id;",
+            "DROP INDEX t_id;",
+            "ALTER TABLE t DROP CONSTRAINT t_pkey;",
+        ],
+    );
+    assert_eq!(found, ["missing-object: index `t_id` does not exist"]);
+}
+
+#[test]
+fn drop_function_cascade_takes_its_triggers_and_a_materialized_view_its_indexes() {
+    let found = replay_all(
+        Postgres,
+        &[
+            ("CREATE TABLE t (id INT);", None),
+            (
+                "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql;\nCREATE TRIGGER t_f BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\nCREATE MATERIALIZED VIEW m AS SELECT id FROM t;\nCREATE UNIQUE INDEX m_id ON m (id);",
+                Some("DROP FUNCTION f CASCADE;\nDROP MATERIALIZED VIEW m;"),
+            ),
+        ],
+    );
+    assert_eq!(found, Vec::<String>::new());
+}
+
+#[test]
+fn renaming_a_type_renames_its_columns_type() {
+    let up = "ALTER TYPE mode RENAME TO mode_old;
+CREATE TYPE mode AS ENUM ('open', 'closed', 'invite');
+ALTER TABLE site ALTER COLUMN mode TYPE mode USING mode::text::mode;
+DROP TYPE mode_old;";
+    let down = "ALTER TYPE mode RENAME TO mode_new;
+CREATE TYPE mode AS ENUM ('open', 'closed');
+ALTER TABLE site ALTER COLUMN mode TYPE mode USING mode::text::mode;
+DROP TYPE mode_new;";
+    let found = replay_all(
+        Postgres,
+        &[
+            (
+                "CREATE TYPE mode AS ENUM ('open', 'closed');\nCREATE TABLE site (mode mode NOT NULL);",
+                None,
+            ),
+            (up, Some(down)),
+        ],
+    );
+    assert_eq!(found, Vec::<String>::new());
+}
+
+#[test]
+fn unreadable_ddl_makes_only_what_it_names_unknown() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE TABLE t (a INT);\nCREATE INDEX t_a ON t (a);\nCREATE INDEX t_a2 ON t (a);",
+            // The parser cannot read `CONCURRENTLY` here: `t_a` may be gone, nothing else.
+            "DROP INDEX CONCURRENTLY IF EXISTS t_a;",
+            "DROP INDEX t_a;\nDROP INDEX t_b;",
+        ],
+    );
+    assert_eq!(found, ["missing-object: index `t_b` does not exist"]);
+}
+
+#[test]
+fn a_column_dropped_and_added_back_with_another_default_is_asymmetric_but_default_null_is_none() {
+    let found = replay_all(
+        Sqlite,
+        &[
+            (
+                "CREATE TABLE t (a TEXT, b TEXT NOT NULL DEFAULT 'x');",
+                None,
+            ),
+            (
+                "ALTER TABLE t DROP COLUMN a;\nALTER TABLE t DROP COLUMN b;",
+                Some(
+                    "ALTER TABLE t ADD COLUMN a TEXT DEFAULT NULL;\nALTER TABLE t ADD COLUMN b TEXT NOT NULL DEFAULT 'y';",
+                ),
+            ),
+        ],
+    );
+    assert_eq!(
+        found,
+        [
+            "asymmetric-down: `test.sql` recreates `t.b` as `TEXT NOT NULL DEFAULT 'y'`; it was `TEXT NOT NULL DEFAULT 'x'`"
+        ]
     );
 }

@@ -10,8 +10,7 @@
 //! after the down (inside the down's transaction, before the up runs again), to see whether the
 //! down undid the up; and after the up, for a schema model to compare with.
 
-#[path = "introspect.rs"]
-pub mod introspect;
+pub use migrate_bench::introspect;
 
 use std::collections::BTreeSet;
 
@@ -320,4 +319,162 @@ fn transaction(
         }
     }
     db.batch(commit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+    /// Whether the local PostgreSQL server answers; without one the test is skipped loudly,
+    /// unless CI is set.
+    fn server() -> bool {
+        match postgres::Client::connect(URL, postgres::NoTls) {
+            Ok(_) => true,
+            Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+                eprintln!("\n*** SKIP: no PostgreSQL server at {URL} ({e}) ***\n");
+                false
+            }
+            Err(e) => panic!("no PostgreSQL server at {URL}: {e}"),
+        }
+    }
+
+    fn migration(up: &str, down: &str) -> super::Migration {
+        let file = |text: &str| super::FileRun {
+            text: text.to_owned(),
+            statements: None,
+        };
+        super::Migration {
+            up: file(up),
+            down: Some(file(down)),
+        }
+    }
+
+    /// Symmetric; asymmetric (the down forgets an index, so the up fails again); symmetric
+    /// after that; no down; an up refused; symmetric after that.
+    fn migrations() -> Vec<super::Migration> {
+        let mut no_down = migration("CREATE TABLE d (id INTEGER)", "");
+        no_down.down = None;
+        vec![
+            migration(
+                "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT)",
+                "DROP TABLE a",
+            ),
+            migration(
+                "CREATE TABLE b (id INTEGER PRIMARY KEY); CREATE INDEX a_v ON a (v)",
+                "DROP TABLE b",
+            ),
+            migration("CREATE TABLE c (id INTEGER)", "DROP TABLE c"),
+            no_down,
+            migration(
+                "CREATE TABLE e (id INTEGER); CREATE TABLE a (id INTEGER)",
+                "",
+            ),
+            migration(
+                "ALTER TABLE d ADD COLUMN x INTEGER",
+                "ALTER TABLE d DROP COLUMN x",
+            ),
+        ]
+    }
+
+    fn check_symmetry(truth: &super::Truth, schema: &str) {
+        use super::Fate::Accepted;
+        assert_eq!(truth.up[..4], [Accepted, Accepted, Accepted, Accepted]);
+        assert!(truth.up[4].rejected());
+        assert_eq!(truth.up[5], Accepted);
+        // The snapshots inside the transactions did not disturb them.
+        assert_eq!(truth.redo[0], Accepted);
+        // The index the down forgot is there when the up runs again.
+        assert!(truth.redo[1].rejected());
+        assert_eq!(truth.redo[2], Accepted);
+        assert_eq!(truth.redo[5], Accepted);
+        let index = format!("extra index {schema}.a_v");
+        assert_eq!(
+            truth.symmetry,
+            vec![
+                Some(vec![]),
+                Some(vec![index]),
+                Some(vec![]),
+                None,
+                None,
+                Some(vec![])
+            ]
+        );
+        let after = truth.after_up[1].as_ref().unwrap();
+        assert!(after.contains(&format!("table {schema}.b")), "{after:#?}");
+        assert!(
+            after.contains(&format!("index {schema}.a_v on a")),
+            "{after:#?}"
+        );
+        assert_eq!(truth.after_up[4], None);
+        let last = truth.after_up[5].as_ref().unwrap();
+        assert!(last.contains(&format!("table {schema}.d")), "{last:#?}");
+        assert!(!last.contains(&format!("table {schema}.e")), "{last:#?}");
+        assert!(
+            last.contains(&format!("column {schema}.d.x null")),
+            "{last:#?}"
+        );
+    }
+
+    #[test]
+    fn sqlite_run_measures_symmetry() {
+        let truth = super::sqlite(&migrations(), None).unwrap();
+        check_symmetry(&truth, "main");
+    }
+
+    #[test]
+    fn postgres_run_measures_symmetry() {
+        if !server() {
+            return;
+        }
+        for contained in [false, true] {
+            let truth = super::postgres(URL, "introspect", &migrations(), None, contained).unwrap();
+            check_symmetry(&truth, "public");
+        }
+    }
+
+    /// Files run statement by statement, outside a transaction.
+    fn statement_migrations() -> Vec<super::Migration> {
+        let file = |statements: &[&str]| super::FileRun {
+            text: statements.join(";\n"),
+            statements: Some(statements.iter().map(|s| s.to_string()).collect()),
+        };
+        vec![
+            super::Migration {
+                up: file(&["CREATE TABLE a (id INTEGER)", "CREATE INDEX a_id ON a (id)"]),
+                down: Some(file(&["DROP TABLE a"])),
+            },
+            super::Migration {
+                up: file(&["CREATE TABLE b (id INTEGER)"]),
+                down: Some(file(&["DROP TABLE b", "CREATE TABLE z (id INTEGER)"])),
+            },
+        ]
+    }
+
+    fn check_statement_symmetry(truth: &super::Truth, schema: &str) {
+        assert_eq!(
+            truth.symmetry,
+            vec![
+                Some(vec![]),
+                Some(vec![
+                    format!("extra column {schema}.z.id"),
+                    format!("extra table {schema}.z"),
+                ])
+            ]
+        );
+        assert!(truth.redo.iter().all(|f| *f == super::Fate::Accepted));
+    }
+
+    #[test]
+    fn statement_runs_measure_symmetry() {
+        let truth = super::sqlite(&statement_migrations(), None).unwrap();
+        check_statement_symmetry(&truth, "main");
+        if !server() {
+            return;
+        }
+        let truth =
+            super::postgres(URL, "statements", &statement_migrations(), None, false).unwrap();
+        check_statement_symmetry(&truth, "public");
+    }
 }
