@@ -1179,6 +1179,11 @@ impl Model {
                     ConstraintKind::ForeignKey {
                         table: target,
                         references,
+                        actions: format!(
+                            "ON DELETE {} ON UPDATE {}",
+                            fk.on_delete.map_or("NO ACTION".to_owned(), |a| a.to_string()),
+                            fk.on_update.map_or("NO ACTION".to_owned(), |a| a.to_string())
+                        ),
                     },
                     fk.columns.iter().map(|c| self.normalize(c)).collect(),
                     "fkey",
@@ -1896,6 +1901,7 @@ impl Model {
                 if let ConstraintKind::ForeignKey {
                     table: Some(target),
                     references,
+                    ..
                 } = &c.kind
                     && target == table
                     && &key != table

@@ -183,6 +183,8 @@ pub(crate) enum ConstraintKind {
         /// The referenced columns (the referenced table's primary key when none are written),
         /// empty when not known.
         references: Vec<String>,
+        /// `ON DELETE ... ON UPDATE ...`, the defaults written out.
+        actions: String,
     },
     Check,
     Exclude,

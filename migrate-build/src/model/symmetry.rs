@@ -164,16 +164,41 @@ fn object_differences(dialect: Dialect, key: &Key, was: &Object, now: &Object) -
             };
             let has =
                 |list: &[super::Constraint], c: &super::Constraint| list.iter().any(|x| same(x, c));
+            // A constraint of the same name and kind on the same columns, defined otherwise
+            // (a foreign key's `ON DELETE`, say).
+            let counterpart = |c: &super::Constraint, list: &'_ [super::Constraint]| {
+                list.iter()
+                    .find(|x| {
+                        x.name == c.name
+                            && x.columns == c.columns
+                            && std::mem::discriminant(&x.kind) == std::mem::discriminant(&c.kind)
+                            && !same(x, c)
+                    })
+                    .cloned()
+            };
+            let redefined =
+                |c: &super::Constraint, list: &[super::Constraint]| counterpart(c, list).is_some();
             for constraint in &was.constraints {
-                if !has(&now.constraints, constraint) && !dropped_columns(constraint) {
-                    out.push(format!(
+                if has(&now.constraints, constraint) || dropped_columns(constraint) {
+                    continue;
+                }
+                match counterpart(constraint, &now.constraints) {
+                    Some(current) => out.push(format!(
+                        "recreates {} on table `{name}`; it was {}",
+                        describe(&current),
+                        describe(constraint)
+                    )),
+                    None => out.push(format!(
                         "does not restore {} of table `{name}` that the up dropped",
                         describe(constraint)
-                    ));
+                    )),
                 }
             }
             for constraint in &now.constraints {
-                if !has(&was.constraints, constraint) && !dropped_columns(constraint) {
+                if !has(&was.constraints, constraint)
+                    && !dropped_columns(constraint)
+                    && !redefined(constraint, &was.constraints)
+                {
                     out.push(format!(
                         "leaves {} on table `{name}` that the up added",
                         describe(constraint)
@@ -303,13 +328,14 @@ fn describe(constraint: &super::Constraint) -> String {
         ConstraintKind::Check => "check constraint",
         ConstraintKind::Exclude => "exclusion constraint",
     };
+    let actions = match &constraint.kind {
+        ConstraintKind::ForeignKey { actions, .. } => format!(" {actions}"),
+        _ => String::new(),
+    };
+    let columns = constraint.columns.join(", ");
     if constraint.name.is_empty() {
-        format!("{what} ({})", constraint.columns.join(", "))
+        format!("{what} ({columns}){actions}")
     } else {
-        format!(
-            "{what} `{}` ({})",
-            constraint.name,
-            constraint.columns.join(", ")
-        )
+        format!("{what} `{}` ({columns}){actions}", constraint.name)
     }
 }

@@ -505,3 +505,21 @@ fn a_column_dropped_and_added_back_with_another_default_is_asymmetric_but_defaul
         ]
     );
 }
+
+#[test]
+fn a_foreign_key_recreated_with_another_action_is_named_once() {
+    let found = replay_all(
+        Sqlite,
+        &[
+            ("CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE TABLE b (a_id INTEGER REFERENCES a (id) ON DELETE CASCADE);", None),
+            (
+                "CREATE TABLE b2 (a_id INTEGER REFERENCES a (id) ON DELETE SET NULL);\nDROP TABLE b;\nALTER TABLE b2 RENAME TO b;",
+                Some("CREATE TABLE b2 (a_id INTEGER REFERENCES a (id));\nDROP TABLE b;\nALTER TABLE b2 RENAME TO b;"),
+            ),
+        ],
+    );
+    assert_eq!(
+        found,
+        ["asymmetric-down: `test.sql` recreates foreign key (a_id) ON DELETE NO ACTION ON UPDATE NO ACTION on table `b`; it was foreign key (a_id) ON DELETE CASCADE ON UPDATE NO ACTION"]
+    );
+}
