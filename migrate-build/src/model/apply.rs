@@ -96,6 +96,136 @@ const FUNCTION_EXTENSIONS: &[&str] = &[
     "vector",
 ];
 
+/// PostgreSQL's built-in type names (`pg_catalog`'s types that are not a table's row type, read
+/// off PostgreSQL 15), with the SQL spellings sqlparser does not give a type of its own.
+const POSTGRES_TYPES: &[&str] = &[
+    "aclitem",
+    "any",
+    "anyarray",
+    "anycompatible",
+    "anycompatiblearray",
+    "anycompatiblemultirange",
+    "anycompatiblenonarray",
+    "anycompatiblerange",
+    "anyelement",
+    "anyenum",
+    "anymultirange",
+    "anynonarray",
+    "anyrange",
+    "bit",
+    "bool",
+    "box",
+    "bpchar",
+    "bytea",
+    "char",
+    "cid",
+    "cidr",
+    "circle",
+    "cstring",
+    "date",
+    "datemultirange",
+    "daterange",
+    "event_trigger",
+    "fdw_handler",
+    "float4",
+    "float8",
+    "gtsvector",
+    "index_am_handler",
+    "inet",
+    "int2",
+    "int2vector",
+    "int4",
+    "int4multirange",
+    "int4range",
+    "int8",
+    "int8multirange",
+    "int8range",
+    "internal",
+    "interval",
+    "json",
+    "jsonb",
+    "jsonpath",
+    "language_handler",
+    "line",
+    "lseg",
+    "macaddr",
+    "macaddr8",
+    "money",
+    "name",
+    "numeric",
+    "nummultirange",
+    "numrange",
+    "oid",
+    "oidvector",
+    "path",
+    "pg_brin_bloom_summary",
+    "pg_brin_minmax_multi_summary",
+    "pg_ddl_command",
+    "pg_dependencies",
+    "pg_lsn",
+    "pg_mcv_list",
+    "pg_ndistinct",
+    "pg_node_tree",
+    "pg_snapshot",
+    "point",
+    "polygon",
+    "record",
+    "refcursor",
+    "regclass",
+    "regcollation",
+    "regconfig",
+    "regdictionary",
+    "regnamespace",
+    "regoper",
+    "regoperator",
+    "regproc",
+    "regprocedure",
+    "regrole",
+    "regtype",
+    "table_am_handler",
+    "text",
+    "tid",
+    "time",
+    "timestamp",
+    "timestamptz",
+    "timetz",
+    "trigger",
+    "tsm_handler",
+    "tsmultirange",
+    "tsquery",
+    "tsrange",
+    "tstzmultirange",
+    "tstzrange",
+    "tsvector",
+    "txid_snapshot",
+    "unknown",
+    "uuid",
+    "varbit",
+    "varchar",
+    "void",
+    "xid",
+    "xid8",
+    "xml",
+    // Spellings the parser may leave as names.
+    "serial",
+    "serial2",
+    "serial4",
+    "serial8",
+    "smallserial",
+    "bigserial",
+    "int",
+    "integer",
+    "smallint",
+    "bigint",
+    "real",
+    "float",
+    "decimal",
+    "dec",
+    "boolean",
+    "character",
+    "nchar",
+];
+
 /// Functions that read or set values but never change the schema.
 const PURE_FUNCTIONS: &[&str] = &[
     "setval",
@@ -916,7 +1046,8 @@ impl Model {
             return;
         };
         match self.get(&key) {
-            Some(Object::Maybe) => {}
+            Some(Object::Maybe) if if_not_exists => {}
+            Some(Object::Maybe) => self.insert(key, object),
             Some(existing) if !if_not_exists => {
                 let what = existing.kind().map_or("object", Kind::noun);
                 out.push(self.exists(
@@ -956,7 +1087,8 @@ impl Model {
             return;
         };
         match self.get(&key) {
-            Some(Object::Maybe) => return,
+            Some(Object::Maybe) if create.if_not_exists => return,
+            Some(Object::Maybe) => {}
             Some(existing) => {
                 if !create.if_not_exists {
                     let what = existing.kind().map_or("object", Kind::noun);
@@ -1020,6 +1152,12 @@ impl Model {
                 );
             }
             return;
+        }
+        out.extend(self.type_exists(&column.data_type));
+        for option in &column.options {
+            if let ColumnOption::Default(expr) = &option.option {
+                out.extend(self.sequence_exists(expr));
+            }
         }
         let type_text = if column.data_type == DataType::Unspecified {
             String::new()
@@ -1181,8 +1319,10 @@ impl Model {
                         references,
                         actions: format!(
                             "ON DELETE {} ON UPDATE {}",
-                            fk.on_delete.map_or("NO ACTION".to_owned(), |a| a.to_string()),
-                            fk.on_update.map_or("NO ACTION".to_owned(), |a| a.to_string())
+                            fk.on_delete
+                                .map_or("NO ACTION".to_owned(), |a| a.to_string()),
+                            fk.on_update
+                                .map_or("NO ACTION".to_owned(), |a| a.to_string())
                         ),
                     },
                     fk.columns.iter().map(|c| self.normalize(c)).collect(),
@@ -1316,6 +1456,7 @@ impl Model {
                     columns: columns.clone(),
                     unique: true,
                     constraint: true,
+                    mentions: Default::default(),
                 }),
             );
         }
@@ -1603,6 +1744,11 @@ impl Model {
                 AlterTableOperation::RenameConstraint { old_name, new_name } => {
                     let (old, new) = (self.normalize(old_name), self.normalize(new_name));
                     let all_named = table.constraints.iter().all(|c| c.named);
+                    if self.not_null_named(&key, &table, &old).is_some()
+                        || self.may_be_not_null(&table, &old)
+                    {
+                        continue;
+                    }
                     match table.constraints.iter_mut().find(|c| c.name == old) {
                         Some(constraint) => {
                             constraint.name = new.clone();
@@ -1617,7 +1763,7 @@ impl Model {
                             }
                         }
                         None if table.known && (all_named || self.dialect == Dialect::Postgres) => {
-                            out.push(self.missing_constraint(&key, &old, old_name.span));
+                            out.push(self.missing_constraint(&key, &old, old_name.span, "renames"));
                         }
                         None => table.known = false,
                     }
@@ -1641,10 +1787,12 @@ impl Model {
                         AlterColumnOperation::SetNotNull => column.not_null = true,
                         AlterColumnOperation::DropNotNull => column.not_null = false,
                         AlterColumnOperation::SetDefault { value } => {
+                            out.extend(self.sequence_exists(value));
                             column.default = default_of(value)
                         }
                         AlterColumnOperation::DropDefault => column.default = None,
                         AlterColumnOperation::SetDataType { data_type, .. } => {
+                            out.extend(self.type_exists(data_type));
                             column.ty = canonical_type(self.dialect, &data_type.to_string()).0;
                         }
                         AlterColumnOperation::AddGenerated { .. } => {
@@ -1714,13 +1862,13 @@ impl Model {
         finding
     }
 
-    fn missing_constraint(&self, key: &Key, name: &str, span: Span) -> Finding {
+    fn missing_constraint(&self, key: &Key, name: &str, span: Span, verb: &str) -> Finding {
         let mut finding = Finding::new(
             Code::MissingObject,
             format!("constraint `{name}` of table `{}` does not exist", key.name),
             Some(span),
         )
-        .label("drops a constraint no earlier migration creates");
+        .label(format!("{verb} a constraint no earlier migration creates"));
         if let Some(Object::Index(_)) = self.get(&Key::new(Space::Relation, &key.schema, name)) {
             finding = finding.help(format!(
                 "`{name}` is an index, not a constraint: use `DROP INDEX {name}`"
@@ -1815,15 +1963,19 @@ impl Model {
                 }
             }
         }
-        // The indexes and constraints on the column go with it.
+        // The indexes and constraints on the column go with it; an index whose `WHERE` names
+        // a word like it may.
         for index_key in indexes {
-            if let Some(Object::Index(index)) = self.get(&index_key)
-                && index
+            if let Some(Object::Index(index)) = self.get(&index_key) {
+                if index
                     .columns
                     .iter()
                     .any(|c| *c == name || mentions(c).contains(&name))
-            {
-                self.remove(&index_key);
+                {
+                    self.remove(&index_key);
+                } else if index.mentions.contains(&name) {
+                    self.insert(index_key, Object::Maybe);
+                }
             }
         }
         table.constraints.retain(|c| !c.columns.contains(&name));
@@ -1846,47 +1998,110 @@ impl Model {
         out: &mut Vec<Finding>,
     ) {
         let constraint = self.normalize(name);
+        // PostgreSQL 18 names a column's `NOT NULL` (`users_email_not_null`): dropping it
+        // drops the `NOT NULL`.
+        if let Some(column) = self.not_null_named(key, table, &constraint) {
+            if let Some(c) = table.columns.iter_mut().find(|c| c.name == column) {
+                c.not_null = false;
+            }
+            return;
+        }
         let Some(position) = table.constraints.iter().position(|c| c.name == constraint) else {
             // SQLite names no unnamed constraint, and PostgreSQL's names are the model's guess
             // only when every constraint was named in the statement.
             let certain = table.known
+                && !self.may_be_not_null(table, &constraint)
                 && (self.dialect == Dialect::Postgres || table.constraints.iter().all(|c| c.named));
             if certain && !if_exists {
-                out.push(self.missing_constraint(key, &constraint, name.span));
+                out.push(self.missing_constraint(key, &constraint, name.span, "drops"));
             }
             if !certain {
                 table.known = false;
             }
             return;
         };
-        let removed = table.constraints.remove(position);
+        let dropping = &table.constraints[position];
         if matches!(
-            removed.kind,
+            dropping.kind,
             ConstraintKind::PrimaryKey | ConstraintKind::Unique
-        ) {
-            let referring = self.foreign_keys_to(key, None);
-            let dependent: Vec<_> = referring
+        ) && self.dialect == Dialect::Postgres
+        {
+            // The foreign keys of other tables that refer to exactly these columns use the
+            // constraint's index: PostgreSQL refuses without `CASCADE`.
+            let mut columns = dropping.columns.clone();
+            columns.sort();
+            let dependent: Vec<(Key, String)> = self
+                .referring(key)
                 .into_iter()
-                .filter(|(from, _)| from != key)
+                .filter(|from| from != key)
+                .filter_map(|from| match self.get(&from) {
+                    Some(Object::Table(t)) => Some(
+                        t.constraints
+                            .iter()
+                            .filter(|c| matches!(&c.kind, ConstraintKind::ForeignKey { table: Some(target), references, .. } if target == key && {
+                                let mut r = references.clone();
+                                r.sort();
+                                r == columns
+                            }))
+                            .map(|c| (from.clone(), c.name.clone()))
+                            .collect::<Vec<_>>(),
+                    ),
+                    _ => None,
+                })
+                .flatten()
                 .collect();
-            if !dependent.is_empty() && self.dialect == Dialect::Postgres {
-                if cascade {
-                    for (from, fk) in dependent {
-                        if let Some(Object::Table(t)) = self.get_mut(&from) {
-                            t.constraints.retain(|c| c.name != fk);
-                        }
-                    }
-                } else {
-                    // Whether a foreign key needs this very key depends on its columns, which
-                    // the model does not compare: the table is no longer certain.
-                    table.known = false;
+            if let Some((from, fk)) = dependent.first()
+                && !cascade
+            {
+                out.push(
+                    Finding::new(
+                        Code::StillUsed,
+                        format!(
+                            "constraint `{constraint}` of table `{}` cannot be dropped: foreign key `{fk}` of table `{}` needs it",
+                            key.name, from.name
+                        ),
+                        Some(name.span),
+                    )
+                    .label("still used")
+                    .help("drop the foreign key first, or add `CASCADE` to drop it too"),
+                );
+                if !self.accepted {
+                    return;
+                }
+            }
+            for (from, fk) in dependent {
+                if let Some(Object::Table(t)) = self.get_mut(&from) {
+                    t.constraints.retain(|c| c.name != fk);
                 }
             }
         }
+        table.constraints.remove(position);
         let index_key = Key::new(Space::Relation, &key.schema, &constraint);
         if matches!(self.get(&index_key), Some(Object::Index(i)) if i.constraint) {
             self.remove(&index_key);
         }
+    }
+
+    /// The column whose `NOT NULL` PostgreSQL 18 names `name` (`<table>_<column>_not_null`),
+    /// if the table has such a column.
+    fn not_null_named(&self, key: &Key, table: &Table, name: &str) -> Option<String> {
+        if self.dialect != Dialect::Postgres {
+            return None;
+        }
+        table
+            .columns
+            .iter()
+            .find(|c| c.not_null && postgres_name(&key.name, &c.name, "not_null") == name)
+            .map(|c| c.name.clone())
+    }
+
+    /// Whether `name` may be PostgreSQL 18's name for a `NOT NULL` of the table: such a name
+    /// stays what it was when the column or table is renamed, so any `..._not_null` name of a
+    /// table with a `NOT NULL` column may be one.
+    fn may_be_not_null(&self, table: &Table, name: &str) -> bool {
+        self.dialect == Dialect::Postgres
+            && name.ends_with("_not_null")
+            && table.columns.iter().any(|c| c.not_null)
     }
 
     /// The foreign keys referring to `table` (to `column` of it, when given): the referring
@@ -1925,12 +2140,120 @@ impl Model {
     /// Views whose query mentions `word` may have been dropped by a `CASCADE`, with their
     /// indexes and triggers.
     fn views_unknown(&mut self, word: &str) {
-        for key in self.keys_where(|_, o| matches!(o, Object::View(v) if v.mentions.contains(word)))
-        {
-            for dependent in self.referring(&key) {
-                self.insert(dependent, Object::Maybe);
+        // A view on a view the cascade takes goes too.
+        let mut words = vec![word.to_owned()];
+        while let Some(word) = words.pop() {
+            for key in
+                self.keys_where(|_, o| matches!(o, Object::View(v) if v.mentions.contains(&word)))
+            {
+                for dependent in self.referring(&key) {
+                    self.insert(dependent, Object::Maybe);
+                }
+                words.push(key.name.clone());
+                self.insert(key, Object::Maybe);
             }
-            self.insert(key, Object::Maybe);
+        }
+    }
+
+    /// A PostgreSQL column type that is no built-in type, no type an earlier migration created
+    /// and no table's row type: the database refuses it. SQLite takes any name.
+    fn type_exists(&self, data_type: &DataType) -> Option<Finding> {
+        if self.dialect != Dialect::Postgres {
+            return None;
+        }
+        let name = match data_type {
+            DataType::Custom(name, _) => name,
+            DataType::Array(
+                ast::ArrayElemTypeDef::SquareBracket(inner, _)
+                | ast::ArrayElemTypeDef::AngleBracket(inner)
+                | ast::ArrayElemTypeDef::Parenthesis(inner),
+            ) => return self.type_exists(inner),
+            _ => return None,
+        };
+        let name = self.name(name)?;
+        if name.schema.as_deref().is_none_or(|s| s == "pg_catalog")
+            && POSTGRES_TYPES.contains(&name.name.as_str())
+        {
+            return None;
+        }
+        let row_type = matches!(
+            self.lookup(
+                Space::Relation,
+                Kind::Table,
+                name.schema.as_deref(),
+                &name.name
+            ),
+            Lookup::Found(_, Object::Table(_) | Object::View(_)) | Lookup::Unknown
+        );
+        match self.lookup(Space::Type, Kind::Type, name.schema.as_deref(), &name.name) {
+            Lookup::Absent if !row_type => {
+                let mut found = Vec::new();
+                self.missing(Kind::Type, &name, "uses", &mut found);
+                found.pop()
+            }
+            _ => None,
+        }
+    }
+
+    /// A default that takes values from a sequence (`nextval('s')`) no earlier migration
+    /// created: PostgreSQL looks the sequence up when the default is set, and refuses.
+    fn sequence_exists(&self, expr: &Expr) -> Option<Finding> {
+        if self.dialect != Dialect::Postgres {
+            return None;
+        }
+        let Expr::Function(function) = expr else {
+            return None;
+        };
+        let called = function.name.0.last().and_then(ObjectNamePart::as_ident)?;
+        if !called.value.eq_ignore_ascii_case("nextval") {
+            return None;
+        }
+        let ast::FunctionArguments::List(list) = &function.args else {
+            return None;
+        };
+        let literal = match list.args.first()? {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(expr)) => match expr {
+                Expr::Cast { expr, .. } => &**expr,
+                other => other,
+            },
+            _ => return None,
+        };
+        let Expr::Value(value) = literal else {
+            return None;
+        };
+        let ast::Value::SingleQuotedString(text) = &value.value else {
+            return None;
+        };
+        // A quoted name keeps its case and may hold dots: not followed.
+        if text.contains('"') {
+            return None;
+        }
+        let parts: Vec<&str> = text.split('.').collect();
+        let (schema, sequence) = match parts.as_slice() {
+            [sequence] => (None, sequence.to_ascii_lowercase()),
+            [schema, sequence] => (
+                Some(schema.to_ascii_lowercase()),
+                sequence.to_ascii_lowercase(),
+            ),
+            _ => return None,
+        };
+        match self.lookup(
+            Space::Relation,
+            Kind::Sequence,
+            schema.as_deref(),
+            &sequence,
+        ) {
+            Lookup::Absent => {
+                let name = Name {
+                    schema,
+                    name: sequence,
+                    span: value.span,
+                };
+                let mut found = Vec::new();
+                self.missing(Kind::Sequence, &name, "takes values from", &mut found);
+                found.pop()
+            }
+            _ => None,
         }
     }
 
@@ -2153,7 +2476,8 @@ impl Model {
         };
         let key = Key::new(Space::Relation, &schema, &name);
         match self.get(&key) {
-            Some(Object::Maybe) => return,
+            Some(Object::Maybe) if create.if_not_exists => return,
+            Some(Object::Maybe) => {}
             Some(existing) => {
                 if !create.if_not_exists {
                     let what = existing.kind().map_or("relation", Kind::noun);
@@ -2175,6 +2499,17 @@ impl Model {
                 columns,
                 unique: create.unique,
                 constraint: false,
+                mentions: create
+                    .include
+                    .iter()
+                    .map(|c| self.normalize(c))
+                    .chain(
+                        create
+                            .predicate
+                            .iter()
+                            .flat_map(|p| mentions(&p.to_string())),
+                    )
+                    .collect(),
             }),
         );
     }
@@ -2197,7 +2532,8 @@ impl Model {
             mentions: mentions(&create.query.to_string()),
         });
         match self.get(&key) {
-            Some(Object::Maybe) => {}
+            Some(Object::Maybe) if create.if_not_exists => {}
+            Some(Object::Maybe) => self.insert(key, view),
             Some(Object::View(old))
                 if create.or_replace && old.materialized == create.materialized =>
             {

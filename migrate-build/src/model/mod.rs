@@ -213,6 +213,9 @@ pub(crate) struct Index {
     pub unique: bool,
     /// The index of a primary key or unique constraint (PostgreSQL), named like it.
     pub constraint: bool,
+    /// The columns its `INCLUDE` lists, and every word of its `WHERE`, lower case: dropping a
+    /// column they name drops the index (PostgreSQL), or may.
+    pub mentions: BTreeSet<String>,
 }
 
 /// A view or materialized view.
@@ -422,7 +425,10 @@ impl Model {
             }
             _ => self.is_open(kind),
         };
-        if unknown || open {
+        // PostgreSQL's catalogs (`pg_index`, `pg_class`) come first in every search path.
+        let catalog =
+            self.dialect == Dialect::Postgres && schema.is_none() && name.starts_with("pg_");
+        if unknown || open || catalog {
             Lookup::Unknown
         } else {
             Lookup::Absent

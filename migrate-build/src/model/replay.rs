@@ -31,6 +31,7 @@ pub(crate) fn replay(
         }
         let (up_file, up) = step.up;
         let open = model.open;
+        let reported = out.len();
         model.begin();
         run(&mut model, up, up_file, &later, index, &mut out);
         let up_journal = model.end();
@@ -40,6 +41,9 @@ pub(crate) fn replay(
         model.begin();
         run(&mut model, down, down_file, &later, index, &mut out);
         let down_journal = model.end();
+        // A statement the model says the database refuses: what the files leave is not what
+        // they mean to, and the errors say so already.
+        let model_refused = out.len() > reported;
         // A file the database refused is reported already; what it would have left is not
         // known.
         let refused = |script: &Script| {
@@ -50,7 +54,7 @@ pub(crate) fn replay(
         };
         // An empty down is reported as such (`empty-down`): the migration is irreversible in
         // practice, and listing all it leaves would say it again.
-        if !refused(up) && !refused(down) && !down.statements.is_empty() {
+        if !refused(up) && !refused(down) && !model_refused && !down.statements.is_empty() {
             for difference in symmetry::compare(&model, &up_journal, &down_journal, open) {
                 out.push((down_file, asymmetry(up, down, difference)));
             }

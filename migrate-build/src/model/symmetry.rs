@@ -48,6 +48,21 @@ pub(crate) fn compare(model: &Model, up: &Journal, down: &Journal, open: Kinds) 
         if kind.is_none_or(|k| skip & k.bit() != 0) {
             continue;
         }
+        // What belongs to a table the model no longer knows (its sequences, its indexes) may
+        // have gone or come back with it.
+        let unknown_owner = [was, now]
+            .into_iter()
+            .flatten()
+            .filter_map(dependent_of)
+            .any(|owner| {
+                matches!(
+                    model.get(owner),
+                    Some(Object::Maybe) | Some(Object::Table(super::Table { known: false, .. }))
+                )
+            });
+        if unknown_owner {
+            continue;
+        }
         let name = display(key);
         let noun = kind.map_or("object", Kind::noun);
         let message = match (was, now) {

@@ -209,21 +209,27 @@ fn a_down_that_recreates_a_column_differently_is_asymmetric() {
 
 #[test]
 fn a_down_that_drops_a_name_the_up_never_created_is_found_with_the_name_meant() {
+    let up = "CREATE TABLE usergroup_reviewers (id INT);\nCREATE INDEX usergroup_reviewers_id ON usergroup_reviewers (id);";
+    // The database refuses the down: that is the error, and what it leaves is not compared.
     let found = replay_all(
         Postgres,
         &[(
-            "CREATE TABLE usergroup_reviewers (id INT);\nCREATE INDEX usergroup_reviewers_id ON usergroup_reviewers (id);",
-            Some("DROP INDEX usergroup_reviewers_idx;\nDROP TABLE IF EXISTS usergroups_reviewers;"),
+            up,
+            Some("DROP INDEX usergroup_reviewers_idx;\nDROP TABLE usergroup_reviewers;"),
         )],
     );
-    assert_eq!(found.len(), 2, "{found:#?}");
     assert_eq!(
-        found[0],
-        "missing-object: index `usergroup_reviewers_idx` does not exist"
+        found,
+        ["missing-object: index `usergroup_reviewers_idx` does not exist"]
+    );
+    // `IF EXISTS` hides the typo from the database: the table stays.
+    let found = replay_all(
+        Postgres,
+        &[(up, Some("DROP TABLE IF EXISTS usergroups_reviewers;"))],
     );
     assert_eq!(
-        found[1],
-        "asymmetric-down: `test.sql` leaves table `usergroup_reviewers` that the up created"
+        found,
+        ["asymmetric-down: `test.sql` leaves table `usergroup_reviewers` that the up created"]
     );
 }
 
@@ -511,15 +517,81 @@ fn a_foreign_key_recreated_with_another_action_is_named_once() {
     let found = replay_all(
         Sqlite,
         &[
-            ("CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE TABLE b (a_id INTEGER REFERENCES a (id) ON DELETE CASCADE);", None),
+            (
+                "CREATE TABLE a (id INTEGER PRIMARY KEY);\nCREATE TABLE b (a_id INTEGER REFERENCES a (id) ON DELETE CASCADE);",
+                None,
+            ),
             (
                 "CREATE TABLE b2 (a_id INTEGER REFERENCES a (id) ON DELETE SET NULL);\nDROP TABLE b;\nALTER TABLE b2 RENAME TO b;",
-                Some("CREATE TABLE b2 (a_id INTEGER REFERENCES a (id));\nDROP TABLE b;\nALTER TABLE b2 RENAME TO b;"),
+                Some(
+                    "CREATE TABLE b2 (a_id INTEGER REFERENCES a (id));\nDROP TABLE b;\nALTER TABLE b2 RENAME TO b;",
+                ),
             ),
         ],
     );
     assert_eq!(
         found,
-        ["asymmetric-down: `test.sql` recreates foreign key (a_id) ON DELETE NO ACTION ON UPDATE NO ACTION on table `b`; it was foreign key (a_id) ON DELETE CASCADE ON UPDATE NO ACTION"]
+        [
+            "asymmetric-down: `test.sql` recreates foreign key (a_id) ON DELETE NO ACTION ON UPDATE NO ACTION on table `b`; it was foreign key (a_id) ON DELETE CASCADE ON UPDATE NO ACTION"
+        ]
     );
+}
+
+#[test]
+fn postgres_types_and_sequences_must_exist() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE TYPE mood AS ENUM ('ok');\nCREATE SEQUENCE ids;",
+            "CREATE TABLE t (a mood, b mood[], c int4range, d serial, e tsvector, f INT DEFAULT nextval('ids'::regclass), g t2);",
+            "CREATE TABLE u (a moood, b INT DEFAULT nextval('idz'));",
+        ],
+    );
+    assert_eq!(
+        found,
+        [
+            "missing-object: type `t2` does not exist",
+            "missing-object: type `moood` does not exist",
+            "missing-object: sequence `idz` does not exist",
+        ]
+    );
+    // SQLite takes any type name.
+    assert_eq!(
+        ups(Sqlite, &["CREATE TABLE t (a moood);"]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_key_a_foreign_key_needs_cannot_be_dropped_without_cascade() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE TABLE users (id INT PRIMARY KEY, email TEXT UNIQUE);\nCREATE TABLE posts (user_id INT REFERENCES users);",
+            "ALTER TABLE users DROP CONSTRAINT users_email_key;\nALTER TABLE users DROP CONSTRAINT users_pkey;",
+            "ALTER TABLE users DROP CONSTRAINT users_pkey CASCADE;\nALTER TABLE posts DROP CONSTRAINT posts_user_id_fkey;",
+        ],
+    );
+    assert_eq!(
+        found,
+        [
+            "still-used: constraint `users_pkey` of table `users` cannot be dropped: foreign key `posts_user_id_fkey` of table `posts` needs it",
+            "missing-object: constraint `posts_user_id_fkey` of table `posts` does not exist",
+        ]
+    );
+}
+
+#[test]
+fn catalogs_not_null_names_cascades_through_views_and_partial_indexes() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE TABLE t (a INT NOT NULL, b TEXT, c BOOL);\nCREATE VIEW v1 AS SELECT a FROM t;\nCREATE VIEW v2 AS SELECT a FROM v1;\nCREATE INDEX t_b ON t (b) WHERE c;",
+            // PostgreSQL's catalogs; PostgreSQL 18's name for `a`'s NOT NULL.
+            "UPDATE pg_index SET indisvalid = true WHERE false;\nALTER TABLE t RENAME CONSTRAINT t_a_not_null TO t_a_required;",
+            // The cascade takes v1, and v2 with it; dropping `c` takes the partial index.
+            "DROP VIEW v1 CASCADE;\nCREATE VIEW v2 AS SELECT 1;\nALTER TABLE t DROP COLUMN c;\nCREATE INDEX t_b ON t (b);",
+        ],
+    );
+    assert_eq!(found, Vec::<String>::new());
 }
