@@ -38,6 +38,7 @@ pub(crate) fn replay(
         let Some((down_file, down)) = step.down else {
             continue;
         };
+        let (open_after_up, foreign_after_up) = (model.open, model.foreign_code);
         model.begin();
         run(&mut model, down, down_file, &later, index, &mut out);
         let down_journal = model.end();
@@ -59,8 +60,11 @@ pub(crate) fn replay(
                 out.push((down_file, asymmetry(up, down, difference)));
             }
         }
-        // Back to the state the up left: the next migration runs after it.
+        // Back to the state the up left: the next migration runs after it, and what the down
+        // made unknown is the down's alone.
         model.restore(down_journal);
+        model.open = open_after_up;
+        model.foreign_code = foreign_after_up;
     }
     out
 }
