@@ -747,17 +747,14 @@ fn fold_rejections(script: &Script, found: &mut Vec<Diagnostic>) {
     }
     // A down the schema model shows to be asymmetric: the up failing again after it is one
     // consequence, a note of the finding that says what differs.
-    if let Some(first) = found.iter().position(|d| d.code == Code::AsymmetricDown) {
-        let mut i = 0;
-        while i < found.len() {
-            if found[i].code == Code::RedoFails {
-                let redo = found.remove(i);
-                let target = if first > i { first - 1 } else { first };
-                found[target].notes.push(redo.message);
-            } else {
-                i += 1;
-            }
+    if found.iter().any(|d| d.code == Code::AsymmetricDown) {
+        let (redo, mut kept): (Vec<Diagnostic>, Vec<Diagnostic>) = std::mem::take(found)
+            .into_iter()
+            .partition(|d| d.code == Code::RedoFails);
+        if let Some(first) = kept.iter_mut().find(|d| d.code == Code::AsymmetricDown) {
+            first.notes.extend(redo.into_iter().map(|d| d.message));
         }
+        *found = kept;
     }
 }
 

@@ -473,6 +473,18 @@ impl Model {
                 }
             }
             Ast::Set(set) => self.set(set),
+            Ast::Reset(reset) => {
+                let path = match &reset.reset {
+                    ast::Reset::ALL => true,
+                    ast::Reset::ConfigurationParameter(name) => {
+                        name.to_string().eq_ignore_ascii_case("search_path")
+                    }
+                    ast::Reset::SessionAuthorization => false,
+                };
+                if path {
+                    self.search_path = vec!["public".to_owned()];
+                }
+            }
             // An attached database holds what the model does not know.
             Ast::AttachDatabase { schema_name, .. } => {
                 let name = self.normalize(schema_name);
@@ -494,7 +506,35 @@ impl Model {
                     self.uses_table(name, "delete from", out);
                 }
             }
-            Ast::Query(_) | Ast::Call(_) => {
+            Ast::Query(query) => {
+                // `SELECT ... INTO t` makes a table, with columns the model does not follow.
+                if let ast::SetExpr::Select(select) = &*query.body
+                    && let Some(into) = &select.into
+                    && let [target] = into.targets.as_slice()
+                    && let Some(name) = match target {
+                        Expr::Identifier(ident) => Some(ObjectName::from(vec![ident.clone()])),
+                        Expr::CompoundIdentifier(parts) => Some(ObjectName::from(parts.clone())),
+                        _ => None,
+                    }
+                    && let Some(name) = self.name(&name)
+                    && let Some(key) = self.creation_key(
+                        name.schema.as_deref(),
+                        into.temporary,
+                        &name.name,
+                        Space::Relation,
+                    )
+                {
+                    let table = Table {
+                        columns: Vec::new(),
+                        constraints: Vec::new(),
+                        known: false,
+                    };
+                    self.insert(key, Object::Table(table));
+                }
+                let effects = self.call_effects(text);
+                self.open(effects);
+            }
+            Ast::Call(_) => {
                 let effects = self.call_effects(text);
                 self.open(effects);
             }
@@ -661,6 +701,53 @@ impl Model {
             self.open(kinds);
             return;
         }
+        let upper_words = words(text, usize::MAX);
+        let has = |pair: [&str; 2]| {
+            upper_words
+                .windows(2)
+                .any(|w| w[0] == pair[0] && w[1] == pair[1])
+        };
+        // A schema renamed, or an object moved to another schema (`SET SCHEMA`), or a quoted
+        // new name: the model cannot follow what goes where.
+        let quoted_rename = text
+            .to_ascii_uppercase()
+            .find("RENAME TO")
+            .is_some_and(|i| text[i + "RENAME TO".len()..].trim_start().starts_with('"'));
+        if read.verb == K::ALTER
+            && (read.kind == Kind::Schema && read.rename || has(["SET", "SCHEMA"]) || quoted_rename)
+        {
+            for name in &read.names {
+                if let Some(name) = self.name(name) {
+                    if read.kind == Kind::Schema {
+                        self.insert(Key::new(Space::Schema, "", &name.name), Object::Maybe);
+                    } else if let Lookup::Found(key, _) =
+                        self.lookup(space, read.kind, name.schema.as_deref(), &name.name)
+                    {
+                        let key = key.clone();
+                        self.insert(key, Object::Maybe);
+                    }
+                }
+            }
+            self.open(if read.kind == Kind::Table || read.kind == Kind::Schema {
+                Kind::ALL
+            } else {
+                read.kind.bit()
+            });
+            return;
+        }
+        // `ALTER SEQUENCE ... OWNED BY`: which table owns it is not followed.
+        if read.verb == K::ALTER && read.kind == Kind::Sequence && has(["OWNED", "BY"]) {
+            for name in &read.names {
+                if let Some(name) = self.name(name)
+                    && let Lookup::Found(key, _) =
+                        self.lookup(space, read.kind, name.schema.as_deref(), &name.name)
+                {
+                    let key = key.clone();
+                    self.insert(key, Object::Maybe);
+                }
+            }
+            return;
+        }
         if read.rename && read.verb == K::ALTER {
             // `ALTER ... RENAME TO new`: the old name is gone, the new one holds what it held
             // (a function keeps its effects), as far as the model can tell.
@@ -796,7 +883,10 @@ impl Model {
 
     fn set(&mut self, set: &ast::Set) {
         if let ast::Set::SingleAssignment {
-            variable, values, ..
+            variable,
+            values,
+            scope,
+            ..
         } = set
             && variable.to_string().eq_ignore_ascii_case("search_path")
         {
@@ -809,6 +899,12 @@ impl Model {
                 })
                 .filter(|s| s != "$user" && s != "\"$user\"")
                 .collect();
+            // `SET LOCAL` lasts until the migration's transaction ends.
+            if matches!(scope, Some(ast::ContextModifier::Local))
+                && self.local_search_path.is_none()
+            {
+                self.local_search_path = Some(self.search_path.clone());
+            }
             if path.iter().any(|s| s.eq_ignore_ascii_case("default")) {
                 self.search_path = vec!["public".to_owned()];
             } else {
@@ -843,6 +939,10 @@ impl Model {
                 // `IN (`, `VALUES (`, `COUNT(`: keywords, and the built-in functions named
                 // like them.
                 continue;
+            }
+            if name == "set_config" && text.to_ascii_lowercase().contains("search_path") {
+                // The search path changes in a way the model does not follow.
+                return Kind::ALL;
             }
             if PURE_FUNCTIONS.contains(&name.as_str()) {
                 continue;
@@ -1107,6 +1207,11 @@ impl Model {
             }
             None => {}
         }
+        // `LIKE ... INCLUDING ALL` copies indexes and identity sequences under names the
+        // model does not follow.
+        if create.like.is_some() {
+            self.open(Kind::Index.bit() | Kind::Sequence.bit());
+        }
         let mut table = Table {
             columns: Vec::new(),
             constraints: Vec::new(),
@@ -1330,12 +1435,17 @@ impl Model {
                 )
             }
             TableConstraint::Check(check) => {
-                let mut columns: Vec<String> = mentions(&check.expr.to_string())
+                let mut columns: Vec<String> = identifiers(self, &check.expr.to_string())
                     .into_iter()
                     .filter(|w| table.column(w).is_some())
                     .collect();
                 columns.dedup();
                 (check.name.as_ref(), ConstraintKind::Check, columns, "check")
+            }
+            // The name PostgreSQL gives an exclusion constraint is not followed.
+            TableConstraint::Exclude(exclude) if exclude.name.is_none() => {
+                table.known = false;
+                return;
             }
             TableConstraint::Exclude(exclude) => (
                 exclude.name.as_ref(),
@@ -1647,15 +1757,58 @@ impl Model {
                             }
                         }
                     }
-                    for index_key in self.indexes_of(&key) {
-                        if let Some(Object::Index(index)) = self.get_mut(&index_key) {
-                            for column in &mut index.columns {
-                                if *column == old {
-                                    *column = new.clone();
-                                } else if column.starts_with('(') {
-                                    // An expression names columns by position: it follows.
-                                    *column = replace_word(column, &old, &new);
+                    // What names the column follows it: indexes (their expressions and
+                    // `WHERE`s name columns by position), the sequence it owns, and the foreign
+                    // keys of other tables that refer to it.
+                    for referrer in self.referring(&key) {
+                        match self.get_mut(&referrer) {
+                            Some(Object::Index(index)) if index.table == key => {
+                                for column in &mut index.columns {
+                                    if *column == old {
+                                        *column = new.clone();
+                                    } else if column.starts_with('(') {
+                                        *column = replace_word(column, &old, &new);
+                                    }
                                 }
+                                if index.mentions.remove(&old) {
+                                    index.mentions.insert(new.clone());
+                                }
+                            }
+                            Some(Object::Sequence(sequence))
+                                if sequence.owner.as_ref() == Some(&key)
+                                    && sequence.column.as_deref() == Some(old.as_str()) =>
+                            {
+                                sequence.column = Some(new.clone());
+                            }
+                            Some(Object::Table(other)) => {
+                                for c in &mut other.constraints {
+                                    if let ConstraintKind::ForeignKey {
+                                        table: Some(target),
+                                        references,
+                                        ..
+                                    } = &mut c.kind
+                                        && *target == key
+                                    {
+                                        for r in references.iter_mut().filter(|r| **r == old) {
+                                            *r = new.clone();
+                                        }
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    // This table's own foreign keys to itself.
+                    for c in &mut table.constraints {
+                        if let ConstraintKind::ForeignKey {
+                            table: Some(target),
+                            references,
+                            ..
+                        } = &mut c.kind
+                            && *target == key
+                        {
+                            for r in references.iter_mut().filter(|r| **r == old) {
+                                *r = new.clone();
                             }
                         }
                     }
@@ -1691,6 +1844,10 @@ impl Model {
                     }
                     self.insert(key.clone(), Object::Table(table.clone()));
                     self.move_relation(&key, &new_key);
+                    // The moved table, with its own foreign keys to itself renamed.
+                    if let Some(Object::Table(moved)) = self.get(&new_key) {
+                        table = moved.clone();
+                    }
                     key = new_key;
                 }
                 AlterTableOperation::AddConstraint {
@@ -1896,9 +2053,9 @@ impl Model {
         let indexes = self.indexes_of(key);
         match self.dialect {
             Dialect::Sqlite => {
-                let used_by_index = indexes.iter().find(|k| {
-                    matches!(self.get(k), Some(Object::Index(i)) if i.columns.iter().any(|c| *c == name || mentions(c).contains(&name)))
-                });
+                let used_by_index = indexes.iter().find(
+                    |k| matches!(self.get(k), Some(Object::Index(i)) if i.columns.contains(&name)),
+                );
                 // A foreign key is not counted: SQLite drops the column's own `REFERENCES`
                 // with it, and the model does not tell it from a table constraint.
                 let used_by_key = table.constraints.iter().find(|c| {
@@ -1967,13 +2124,16 @@ impl Model {
         // a word like it may.
         for index_key in indexes {
             if let Some(Object::Index(index)) = self.get(&index_key) {
-                if index
-                    .columns
-                    .iter()
-                    .any(|c| *c == name || mentions(c).contains(&name))
-                {
+                if index.columns.contains(&name) {
                     self.remove(&index_key);
-                } else if index.mentions.contains(&name) {
+                } else if index.mentions.contains(&name)
+                    || index
+                        .columns
+                        .iter()
+                        .any(|c| c.starts_with('(') && identifiers(self, c).contains(&name))
+                {
+                    // An expression or `WHERE` that names a word like the column: the index
+                    // may be gone.
                     self.insert(index_key, Object::Maybe);
                 }
             }
@@ -2174,6 +2334,10 @@ impl Model {
         if name.schema.as_deref().is_none_or(|s| s == "pg_catalog")
             && POSTGRES_TYPES.contains(&name.name.as_str())
         {
+            return None;
+        }
+        // An array type's own name (`_text`), and the multirange a range type brings.
+        if name.name.starts_with('_') || name.name.ends_with("multirange") {
             return None;
         }
         let row_type = matches!(
@@ -2436,18 +2600,6 @@ impl Model {
             }
         };
         let columns = self.index_columns(&create.columns);
-        if let Object::Table(table) = &table
-            && table.known
-        {
-            for (column, written) in columns.iter().zip(&create.columns) {
-                if let Expr::Identifier(ident) = &written.column.expr
-                    && table.column(column).is_none()
-                {
-                    out.push(self.missing_column(&table_key, table, column, ident.span, "indexes"));
-                    return;
-                }
-            }
-        }
         let (schema, name, span) = match &create.name {
             Some(name) => {
                 let Some(name) = self.name(name) else {
@@ -2461,11 +2613,27 @@ impl Model {
                 (schema, name.name, Some(name.span))
             }
             None => {
-                let joined: Vec<String> = create
+                // PostgreSQL's name: the key and `INCLUDE` columns' names, each made unique
+                // with a number.
+                let mut joined: Vec<String> = Vec::new();
+                let names = create
                     .columns
                     .iter()
                     .map(|c| self.column_name_of(&c.column.expr))
-                    .collect();
+                    .chain(create.include.iter().map(|c| self.normalize(c)));
+                for name in names {
+                    let unique = (0..)
+                        .map(|n| {
+                            if n == 0 {
+                                name.clone()
+                            } else {
+                                format!("{name}{n}")
+                            }
+                        })
+                        .find(|candidate| !joined.contains(candidate))
+                        .unwrap_or(name);
+                    joined.push(unique);
+                }
                 let base = postgres_name(&table_key.name, &joined.join("_"), "idx");
                 (
                     table_key.schema.clone(),
@@ -2492,6 +2660,18 @@ impl Model {
             }
             None => {}
         }
+        if let Object::Table(table) = &table
+            && table.known
+        {
+            for (column, written) in columns.iter().zip(&create.columns) {
+                if let Expr::Identifier(ident) = &written.column.expr
+                    && table.column(column).is_none()
+                {
+                    out.push(self.missing_column(&table_key, table, column, ident.span, "indexes"));
+                    return;
+                }
+            }
+        }
         self.insert(
             key,
             Object::Index(Index {
@@ -2507,7 +2687,7 @@ impl Model {
                         create
                             .predicate
                             .iter()
-                            .flat_map(|p| mentions(&p.to_string())),
+                            .flat_map(|p| identifiers(self, &p.to_string())),
                     )
                     .collect(),
             }),
@@ -2777,13 +2957,14 @@ impl Model {
         if let Some(Object::Type(_)) = object
             && cascade
         {
-            // The columns of the type go with it.
-            let ty = canonical_type(self.dialect, &key.name).0;
-            for table in self.keys_where(
-                |_, o| matches!(o, Object::Table(t) if t.columns.iter().any(|c| c.ty == ty)),
-            ) {
+            // The columns of the type go with it (an array of it too): the tables whose
+            // columns name it are no longer known.
+            let word = key.name.to_ascii_lowercase();
+            for table in self.keys_where(|_, o| {
+                matches!(o, Object::Table(t) if t.columns.iter().any(|c| mentions(&c.ty).contains(&word)))
+            }) {
                 if let Some(Object::Table(t)) = self.get_mut(&table) {
-                    t.columns.retain(|c| c.ty != ty);
+                    t.known = false;
                 }
             }
         }
@@ -2807,24 +2988,46 @@ impl Model {
             Some(true) => {
                 let inside =
                     self.keys_where(|k, _| k.schema == name.name && k.space != Space::Schema);
-                if !inside.is_empty() && !cascade {
+                // What may be gone already does not keep the schema.
+                let holds = inside
+                    .iter()
+                    .find(|k| !matches!(self.get(k), Some(Object::Maybe)));
+                if let Some(first) = holds
+                    && !cascade
+                {
                     out.push(
                         Finding::new(
                             Code::StillUsed,
                             format!(
                                 "schema `{}` cannot be dropped: it still holds `{}`",
                                 name.name,
-                                inside[0].name.replace('\0', ".")
+                                first.name.replace('\0', ".")
                             ),
                             Some(name.span),
                         )
                         .label("not empty")
                         .help("drop what it holds first, or add `CASCADE`"),
                     );
-                    return;
+                    if !self.accepted {
+                        return;
+                    }
                 }
+                // With `CASCADE`, what other schemas have that depends on it goes too: foreign
+                // keys to its tables, views on them.
                 for key in inside {
-                    self.remove(&key);
+                    if matches!(self.get(&key), Some(Object::Table(_))) {
+                        for (from, constraint) in self.foreign_keys_to(&key, None) {
+                            if let Some(Object::Table(t)) = self.get_mut(&from) {
+                                t.constraints.retain(|c| c.name != constraint);
+                            }
+                        }
+                    }
+                    if key.space == Space::Relation {
+                        self.views_unknown(&key.name);
+                    }
+                    if self.get(&key).is_some() {
+                        self.remove(&key);
+                    }
                 }
                 self.remove(&Key::new(Space::Schema, "", &name.name));
             }
@@ -3068,7 +3271,10 @@ impl Model {
                 return;
             }
         };
-        let key = self.trigger_key(&name, &table);
+        let mut key = self.trigger_key(&name, &table);
+        if create.temporary && self.dialect == Dialect::Sqlite && name.schema.is_none() {
+            key.schema = "temp".to_owned();
+        }
         let if_not_exists = words(text, 8)
             .windows(3)
             .any(|w| w == ["IF", "NOT", "EXISTS"]);
@@ -3174,7 +3380,9 @@ impl Model {
                 continue;
             };
             let name = self.normalize(ident);
-            if table.column(&name).is_none() {
+            let rowid = self.dialect == Dialect::Sqlite
+                && matches!(name.as_str(), "rowid" | "oid" | "_rowid_");
+            if table.column(&name).is_none() && !rowid {
                 out.push(self.missing_column(&key, table, &name, ident.span, "inserts into"));
             }
         }
@@ -3271,6 +3479,25 @@ fn display(name: &Name) -> String {
         Some(schema) => format!("{schema}.{}", name.name),
         None => name.name.clone(),
     }
+}
+
+/// The names an expression uses, normalized as `model` compares them: its words that are not
+/// in strings (quoted names keep their case on PostgreSQL).
+fn identifiers(model: &Model, text: &str) -> std::collections::BTreeSet<String> {
+    let Ok(tokens) = Tokenizer::new(model.dialect.parser_dialect(), text).tokenize() else {
+        return mentions(text);
+    };
+    tokens
+        .iter()
+        .filter_map(|t| match t {
+            Token::Word(w) => Some(model.normalize(&Ident {
+                value: w.value.clone(),
+                quote_style: w.quote_style,
+                span: Span::empty(),
+            })),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Every word of some SQL, lower case.

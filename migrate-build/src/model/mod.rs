@@ -279,6 +279,8 @@ pub(crate) struct Model {
     pub open: Kinds,
     /// PostgreSQL's `search_path`, normalized.
     pub search_path: Vec<String>,
+    /// The `search_path` before a `SET LOCAL` changed it, to put back when the file ends.
+    pub local_search_path: Option<Vec<String>>,
     /// Whether functions the model does not know may change the schema (an extension's): then
     /// calling one makes everything unknown. Otherwise an unknown function is a built-in one.
     pub foreign_code: bool,
@@ -292,7 +294,7 @@ pub(crate) struct Model {
     /// For each table, the keys of objects that refer to it or did (indexes, triggers,
     /// sequences it owns, tables whose foreign keys name it): a superset, checked on use, so
     /// that dropping or renaming a table does not scan the whole schema.
-    referrers: HashMap<Key, Vec<Key>>,
+    referrers: HashMap<Key, std::collections::HashSet<Key>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -319,6 +321,7 @@ impl Model {
             objects,
             open: 0,
             search_path: vec!["public".to_owned()],
+            local_search_path: None,
             foreign_code: false,
             journal: None,
             current: 0,
@@ -375,6 +378,11 @@ impl Model {
 
     /// Whether a schema exists: `None` when the model cannot tell.
     pub(crate) fn schema_known(&self, schema: &str) -> Option<bool> {
+        if self.dialect == Dialect::Postgres
+            && matches!(schema, "pg_catalog" | "information_schema")
+        {
+            return None;
+        }
         match self.objects.get(&Key::new(Space::Schema, "", schema)) {
             Some(Object::Schema) => Some(true),
             Some(_) => None,
@@ -474,7 +482,7 @@ impl Model {
             self.referrers
                 .entry(target.clone())
                 .or_default()
-                .push(key.clone());
+                .insert(key.clone());
         }
     }
 
@@ -484,7 +492,7 @@ impl Model {
         self.referrers
             .entry(target.clone())
             .or_default()
-            .push(key.clone());
+            .insert(key.clone());
     }
 
     /// The keys of the objects that may refer to `target`, each once, in order.
@@ -500,7 +508,6 @@ impl Model {
             })
             .unwrap_or_default();
         keys.sort();
-        keys.dedup();
         keys
     }
 
@@ -516,6 +523,19 @@ impl Model {
             journal
                 .before
                 .push((key.clone(), self.objects.get(key).cloned(), self.current));
+        }
+    }
+
+    /// What a file's end changes: a `SET LOCAL` ends with its transaction, and temporary
+    /// objects may go with their session (or at commit), so they become unknown.
+    pub(crate) fn end_of_file(&mut self) {
+        if let Some(path) = self.local_search_path.take() {
+            self.search_path = path;
+        }
+        let temporary =
+            |k: &Key| matches!(k.schema.as_str(), "pg_temp" | "temp") && k.space != Space::Schema;
+        for key in self.keys_where(|k, o| temporary(k) && !matches!(o, Object::Maybe)) {
+            self.insert(key, Object::Maybe);
         }
     }
 

@@ -38,7 +38,8 @@ pub(crate) fn replay(
         let Some((down_file, down)) = step.down else {
             continue;
         };
-        let (open_after_up, foreign_after_up) = (model.open, model.foreign_code);
+        let (open_after_up, foreign_after_up, path_after_up) =
+            (model.open, model.foreign_code, model.search_path.clone());
         model.begin();
         run(&mut model, down, down_file, &later, index, &mut out);
         let down_journal = model.end();
@@ -65,6 +66,7 @@ pub(crate) fn replay(
         model.restore(down_journal);
         model.open = open_after_up;
         model.foreign_code = foreign_after_up;
+        model.search_path = path_after_up;
     }
     out
 }
@@ -105,6 +107,7 @@ pub(crate) fn facts_after_each(
                     None => model.unknown(text),
                 }
             }
+            model.end_of_file();
             model.facts()
         })
         .collect()
@@ -138,6 +141,7 @@ fn run(
             out.push((file, diagnostic(model, script, i, later, step, finding)));
         }
     }
+    model.end_of_file();
 }
 
 fn diagnostic(

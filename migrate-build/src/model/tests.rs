@@ -595,3 +595,47 @@ fn catalogs_not_null_names_cascades_through_views_and_partial_indexes() {
     );
     assert_eq!(found, Vec::<String>::new());
 }
+
+#[test]
+fn renames_carry_what_refers_to_the_renamed() {
+    let found = replay_all(
+        Postgres,
+        &[
+            (
+                "CREATE TABLE cat (id INT PRIMARY KEY, parent INT REFERENCES cat);\nCREATE TABLE item (cat_id INT REFERENCES cat (id));",
+                None,
+            ),
+            (
+                // A table that refers to itself, renamed; a column a foreign key refers to.
+                "ALTER TABLE cat RENAME TO cat_old;\nCREATE TABLE cat (id INT PRIMARY KEY, p INT REFERENCES cat);\nALTER TABLE cat_old RENAME COLUMN id TO old_id;\nALTER TABLE cat_old ADD COLUMN id UUID;",
+                Some(
+                    "DROP TABLE cat;\nALTER TABLE cat_old DROP COLUMN id;\nALTER TABLE cat_old RENAME COLUMN old_id TO id;\nALTER TABLE cat_old RENAME TO cat;",
+                ),
+            ),
+        ],
+    );
+    assert_eq!(found, Vec::<String>::new());
+}
+
+#[test]
+fn what_the_model_does_not_follow_stays_unknown() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE SCHEMA s;\nCREATE TABLE t (a INT, range TSRANGE, EXCLUDE USING gist (range WITH &&));\nCREATE TABLE u (email TEXT, data JSONB);\nCREATE INDEX u_email ON u ((data->>'email'));\nCREATE INDEX ON u (lower(email)) INCLUDE (data);",
+            // Moved to another schema; an unnamed exclusion constraint; a column named like a
+            // string in an index expression; a temporary table; SELECT INTO.
+            "ALTER TABLE t SET SCHEMA s;\nALTER TABLE u DROP COLUMN email;\nCREATE TEMP TABLE scratch (x INT);\nSELECT 1 AS x INTO copied;",
+            "DROP TABLE s.t;\nDROP INDEX u_email;\nDROP INDEX u_lower_data_idx;\nCREATE TEMP TABLE scratch (x INT);\nDROP TABLE copied;",
+        ],
+    );
+    assert_eq!(found, Vec::<String>::new());
+    let found = ups(
+        Sqlite,
+        &[
+            "CREATE TABLE t (a TEXT);\nCREATE TEMP TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;",
+            "INSERT INTO t (rowid, a) VALUES (1, 'x');\nDROP TRIGGER temp.tr;",
+        ],
+    );
+    assert_eq!(found, Vec::<String>::new());
+}
