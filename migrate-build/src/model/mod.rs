@@ -281,6 +281,8 @@ pub(crate) struct Model {
     pub search_path: Vec<String>,
     /// The `search_path` before a `SET LOCAL` changed it, to put back when the file ends.
     pub local_search_path: Option<Vec<String>>,
+    /// Whether a temporary object was made since the last file ended.
+    temporaries: bool,
     /// Whether functions the model does not know may change the schema (an extension's): then
     /// calling one makes everything unknown. Otherwise an unknown function is a built-in one.
     pub foreign_code: bool,
@@ -322,6 +324,7 @@ impl Model {
             open: 0,
             search_path: vec!["public".to_owned()],
             local_search_path: None,
+            temporaries: false,
             foreign_code: false,
             journal: None,
             current: 0,
@@ -455,6 +458,9 @@ impl Model {
 
     pub(crate) fn insert(&mut self, key: Key, object: Object) {
         self.remember(&key);
+        if matches!(key.schema.as_str(), "pg_temp" | "temp") {
+            self.temporaries = true;
+        }
         self.link(&key, &object);
         self.objects.insert(key, object);
     }
@@ -532,11 +538,15 @@ impl Model {
         if let Some(path) = self.local_search_path.take() {
             self.search_path = path;
         }
+        if !std::mem::take(&mut self.temporaries) {
+            return;
+        }
         let temporary =
             |k: &Key| matches!(k.schema.as_str(), "pg_temp" | "temp") && k.space != Space::Schema;
         for key in self.keys_where(|k, o| temporary(k) && !matches!(o, Object::Maybe)) {
             self.insert(key, Object::Maybe);
         }
+        self.temporaries = false;
     }
 
     /// Starts recording the first value of every key changed from now on.
