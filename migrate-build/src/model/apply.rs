@@ -34,6 +34,13 @@ pub(crate) struct Finding {
 }
 
 impl Finding {
+    /// Dropping what something still uses: `help` says what to drop first.
+    fn still_used(message: String, span: Span, help: &str) -> Finding {
+        Finding::new(Code::StillUsed, message, Some(span))
+            .label("still used")
+            .help(help.to_owned())
+    }
+
     fn new(code: Code, message: String, span: Option<Span>) -> Finding {
         Finding {
             code,
@@ -2073,13 +2080,11 @@ impl Model {
                 };
                 if let Some(what) = what {
                     out.push(
-                        Finding::new(
-                            Code::StillUsed,
-                            format!("column `{}.{name}` cannot be dropped: {what} uses it", key.name),
-                            Some(column.span),
-                        )
-                        .label("still used")
-                        .help("drop the index first, or rebuild the table without the column (create the new table, copy the rows, drop the old one, rename)"),
+                        Finding::still_used(
+format!("column `{}.{name}` cannot be dropped: {what} uses it", key.name),
+column.span,
+"drop the index first, or rebuild the table without the column (create the new table, copy the rows, drop the old one, rename)",
+),
                     );
                     // Refused, as far as the model knows: nothing changes. Where the database
                     // ran it and accepted it, it did change.
@@ -2095,26 +2100,20 @@ impl Model {
                     && !cascade
                 {
                     out.push(
-                        Finding::new(
-                            Code::StillUsed,
-                            format!(
+                        Finding::still_used(
+format!(
                                 "column `{}.{name}` cannot be dropped: foreign key `{constraint}` of table `{}` refers to it",
                                 key.name, from.name
                             ),
-                            Some(column.span),
-                        )
-                        .label("still used")
-                        .help("drop the foreign key first, or add `CASCADE` to drop it with the column"),
+column.span,
+"drop the foreign key first, or add `CASCADE` to drop it with the column",
+),
                     );
                     if !self.accepted {
                         return;
                     }
                 }
-                for (from, constraint) in referring {
-                    if let Some(Object::Table(t)) = self.get_mut(&from) {
-                        t.constraints.retain(|c| c.name != constraint);
-                    }
-                }
+                self.drop_foreign_keys(referring);
                 if cascade {
                     self.views_unknown(&key.name);
                 }
@@ -2214,26 +2213,20 @@ impl Model {
                 && !cascade
             {
                 out.push(
-                    Finding::new(
-                        Code::StillUsed,
-                        format!(
+                    Finding::still_used(
+format!(
                             "constraint `{constraint}` of table `{}` cannot be dropped: foreign key `{fk}` of table `{}` needs it",
                             key.name, from.name
                         ),
-                        Some(name.span),
-                    )
-                    .label("still used")
-                    .help("drop the foreign key first, or add `CASCADE` to drop it too"),
+name.span,
+"drop the foreign key first, or add `CASCADE` to drop it too",
+),
                 );
                 if !self.accepted {
                     return;
                 }
             }
-            for (from, fk) in dependent {
-                if let Some(Object::Table(t)) = self.get_mut(&from) {
-                    t.constraints.retain(|c| c.name != fk);
-                }
-            }
+            self.drop_foreign_keys(dependent);
         }
         table.constraints.remove(position);
         let index_key = Key::new(Space::Relation, &key.schema, &constraint);
@@ -2262,6 +2255,15 @@ impl Model {
         self.dialect == Dialect::Postgres
             && name.ends_with("_not_null")
             && table.columns.iter().any(|c| c.not_null)
+    }
+
+    /// Removes foreign keys, each given by its table and name.
+    fn drop_foreign_keys(&mut self, foreign_keys: Vec<(Key, String)>) {
+        for (from, name) in foreign_keys {
+            if let Some(Object::Table(t)) = self.get_mut(&from) {
+                t.constraints.retain(|c| c.name != name);
+            }
+        }
     }
 
     /// The foreign keys referring to `table` (to `column` of it, when given): the referring
@@ -2871,11 +2873,7 @@ impl Model {
                         }
                     }
                     if self.dialect == Dialect::Postgres {
-                        for (from, constraint) in referring {
-                            if let Some(Object::Table(t)) = self.get_mut(&from) {
-                                t.constraints.retain(|c| c.name != constraint);
-                            }
-                        }
+                        self.drop_foreign_keys(referring);
                     }
                     self.drop_relation_and_dependents(&key, cascade);
                 }
@@ -2903,13 +2901,11 @@ impl Model {
                     && self.default_uses_sequence(owner, &key.name) =>
                 {
                     out.push(
-                        Finding::new(
-                            Code::StillUsed,
-                            format!("sequence `{}` cannot be dropped: a column default of table `{}` uses it", key.name, owner.name),
-                            Some(name.span),
-                        )
-                        .label("still used")
-                        .help("drop the column's default first, or add `CASCADE`"),
+                        Finding::still_used(
+format!("sequence `{}` cannot be dropped: a column default of table `{}` uses it", key.name, owner.name),
+name.span,
+"drop the column's default first, or add `CASCADE`",
+),
                     );
                 }
                 _ => self.drop_relation_and_dependents(&key, cascade),
@@ -3016,11 +3012,7 @@ impl Model {
                 // keys to its tables, views on them.
                 for key in inside {
                     if matches!(self.get(&key), Some(Object::Table(_))) {
-                        for (from, constraint) in self.foreign_keys_to(&key, None) {
-                            if let Some(Object::Table(t)) = self.get_mut(&from) {
-                                t.constraints.retain(|c| c.name != constraint);
-                            }
-                        }
+                        self.drop_foreign_keys(self.foreign_keys_to(&key, None));
                     }
                     if key.space == Space::Relation {
                         self.views_unknown(&key.name);

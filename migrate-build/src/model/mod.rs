@@ -610,7 +610,7 @@ impl Model {
     /// The schema as facts, one string per object and per column of a table whose columns are
     /// known, in the form the corpus tool reads off a real database's catalog; with the
     /// prefixes of facts the model cannot tell (an open kind, an unknown object or table).
-    pub fn facts(&self) -> Facts {
+    pub(crate) fn facts(&self) -> Facts {
         let mut facts = BTreeSet::new();
         let mut unknown = Vec::new();
         for kind in [
@@ -700,7 +700,7 @@ impl Model {
     }
 }
 
-/// The schema as facts (see [`Model::facts`]).
+/// The schema as facts, as [`crate::model_facts`] gives them after each migration.
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
     /// `table public.users`, `column public.users.email not null`, `index public.i on users`,

@@ -68,30 +68,14 @@ pub(crate) fn compare(model: &Model, up: &Journal, down: &Journal, open: Kinds) 
         let message = match (was, now) {
             (None, None) => continue,
             (None, Some(object)) => {
-                if let Some(table) = dependent_of(object)
-                    && table_differs.contains(&table)
-                {
+                if !said_apart(object, key, &mut table_differs) {
                     continue;
-                }
-                if matches!(object, Object::Index(i) if i.constraint) {
-                    continue;
-                }
-                if matches!(object, Object::Table(_)) {
-                    table_differs.push(key);
                 }
                 format!("leaves {noun} `{name}` that the up created")
             }
             (Some(object), None) => {
-                if let Some(table) = dependent_of(object)
-                    && table_differs.contains(&table)
-                {
+                if !said_apart(object, key, &mut table_differs) {
                     continue;
-                }
-                if matches!(object, Object::Index(i) if i.constraint) {
-                    continue;
-                }
-                if matches!(object, Object::Table(_)) {
-                    table_differs.push(key);
                 }
                 if up_statement.is_some() {
                     format!("does not recreate {noun} `{name}` that the up dropped")
@@ -119,6 +103,21 @@ pub(crate) fn compare(model: &Model, up: &Journal, down: &Journal, open: Kinds) 
         });
     }
     found
+}
+
+/// Whether an object that is there on one side only is named on its own: not when it is a
+/// constraint's index (the constraint is named) or belongs to a table named already. A table
+/// is remembered as named.
+fn said_apart<'k>(object: &Object, key: &'k Key, tables: &mut Vec<&'k Key>) -> bool {
+    if dependent_of(object).is_some_and(|table| tables.contains(&table))
+        || matches!(object, Object::Index(i) if i.constraint)
+    {
+        return false;
+    }
+    if matches!(object, Object::Table(_)) {
+        tables.push(key);
+    }
+    true
 }
 
 /// The table an index, trigger or owned sequence belongs to.
