@@ -489,7 +489,9 @@ impl Model {
                     ast::Reset::SessionAuthorization => false,
                 };
                 if path {
-                    self.search_path = vec!["public".to_owned()];
+                    let default = vec!["public".to_owned()];
+                    self.session_search_path(&default);
+                    self.search_path = default;
                 }
             }
             // An attached database holds what the model does not know.
@@ -512,6 +514,13 @@ impl Model {
                 {
                     self.uses_table(name, "delete from", out);
                 }
+            }
+            Ast::Query(query)
+                if !matches!(&*query.body, ast::SetExpr::Select(_))
+                    && words(text, usize::MAX).iter().any(|w| w == "INTO") =>
+            {
+                // A `SELECT ... INTO` inside a set operation: a table the model cannot name.
+                self.open(Kind::Table.bit());
             }
             Ast::Query(query) => {
                 // `SELECT ... INTO t` makes a table, with columns the model does not follow.
@@ -906,17 +915,33 @@ impl Model {
                 })
                 .filter(|s| s != "$user" && s != "\"$user\"")
                 .collect();
-            // `SET LOCAL` lasts until the migration's transaction ends.
-            if matches!(scope, Some(ast::ContextModifier::Local))
-                && self.local_search_path.is_none()
-            {
-                self.local_search_path = Some(self.search_path.clone());
+            let local = matches!(scope, Some(ast::ContextModifier::Local));
+            // Outside a transaction, `SET LOCAL` does nothing.
+            if local && !self.in_transaction {
+                return;
             }
-            if path.iter().any(|s| s.eq_ignore_ascii_case("default")) {
-                self.search_path = vec!["public".to_owned()];
+            let path = if path.iter().any(|s| s.eq_ignore_ascii_case("default")) {
+                vec!["public".to_owned()]
             } else {
-                self.search_path = path;
+                path
+            };
+            if local {
+                // It lasts until the migration's transaction ends.
+                if self.local_search_path.is_none() {
+                    self.local_search_path = Some(self.search_path.clone());
+                }
+            } else {
+                self.session_search_path(&path);
             }
+            self.search_path = path;
+        }
+    }
+
+    /// A session-level change of the `search_path`: it is what a `SET LOCAL` earlier in the
+    /// file gives way to when the transaction ends.
+    fn session_search_path(&mut self, path: &[String]) {
+        if let Some(saved) = &mut self.local_search_path {
+            *saved = path.to_vec();
         }
     }
 
@@ -1647,7 +1672,7 @@ impl Model {
                 match expr {
                     Expr::Identifier(ident) => self.normalize(ident),
                     // An expression: in parentheses, so it is never taken for a column.
-                    other => format!("({})", other.to_string().to_ascii_lowercase()),
+                    other => format!("({other})"),
                 }
             })
             .collect()
@@ -3017,6 +3042,25 @@ name.span,
                     if key.space == Space::Relation {
                         self.views_unknown(&key.name);
                     }
+                    // Columns of its types, elsewhere, go with them; triggers that run its
+                    // functions too.
+                    if key.space == Space::Type {
+                        let word = key.name.to_ascii_lowercase();
+                        for table in self.keys_where(|_, o| {
+                            matches!(o, Object::Table(t) if t.columns.iter().any(|c| mentions(&c.ty).contains(&word)))
+                        }) {
+                            if let Some(Object::Table(t)) = self.get_mut(&table) {
+                                t.known = false;
+                            }
+                        }
+                    }
+                    if key.space == Space::Function {
+                        for trigger in self.keys_where(|_, o| {
+                            matches!(o, Object::Trigger(Trigger { function: Some(f), .. }) if *f == key.name)
+                        }) {
+                            self.insert(trigger, Object::Maybe);
+                        }
+                    }
                     if self.get(&key).is_some() {
                         self.remove(&key);
                     }
@@ -3479,9 +3523,17 @@ fn identifiers(model: &Model, text: &str) -> std::collections::BTreeSet<String> 
     let Ok(tokens) = Tokenizer::new(model.dialect.parser_dialect(), text).tokenize() else {
         return mentions(text);
     };
-    tokens
+    let significant: Vec<&Token> = tokens
         .iter()
-        .filter_map(|t| match t {
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    significant
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| match t {
+            // A function's name, or a type after `::`: not a column.
+            Token::Word(_) if significant.get(i + 1) == Some(&&Token::LParen) => None,
+            Token::Word(_) if i > 0 && significant[i - 1] == &Token::DoubleColon => None,
             Token::Word(w) => Some(model.normalize(&Ident {
                 value: w.value.clone(),
                 quote_style: w.quote_style,

@@ -283,6 +283,8 @@ pub(crate) struct Model {
     pub local_search_path: Option<Vec<String>>,
     /// Whether a temporary object was made since the last file ended.
     temporaries: bool,
+    /// Whether the file being applied runs in a transaction (`SET LOCAL` needs one).
+    pub in_transaction: bool,
     /// Whether functions the model does not know may change the schema (an extension's): then
     /// calling one makes everything unknown. Otherwise an unknown function is a built-in one.
     pub foreign_code: bool,
@@ -325,6 +327,7 @@ impl Model {
             search_path: vec!["public".to_owned()],
             local_search_path: None,
             temporaries: false,
+            in_transaction: true,
             foreign_code: false,
             journal: None,
             current: 0,

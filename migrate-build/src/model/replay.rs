@@ -100,6 +100,7 @@ pub(crate) fn facts_after_each(
     let mut model = with_setup(dialect, setup);
     ups.iter()
         .map(|script| {
+            model.in_transaction = script.transaction;
             for statement in &script.statements {
                 let text = script.text(statement);
                 match &statement.ast {
@@ -124,6 +125,7 @@ fn run(
     out: &mut Vec<(usize, Diagnostic)>,
 ) {
     let mut findings = Vec::new();
+    model.in_transaction = script.transaction;
     for (i, statement) in script.statements.iter().enumerate() {
         model.current = i;
         model.accepted = statement.verdict == Verdict::Accepted;

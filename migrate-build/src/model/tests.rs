@@ -639,3 +639,19 @@ fn what_the_model_does_not_follow_stays_unknown() {
     );
     assert_eq!(found, Vec::<String>::new());
 }
+
+#[test]
+fn second_review_cases_stay_silent() {
+    let found = ups(
+        Postgres,
+        &[
+            "CREATE SCHEMA app;\nSET LOCAL search_path = nowhere;\nSET search_path = app;\nCREATE TABLE orders (id INT);",
+            "ALTER TABLE orders ADD COLUMN c INT;",
+            // A check that calls a function named like a column; an expression on a quoted
+            // column; a schema dropped with the type a column of another schema uses.
+            "SET search_path = public;\nCREATE TABLE t (name TEXT, length INT, \"Email\" TEXT, CONSTRAINT c CHECK (length(name) > 0));\nCREATE INDEX i ON t (lower(\"Email\"));\nCREATE SCHEMA s;\nCREATE TYPE s.mood AS ENUM ('ok');\nCREATE TABLE u (m s.mood);",
+            "ALTER TABLE t DROP COLUMN length;\nALTER TABLE t DROP CONSTRAINT c;\nALTER TABLE t DROP COLUMN \"Email\";\nCREATE INDEX i ON t (name);\nDROP SCHEMA s CASCADE;\nALTER TABLE u ADD COLUMN m TEXT;",
+        ],
+    );
+    assert_eq!(found, Vec::<String>::new());
+}
