@@ -516,8 +516,10 @@ impl Model {
                 }
             }
             Ast::Query(query)
-                if !matches!(&*query.body, ast::SetExpr::Select(_))
-                    && words(text, usize::MAX).iter().any(|w| w == "INTO") =>
+                if matches!(
+                    &*query.body,
+                    ast::SetExpr::SetOperation { .. } | ast::SetExpr::Query(_)
+                ) && words(text, usize::MAX).iter().any(|w| w == "INTO") =>
             {
                 // A `SELECT ... INTO` inside a set operation: a table the model cannot name.
                 self.open(Kind::Table.bit());
