@@ -334,12 +334,8 @@ impl Model {
             Ast::CreateView(create) => self.create_view(create, out),
             Ast::AlterView { name, query, .. } => {
                 if let Some(name) = self.name(name)
-                    && let Lookup::Found(key, Object::View(view)) = self.lookup(
-                        Space::Relation,
-                        Kind::View,
-                        name.schema.as_deref(),
-                        &name.name,
-                    )
+                    && let Lookup::Found(key, Object::View(view)) =
+                        self.find(Space::Relation, Kind::View, &name)
                 {
                     let (key, mut view) = (key.clone(), view.clone());
                     view.mentions = mentions(&query.to_string());
@@ -738,9 +734,7 @@ impl Model {
                 if let Some(name) = self.name(name) {
                     if read.kind == Kind::Schema {
                         self.insert(Key::new(Space::Schema, "", &name.name), Object::Maybe);
-                    } else if let Lookup::Found(key, _) =
-                        self.lookup(space, read.kind, name.schema.as_deref(), &name.name)
-                    {
+                    } else if let Lookup::Found(key, _) = self.find(space, read.kind, &name) {
                         let key = key.clone();
                         self.insert(key, Object::Maybe);
                     }
@@ -757,8 +751,7 @@ impl Model {
         if read.verb == K::ALTER && read.kind == Kind::Sequence && has(["OWNED", "BY"]) {
             for name in &read.names {
                 if let Some(name) = self.name(name)
-                    && let Lookup::Found(key, _) =
-                        self.lookup(space, read.kind, name.schema.as_deref(), &name.name)
+                    && let Lookup::Found(key, _) = self.find(space, read.kind, &name)
                 {
                     let key = key.clone();
                     self.insert(key, Object::Maybe);
@@ -781,7 +774,7 @@ impl Model {
                 return;
             };
             let new = self.normalize(&Ident::new(new));
-            let found = match self.lookup(space, read.kind, old.schema.as_deref(), &old.name) {
+            let found = match self.find(space, read.kind, &old) {
                 Lookup::Found(key, object) => Some((key.clone(), object.clone())),
                 _ => None,
             };
@@ -812,7 +805,7 @@ impl Model {
                 self.insert(Key::new(Space::Schema, "", &name.name), Object::Maybe);
                 continue;
             }
-            let found = match self.lookup(space, read.kind, name.schema.as_deref(), &name.name) {
+            let found = match self.find(space, read.kind, &name) {
                 Lookup::Found(key, _) => Some(key.clone()),
                 _ => None,
             };
@@ -1055,6 +1048,11 @@ impl Model {
             .any(|schema| self.get(&Key::new(Space::Function, schema, name)).is_some())
     }
 
+    /// Looks a resolved name up (see [`Model::lookup`]).
+    fn find(&self, space: Space, kind: Kind, name: &Name) -> Lookup<'_> {
+        self.lookup(space, kind, name.schema.as_deref(), &name.name)
+    }
+
     /// The schema and name of an object name; `None` for a form the model does not read.
     fn name(&self, name: &ObjectName) -> Option<Name> {
         let parts: Vec<&Ident> = name
@@ -1137,12 +1135,7 @@ impl Model {
     /// Checks that a table exists, for a statement that uses it.
     fn uses_table(&self, name: &ObjectName, verb: &str, out: &mut Vec<Finding>) -> Option<Key> {
         let name = self.name(name)?;
-        match self.lookup(
-            Space::Relation,
-            Kind::Table,
-            name.schema.as_deref(),
-            &name.name,
-        ) {
+        match self.find(Space::Relation, Kind::Table, &name) {
             Lookup::Found(key, _) => Some(key.clone()),
             Lookup::Absent => {
                 self.missing(Kind::Table, &name, verb, out);
@@ -1620,12 +1613,7 @@ impl Model {
         out: &mut Vec<Finding>,
     ) -> Option<Key> {
         let name = self.name(&fk.foreign_table)?;
-        let found = match self.lookup(
-            Space::Relation,
-            Kind::Table,
-            name.schema.as_deref(),
-            &name.name,
-        ) {
+        let found = match self.find(Space::Relation, Kind::Table, &name) {
             Lookup::Found(key, object) => Some((key.clone(), object.clone())),
             Lookup::Absent => None,
             Lookup::Unknown => return None,
@@ -1685,12 +1673,7 @@ impl Model {
             self.open(Kind::Table.bit());
             return;
         };
-        let (key, object) = match self.lookup(
-            Space::Relation,
-            Kind::Table,
-            name.schema.as_deref(),
-            &name.name,
-        ) {
+        let (key, object) = match self.find(Space::Relation, Kind::Table, &name) {
             Lookup::Found(key, object) => (key.clone(), object.clone()),
             Lookup::Absent => {
                 if !alter.if_exists {
@@ -2370,15 +2353,10 @@ name.span,
             return None;
         }
         let row_type = matches!(
-            self.lookup(
-                Space::Relation,
-                Kind::Table,
-                name.schema.as_deref(),
-                &name.name
-            ),
+            self.find(Space::Relation, Kind::Table, &name),
             Lookup::Found(_, Object::Table(_) | Object::View(_)) | Lookup::Unknown
         );
-        match self.lookup(Space::Type, Kind::Type, name.schema.as_deref(), &name.name) {
+        match self.find(Space::Type, Kind::Type, &name) {
             Lookup::Absent if !row_type => {
                 let mut found = Vec::new();
                 self.missing(Kind::Type, &name, "uses", &mut found);
@@ -2555,7 +2533,7 @@ name.span,
             self.open(kind.bit());
             return;
         };
-        let key = match self.lookup(Space::Relation, kind, name.schema.as_deref(), &name.name) {
+        let key = match self.find(Space::Relation, kind, &name) {
             Lookup::Found(key, _) => key.clone(),
             Lookup::Absent => {
                 self.missing(kind, &name, "renames", out);
@@ -2600,12 +2578,7 @@ name.span,
             self.open(Kind::Index.bit());
             return;
         };
-        let (table_key, table) = match self.lookup(
-            Space::Relation,
-            Kind::Table,
-            table_name.schema.as_deref(),
-            &table_name.name,
-        ) {
+        let (table_key, table) = match self.find(Space::Relation, Kind::Table, &table_name) {
             Lookup::Found(key, object) => (key.clone(), object.clone()),
             Lookup::Absent => {
                 self.missing(Kind::Table, &table_name, "indexes", out);
@@ -2791,7 +2764,7 @@ name.span,
                 self.drop_schema(&name, if_exists, cascade, out);
                 continue;
             }
-            let (key, object) = match self.lookup(space, kind, name.schema.as_deref(), &name.name) {
+            let (key, object) = match self.find(space, kind, &name) {
                 Lookup::Found(key, object) => (key.clone(), object.clone()),
                 Lookup::Absent => {
                     if !if_exists {
@@ -3077,27 +3050,26 @@ name.span,
             self.open(Kind::Type.bit());
             return;
         };
-        let (key, object) =
-            match self.lookup(Space::Type, Kind::Type, name.schema.as_deref(), &name.name) {
-                Lookup::Found(key, object) => (key.clone(), object.clone()),
-                Lookup::Absent => {
-                    self.missing(Kind::Type, &name, "alters", out);
-                    return;
+        let (key, object) = match self.find(Space::Type, Kind::Type, &name) {
+            Lookup::Found(key, object) => (key.clone(), object.clone()),
+            Lookup::Absent => {
+                self.missing(Kind::Type, &name, "alters", out);
+                return;
+            }
+            Lookup::Unknown => {
+                if let AlterTypeOperation::Rename(rename) = &alter.operation
+                    && let Some(key) = self.creation_key(
+                        name.schema.as_deref(),
+                        false,
+                        &self.normalize(&rename.new_name),
+                        Space::Type,
+                    )
+                {
+                    self.insert(key, Object::Maybe);
                 }
-                Lookup::Unknown => {
-                    if let AlterTypeOperation::Rename(rename) = &alter.operation
-                        && let Some(key) = self.creation_key(
-                            name.schema.as_deref(),
-                            false,
-                            &self.normalize(&rename.new_name),
-                            Space::Type,
-                        )
-                    {
-                        self.insert(key, Object::Maybe);
-                    }
-                    return;
-                }
-            };
+                return;
+            }
+        };
         match (&alter.operation, object) {
             (AlterTypeOperation::Rename(rename), object) => {
                 let new_key = Key::new(Space::Type, &key.schema, &self.normalize(&rename.new_name));
@@ -3227,12 +3199,7 @@ name.span,
             self.open(Kind::Function.bit());
             return;
         };
-        let (key, function) = match self.lookup(
-            Space::Function,
-            Kind::Function,
-            name.schema.as_deref(),
-            &name.name,
-        ) {
+        let (key, function) = match self.find(Space::Function, Kind::Function, &name) {
             Lookup::Found(key, Object::Function(f)) => (key.clone(), f.clone()),
             Lookup::Found(key, _) => {
                 let key = key.clone();
@@ -3293,12 +3260,7 @@ name.span,
             self.open(Kind::Trigger.bit());
             return;
         };
-        let table = match self.lookup(
-            Space::Relation,
-            Kind::Table,
-            table_name.schema.as_deref(),
-            &table_name.name,
-        ) {
+        let table = match self.find(Space::Relation, Kind::Table, &table_name) {
             Lookup::Found(key, _) => key.clone(),
             Lookup::Absent => {
                 self.missing(Kind::Table, &table_name, "puts a trigger on", out);
@@ -3353,12 +3315,7 @@ name.span,
                 let Some(table_name) = self.name(table_name) else {
                     return;
                 };
-                match self.lookup(
-                    Space::Relation,
-                    Kind::Table,
-                    table_name.schema.as_deref(),
-                    &table_name.name,
-                ) {
+                match self.find(Space::Relation, Kind::Table, &table_name) {
                     Lookup::Found(table, _) => self.trigger_key(&name, &table.clone()),
                     Lookup::Absent => {
                         if !drop.if_exists {
