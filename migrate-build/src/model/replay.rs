@@ -33,7 +33,7 @@ pub(crate) fn replay(
         let open = model.open;
         let reported = out.len();
         model.begin();
-        run(&mut model, up, up_file, &later, index, &mut out);
+        run(&mut model, (up, up_file, false), &later, index, &mut out);
         let up_journal = model.end();
         let Some((down_file, down)) = step.down else {
             continue;
@@ -41,7 +41,7 @@ pub(crate) fn replay(
         let (open_after_up, foreign_after_up, path_after_up) =
             (model.open, model.foreign_code, model.search_path.clone());
         model.begin();
-        run(&mut model, down, down_file, &later, index, &mut out);
+        run(&mut model, (down, down_file, true), &later, index, &mut out);
         let down_journal = model.end();
         // A statement the model says the database refuses: what the files leave is not what
         // they mean to, and the errors say so already.
@@ -116,10 +116,10 @@ pub(crate) fn facts_after_each(
 
 /// Applies a file's statements, reporting what the model finds where the database did not
 /// judge the statement (a statement the database accepted is fine, whatever the model says).
+/// `file`: the script, its index, and whether it is a down.
 fn run(
     model: &mut Model,
-    script: &Script,
-    file: usize,
+    (script, file, down): (&Script, usize, bool),
     later: &Later,
     step: usize,
     out: &mut Vec<(usize, Diagnostic)>,
@@ -140,21 +140,32 @@ fn run(
             if statement.verdict == Verdict::Accepted {
                 continue;
             }
-            out.push((file, diagnostic(model, script, i, later, step, finding)));
+            let at = Place {
+                script,
+                statement: i,
+                down,
+                step,
+            };
+            out.push((file, diagnostic(model, &at, later, finding)));
         }
     }
     model.end_of_file();
 }
 
-fn diagnostic(
-    model: &Model,
-    script: &Script,
-    index: usize,
-    later: &Later,
+/// The label of a use before the migration that creates what it uses.
+const LATER: &str = "used before the migration that creates it";
+
+/// Where a finding is: the file, the statement, whether the file is a down, and the step.
+struct Place<'a> {
+    script: &'a Script,
+    statement: usize,
+    down: bool,
     step: usize,
-    finding: Finding,
-) -> Diagnostic {
-    let statement = &script.statements[index];
+}
+
+fn diagnostic(model: &Model, at: &Place<'_>, later: &Later, finding: Finding) -> Diagnostic {
+    let (script, step) = (at.script, at.step);
+    let statement = &script.statements[at.statement];
     let span = finding
         .span
         .filter(|s| s.start.line > 0)
@@ -171,7 +182,7 @@ fn diagnostic(
     if let Some((kind, name)) = &finding.missing {
         if let Some(file) = later.after(*kind, name, step) {
             message = format!("{message} yet: it is created by a later migration, `{file}`");
-            label = Some("used before the migration that creates it".to_owned());
+            label = Some(LATER.to_owned());
             help = Some(format!(
                 "give this migration a version after `{file}`'s, or move the statement there \
                  (migrations run in version order: two branches merged out of order?)"
@@ -181,6 +192,9 @@ fn diagnostic(
         {
             help = Some(format!("did you mean `{meant}`?"));
         }
+    }
+    if at.down && finding.code == Code::MissingObject && label.as_deref() != Some(LATER) {
+        message = format!("{message}: neither the up nor an earlier migration creates it");
     }
     let mut d = Diagnostic::new(finding.code, message).at(Location::span(&script.source, span));
     if let Some(label) = label {

@@ -220,7 +220,9 @@ fn a_down_that_drops_a_name_the_up_never_created_is_found_with_the_name_meant() 
     );
     assert_eq!(
         found,
-        ["missing-object: index `usergroup_reviewers_idx` does not exist"]
+        [
+            "missing-object: index `usergroup_reviewers_idx` does not exist: neither the up nor an earlier migration creates it"
+        ]
     );
     // `IF EXISTS` hides the typo from the database: the table stays.
     let found = replay_all(
@@ -250,7 +252,7 @@ fn a_constraint_dropped_as_an_index_and_the_reverse_are_found() {
     );
     assert_eq!(
         found[0],
-        "missing-object: constraint `versions_crate_id_num` of table `versions` does not exist"
+        "missing-object: constraint `versions_crate_id_num` of table `versions` does not exist: neither the up nor an earlier migration creates it"
     );
 }
 
