@@ -16,6 +16,10 @@
 //! function body or `DO` block that may create triggers, an extension that may create types).
 //! Checks say nothing on unknown ground. Rows are out of scope: a down cannot bring back deleted
 //! data, and the model does not try to tell.
+//!
+//! The model runs after the database check. Where the database ran a statement, its verdict
+//! stands: a statement it accepted changes the model whatever the model thought of it, and is
+//! never an error of the model; one it refused gets the model's finding as a note.
 
 use std::collections::{BTreeSet, HashMap};
 
