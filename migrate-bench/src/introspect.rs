@@ -1123,8 +1123,6 @@ fn read_postgres(client: &mut postgres::Client) -> Result<Snapshot, String> {
 mod tests {
     use super::*;
 
-    const URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
     fn sqlite_memory() -> rusqlite::Connection {
         rusqlite::Connection::open_in_memory().unwrap()
     }
@@ -1222,52 +1220,6 @@ mod tests {
         );
     }
 
-    /// A new database on the local server, dropped at the end; `None` (with a loud message) when
-    /// there is no server, unless CI is set.
-    struct TestDatabase {
-        admin: postgres::Client,
-        name: String,
-        client: Option<postgres::Client>,
-    }
-
-    impl TestDatabase {
-        fn new(tag: &str) -> Option<TestDatabase> {
-            let mut admin = match postgres::Client::connect(URL, postgres::NoTls) {
-                Ok(admin) => admin,
-                Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-                    eprintln!("\n*** SKIP: no PostgreSQL server at {URL} ({e}) ***\n");
-                    return None;
-                }
-                Err(e) => panic!("no PostgreSQL server at {URL}: {e}"),
-            };
-            let name = format!("introspect_test_{}_{tag}", std::process::id());
-            for statement in ["DROP DATABASE IF EXISTS", "CREATE DATABASE"] {
-                admin.batch_execute(&format!("{statement} {name}")).unwrap();
-            }
-            let mut config: postgres::Config = URL.parse().unwrap();
-            let client = config.dbname(&name).connect(postgres::NoTls).unwrap();
-            Some(TestDatabase {
-                admin,
-                name,
-                client: Some(client),
-            })
-        }
-
-        fn client(&mut self) -> &mut postgres::Client {
-            self.client.as_mut().unwrap()
-        }
-    }
-
-    impl Drop for TestDatabase {
-        fn drop(&mut self) {
-            self.client = None;
-            let _ = self.admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-
     const PG_SCHEMA: &str = "
         CREATE TYPE mood AS ENUM ('happy', 'sad');
         CREATE TYPE span AS RANGE (subtype = int4);
@@ -1292,7 +1244,7 @@ mod tests {
 
     #[test]
     fn postgres_recreation_keeps_the_snapshot() {
-        let Some(mut database) = TestDatabase::new("snapshot") else {
+        let Some(mut database) = crate::ScratchDatabase::new("introspect_test_snapshot") else {
             return;
         };
         let client = database.client();

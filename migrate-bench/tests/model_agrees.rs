@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use migrate_bench::introspect;
+use migrate_bench::{ScratchDatabase, introspect};
 use migrate_build::{Checked, Code, Config, Dialect, check_directory, model_facts};
 use migrate_runtime::{postgres, rusqlite};
 
@@ -94,50 +94,6 @@ fn compare(checked: &Checked, db: &mut dyn Database, what: &str) {
     }
 }
 
-/// A database of its own on the local PostgreSQL server, dropped at the end; `None` with a loud
-/// message when there is no server, unless CI is set.
-struct PgDatabase {
-    admin: postgres::Client,
-    name: String,
-    client: Option<postgres::Client>,
-}
-
-impl PgDatabase {
-    fn new(tag: &str) -> Option<PgDatabase> {
-        let url = std::env::var("MIGRATE_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-        let mut admin = match postgres::Client::connect(&url, postgres::NoTls) {
-            Ok(admin) => admin,
-            Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-                eprintln!("\n*** SKIPPED: no PostgreSQL server at {url} ({e}) ***\n");
-                return None;
-            }
-            Err(e) => panic!("no PostgreSQL server at {url} (and CI=true): {e}"),
-        };
-        let name = format!("model_agrees_{}_{tag}", std::process::id());
-        for statement in ["DROP DATABASE IF EXISTS", "CREATE DATABASE"] {
-            admin.batch_execute(&format!("{statement} {name}")).unwrap();
-        }
-        let mut config: postgres::Config = url.parse().unwrap();
-        let client = config.dbname(&name).connect(postgres::NoTls).unwrap();
-        Some(PgDatabase {
-            admin,
-            name,
-            client: Some(client),
-        })
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        self.client = None;
-        let _ = self.admin.batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ));
-    }
-}
-
 const SQLITE_SETS: &[&str] = &[
     "migrations",
     "tests/fixtures/basic",
@@ -156,12 +112,15 @@ fn the_model_is_the_sqlite_catalog_after_every_migration() {
 
 #[test]
 fn the_model_is_the_postgres_catalog_after_every_migration() {
-    let Some(mut database) = PgDatabase::new("reference") else {
+    let Some(mut database) = ScratchDatabase::new("model_agrees_reference") else {
         return;
     };
     let checked = check("migrations", Dialect::Postgres);
-    let client = database.client.as_mut().unwrap();
-    compare(&checked, client, "the reference app on PostgreSQL");
+    compare(
+        &checked,
+        database.client(),
+        "the reference app on PostgreSQL",
+    );
 }
 
 /// The comparison itself can fail: a down that forgets a column is asymmetric on the catalog,

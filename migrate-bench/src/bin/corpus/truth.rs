@@ -323,21 +323,9 @@ fn transaction(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    const URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-    /// Whether the local PostgreSQL server answers; without one the test is skipped loudly,
-    /// unless CI is set.
+    /// Whether the test server answers (see `migrate_bench::test_postgres_admin`).
     fn server() -> bool {
-        match postgres::Client::connect(URL, postgres::NoTls) {
-            Ok(_) => true,
-            Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-                eprintln!("\n*** SKIP: no PostgreSQL server at {URL} ({e}) ***\n");
-                false
-            }
-            Err(e) => panic!("no PostgreSQL server at {URL}: {e}"),
-        }
+        migrate_bench::test_postgres_admin().is_some()
     }
 
     fn migration(up: &str, down: &str) -> super::Migration {
@@ -429,7 +417,14 @@ mod tests {
             return;
         }
         for contained in [false, true] {
-            let truth = super::postgres(URL, "introspect", &migrations(), None, contained).unwrap();
+            let truth = super::postgres(
+                &migrate_bench::test_postgres_url(),
+                "introspect",
+                &migrations(),
+                None,
+                contained,
+            )
+            .unwrap();
             check_symmetry(&truth, "public");
         }
     }
@@ -473,8 +468,14 @@ mod tests {
         if !server() {
             return;
         }
-        let truth =
-            super::postgres(URL, "statements", &statement_migrations(), None, false).unwrap();
+        let truth = super::postgres(
+            &migrate_bench::test_postgres_url(),
+            "statements",
+            &statement_migrations(),
+            None,
+            false,
+        )
+        .unwrap();
         check_statement_symmetry(&truth, "public");
     }
 }
