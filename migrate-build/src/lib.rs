@@ -233,8 +233,13 @@ pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
         .min();
     policy(config, &found, &pairs, &files, &mut diagnostics);
     for (index, &dialect) in config.dialects.iter().enumerate() {
+        // Read once: the database check runs it first, and the model starts from it.
+        let setup = read_setup(manifest_dir, config, dialect);
         let steps = steps_of(&found, &pairs, &files, index);
-        let run = engine_check(manifest_dir, config, dialect, &steps, gap);
+        let run = match &setup {
+            Ok(setup) => engine_check(config, dialect, &steps, setup.as_ref(), gap),
+            Err(problem) => EngineRun::Failed(problem.clone()),
+        };
         drop(steps);
         let outcome = match run {
             EngineRun::Ran(outcome) => Some(outcome),
@@ -275,13 +280,13 @@ pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
         }
         // The schema model, after the database: where the database judged a statement, its
         // verdict stands.
-        let setup = config
-            .check_setup
-            .iter()
-            .find(|(d, _)| *d == dialect)
-            .and_then(|(_, path)| fs::read_to_string(manifest_dir.join(path)).ok());
+        let setup = setup
+            .as_ref()
+            .ok()
+            .and_then(|s| s.as_ref())
+            .map(|s| s.sql.as_str());
         let steps = steps_of(&found, &pairs, &files, index);
-        let modelled = model::replay(dialect, &steps, setup.as_deref(), gap);
+        let modelled = model::replay(dialect, &steps, setup, gap);
         drop(steps);
         for (file, diagnostic) in modelled {
             if let Some(f) = files[file].as_mut() {
@@ -425,15 +430,13 @@ enum EngineRun {
     Failed(Diagnostic),
 }
 
-/// Runs the database check of one dialect, if there is an engine for it.
-fn engine_check(
+/// The check setup script of a dialect, if one is configured.
+fn read_setup(
     manifest_dir: &Path,
     config: &Config,
     dialect: Dialect,
-    steps: &[Step<'_>],
-    gap: Option<i64>,
-) -> EngineRun {
-    let setup = config
+) -> Result<Option<Setup>, Diagnostic> {
+    config
         .check_setup
         .iter()
         .find(|(d, _)| *d == dialect)
@@ -450,13 +453,20 @@ fn engine_check(
                     )
                 })
         })
-        .transpose();
-    match setup {
-        Ok(setup) => match dialect {
-            Dialect::Sqlite => sqlite_check(steps, setup, gap),
-            Dialect::Postgres => postgres_check(config, steps, setup, gap),
-        },
-        Err(problem) => EngineRun::Failed(problem),
+        .transpose()
+}
+
+/// Runs the database check of one dialect, if there is an engine for it.
+fn engine_check(
+    config: &Config,
+    dialect: Dialect,
+    steps: &[Step<'_>],
+    setup: Option<&Setup>,
+    gap: Option<i64>,
+) -> EngineRun {
+    match dialect {
+        Dialect::Sqlite => sqlite_check(steps, setup, gap),
+        Dialect::Postgres => postgres_check(config, steps, setup, gap),
     }
 }
 
@@ -484,7 +494,7 @@ impl Setup {
 }
 
 #[cfg(feature = "sqlite")]
-fn sqlite_check(steps: &[Step<'_>], setup: Option<Setup>, gap: Option<i64>) -> EngineRun {
+fn sqlite_check(steps: &[Step<'_>], setup: Option<&Setup>, gap: Option<i64>) -> EngineRun {
     let mut engine = match engine::sqlite::Sqlite::open(steps) {
         Ok(engine) => engine,
         Err(message) => {
@@ -503,7 +513,7 @@ fn sqlite_check(steps: &[Step<'_>], setup: Option<Setup>, gap: Option<i64>) -> E
 }
 
 #[cfg(not(feature = "sqlite"))]
-fn sqlite_check(_steps: &[Step<'_>], _setup: Option<Setup>, _gap: Option<i64>) -> EngineRun {
+fn sqlite_check(_steps: &[Step<'_>], _setup: Option<&Setup>, _gap: Option<i64>) -> EngineRun {
     EngineRun::Off(
         "the SQLite check is off: enable the `sqlite` feature of `migrate-build`".to_owned(),
     )
@@ -513,13 +523,13 @@ fn sqlite_check(_steps: &[Step<'_>], _setup: Option<Setup>, _gap: Option<i64>) -
 fn postgres_check(
     config: &Config,
     steps: &[Step<'_>],
-    setup: Option<Setup>,
+    setup: Option<&Setup>,
     gap: Option<i64>,
 ) -> EngineRun {
     let Some(url) = &config.dev_database_url else {
         return EngineRun::Off(POSTGRES_OFF.to_owned());
     };
-    let contained = engine::postgres::must_contain(steps, setup.as_ref().map(|s| s.sql.as_str()));
+    let contained = engine::postgres::must_contain(steps, setup.map(|s| s.sql.as_str()));
     let mut scratch = match engine::postgres::Scratch::create(url, contained) {
         Ok(scratch) => scratch,
         Err(message) => {
@@ -546,7 +556,7 @@ fn postgres_check(
 fn postgres_check(
     config: &Config,
     _steps: &[Step<'_>],
-    _setup: Option<Setup>,
+    _setup: Option<&Setup>,
     _gap: Option<i64>,
 ) -> EngineRun {
     if config.dev_database_url.is_some() {
