@@ -6,8 +6,7 @@
 
 use sha2::{Digest, Sha256};
 
-/// The prefix of checksums made by [`checksum`].
-pub const CHECKSUM_PREFIX: &str = "v1:";
+pub use migrate_core::CHECKSUM_PREFIX;
 
 /// The version-1 checksum of a migration's text.
 pub fn checksum(raw: &str) -> String {

@@ -31,13 +31,7 @@ use crate::codes::{Code, Severity};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::dialect::Dialect;
 
-/// The default name of the history table. No other migration tool uses it (sqlx uses
-/// `_sqlx_migrations`, diesel `__diesel_schema_migrations`, refinery `refinery_schema_history`,
-/// golang-migrate and dbmate `schema_migrations`, Flyway `flyway_schema_history`).
-pub const DEFAULT_TABLE: &str = "_migrate_history";
-
-/// The default migrations directory, relative to the package.
-pub const DEFAULT_DIRECTORY: &str = "migrations";
+pub use migrate_core::{DEFAULT_DIRECTORY, DEFAULT_TABLE};
 
 /// A package's migration settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -323,25 +317,9 @@ fn parse_lint(code: &str, level: &str) -> Result<(Code, Option<Severity>), LintE
     Ok((parsed, level))
 }
 
-/// Checks that a history table name is a plain SQL identifier, safe to quote on every backend.
-/// The runtime checks names given to it at run time by the same rule.
-pub fn check_identifier(name: &str) -> Result<(), &'static str> {
-    let mut bytes = name.bytes();
-    match bytes.next() {
-        None => return Err("it is empty"),
-        Some(b) if !(b.is_ascii_alphabetic() || b == b'_') => {
-            return Err("it must start with a letter or `_`");
-        }
-        Some(_) => {}
-    }
-    if !bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return Err("it may only contain letters, digits and `_`");
-    }
-    if name.len() > 63 {
-        return Err("it is longer than 63 bytes");
-    }
-    Ok(())
-}
+/// Checks that a history table name is a plain SQL identifier, safe to quote on every backend:
+/// the rule the runtime checks names given at run time by.
+pub use migrate_core::check_identifier;
 
 #[cfg(test)]
 mod tests {
@@ -468,15 +446,5 @@ mod tests {
             errors[0].message
         );
         assert_eq!(errors[0].position().as_deref(), Some("Cargo.toml:4:1"));
-    }
-
-    #[test]
-    fn identifiers() {
-        assert!(check_identifier("_migrate_history").is_ok());
-        assert!(check_identifier("History2").is_ok());
-        assert!(check_identifier("").is_err());
-        assert!(check_identifier("1abc").is_err());
-        assert!(check_identifier("a\"b").is_err());
-        assert!(check_identifier(&"a".repeat(64)).is_err());
     }
 }

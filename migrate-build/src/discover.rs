@@ -1,10 +1,8 @@
 //! Finding migrations: the file-name rules, and pairing up and down files by version.
 //!
-//! A migrations directory is flat. `<version>_<name>.up.sql` with an optional
-//! `<version>_<name>.down.sql`, or `<version>_<name>.sql` for an up-only migration. `<version>` is a
-//! positive integer (a `YYYYMMDDHHMMSS` timestamp or a sequence number, leading zeros allowed);
-//! `<name>` is lowercase words of letters and digits joined by `_`. `README.md` and dotfiles are
-//! skipped; every other entry is an error that names it.
+//! A migrations directory is flat; its files are named by the rules of
+//! [`migrate_core::naming`]. `README.md` and dotfiles are skipped; every other entry is an error
+//! that names it.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -13,168 +11,38 @@ use std::path::{Path, PathBuf};
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};
 
-const NAMING: &str = "migrations are named `<version>_<name>.up.sql` with an optional \
-     `<version>_<name>.down.sql`, or `<version>_<name>.sql` for an up-only migration; `<version>` \
-     is a positive integer and `<name>` is lowercase words joined by `_`";
+pub use migrate_core::naming::{FileName, Kind, suggest_file_name};
+use migrate_core::naming::{NAMING, NameError, Problem, normalize_name};
 
-/// Which file of a migration a name denotes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
-    /// `<version>_<name>.up.sql`
-    Up,
-    /// `<version>_<name>.sql`
-    UpOnly,
-    /// `<version>_<name>.down.sql`
-    Down,
-}
-
-impl Kind {
-    fn suffix(self) -> &'static str {
-        match self {
-            Kind::Up => ".up.sql",
-            Kind::UpOnly => ".sql",
-            Kind::Down => ".down.sql",
-        }
-    }
-}
-
-/// A valid migration file name, taken apart.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileName {
-    /// The version as a number.
-    pub version: i64,
-    /// The version as written (leading zeros kept).
-    pub version_text: String,
-    /// The name part.
-    pub name: String,
-    /// Up, up-only or down.
-    pub kind: Kind,
-}
-
-/// Parses a file name by the naming rules; the error says what is wrong and how to fix it: a
-/// `file-name` error for a `.sql` file, a `stray-file` warning for anything else.
+/// Parses a file name by the naming rules of [`migrate_core::naming`]; the error says what is
+/// wrong and how to fix it: a `file-name` error for a `.sql` file, a `stray-file` warning for
+/// anything else.
 pub fn parse_file_name(file: &str) -> Result<FileName, Diagnostic> {
+    migrate_core::naming::parse_file_name(file).map_err(|error| name_diagnostic(&error))
+}
+
+fn name_diagnostic(error: &NameError) -> Diagnostic {
+    let file = &error.file;
     let rename = |d: Diagnostic| match suggest_file_name(file) {
-        Some(fixed) if fixed != file => d.help(format!("rename it to `{fixed}`")),
+        Some(fixed) if fixed != *file => d.help(format!("rename it to `{fixed}`")),
         _ => d.note(NAMING),
     };
-    let Some(stem) = file.strip_suffix(".sql") else {
-        if file.to_ascii_lowercase().ends_with(".sql") {
-            return Err(rename(Diagnostic::new(
-                Code::FileName,
-                format!("`{file}` must end in `.sql`, in lowercase"),
-            )));
+    match error.problem {
+        Problem::NotSql => Diagnostic::new(Code::StrayFile, error.to_string()).help(
+            "move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`",
+        ),
+        Problem::SuffixCase | Problem::NoVersion | Problem::BadName => {
+            rename(Diagnostic::new(Code::FileName, error.to_string()))
         }
-        return Err(Diagnostic::new(
-            Code::StrayFile,
-            format!("`{file}` is not a migration: it is not a `.sql` file, so it is never run"),
-        )
-        .help("move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`"));
-    };
-    let (stem, kind) = if let Some(s) = stem.strip_suffix(".up") {
-        (s, Kind::Up)
-    } else if let Some(s) = stem.strip_suffix(".down") {
-        (s, Kind::Down)
-    } else {
-        (stem, Kind::UpOnly)
-    };
-    let (version_text, name) = stem.split_once('_').unwrap_or((stem, ""));
-    if version_text.is_empty() || !version_text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(rename(Diagnostic::new(
-            Code::FileName,
-            format!("`{file}` does not start with a version number"),
-        )));
-    }
-    if name.is_empty() {
-        return Err(Diagnostic::new(
-            Code::FileName,
-            format!("`{file}` has no name after its version"),
-        )
-        .help(format!("name it `{version_text}_<name>{}`", kind.suffix())));
-    }
-    let version: i64 = match version_text.parse() {
-        Ok(0) => {
-            return Err(Diagnostic::new(
-                Code::FileName,
-                format!("`{file}` has version 0; versions start at 1"),
-            ));
+        Problem::NoName(kind) => {
+            let version_text: String = file.chars().take_while(char::is_ascii_digit).collect();
+            Diagnostic::new(Code::FileName, error.to_string())
+                .help(format!("name it `{version_text}_<name>{}`", kind.suffix()))
         }
-        Ok(v) => v,
-        Err(_) => {
-            return Err(Diagnostic::new(
-                Code::FileName,
-                format!(
-                    "the version of `{file}` is too large (the largest is {})",
-                    i64::MAX
-                ),
-            ));
-        }
-    };
-    if !is_valid_name(name) {
-        return Err(rename(Diagnostic::new(
-            Code::FileName,
-            format!("`{file}`: a migration name is lowercase words joined by `_`"),
-        )));
-    }
-    Ok(FileName {
-        version,
-        version_text: version_text.to_owned(),
-        name: name.to_owned(),
-        kind,
-    })
-}
-
-fn is_valid_name(name: &str) -> bool {
-    name.split('_').all(|word| {
-        !word.is_empty()
-            && word
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    })
-}
-
-/// The valid migration name closest to `file`, in one step: the suffix in lowercase, the version
-/// in digits only, the name in lowercase words joined by `_` (`AddComments` → `add_comments`).
-/// `None` if no valid name can be made from it (no version digits, no name).
-pub fn suggest_file_name(file: &str) -> Option<String> {
-    let lower = file.to_ascii_lowercase();
-    let suffix = [".up.sql", ".down.sql", ".sql"]
-        .into_iter()
-        .find(|s| lower.ends_with(s))?;
-    let stem = &file[..file.len() - suffix.len()];
-    let (version, name) = stem.split_once('_')?;
-    if !version.chars().all(|c| c.is_ascii_digit() || c == '-') {
-        return None;
-    }
-    let digits: String = version.chars().filter(char::is_ascii_digit).collect();
-    let name = snake_case(name);
-    let valid = digits.parse::<i64>().is_ok_and(|v| v > 0) && is_valid_name(&name);
-    valid.then(|| format!("{digits}_{name}{suffix}"))
-}
-
-/// `AddComments`, `add-comments`, `HTTPServer2` → `add_comments`, `http_server2`.
-fn snake_case(name: &str) -> String {
-    let mut words: Vec<String> = Vec::new();
-    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let chars: Vec<char> = part.chars().collect();
-        let mut word = String::new();
-        for (i, &c) in chars.iter().enumerate() {
-            let boundary = i > 0
-                && c.is_ascii_uppercase()
-                && (chars[i - 1].is_ascii_lowercase()
-                    || chars[i - 1].is_ascii_digit()
-                    || chars.get(i + 1).is_some_and(char::is_ascii_lowercase)
-                        && chars[i - 1].is_ascii_uppercase());
-            if boundary && !word.is_empty() {
-                words.push(std::mem::take(&mut word));
-            }
-            word.push(c.to_ascii_lowercase());
-        }
-        if !word.is_empty() {
-            words.push(word);
+        Problem::VersionZero | Problem::VersionTooLarge => {
+            Diagnostic::new(Code::FileName, error.to_string())
         }
     }
-    words.join("_")
 }
 
 /// A migration file found on disk.
@@ -301,7 +169,7 @@ fn directory_entry(path: &Path, file: &str, display: &str) -> Diagnostic {
     }
     let (version, name) = file.split_once('_').unwrap_or((file, "migration"));
     let digits: String = version.chars().filter(char::is_ascii_digit).collect();
-    let flat = format!("{digits}_{}", snake_case(name));
+    let flat = format!("{digits}_{}", normalize_name(name));
     diagnostic
         .note("this looks like a diesel migration directory")
         .help(format!(
@@ -433,21 +301,6 @@ mod tests {
     fn problem(file: &str) -> (String, Option<String>) {
         let d = parse_file_name(file).unwrap_err();
         (d.message, d.help)
-    }
-
-    #[test]
-    fn valid_names() {
-        let n = name("20240101120000_create_users.up.sql");
-        assert_eq!(
-            (n.version, n.name.as_str(), n.kind),
-            (20240101120000, "create_users", Kind::Up)
-        );
-        let n = name("0007_add_index_2.sql");
-        assert_eq!(
-            (n.version, n.version_text.as_str(), n.kind),
-            (7, "0007", Kind::UpOnly)
-        );
-        assert_eq!(name("3_x.down.sql").kind, Kind::Down);
     }
 
     #[test]
@@ -595,22 +448,6 @@ mod tests {
     }
 
     /// Every hint names a file that is valid as it stands: one rename settles it.
-    #[test]
-    fn suggestions_are_valid_names() {
-        for file in [
-            "1_Add-Users.sql",
-            "20240101_AddComments.UP.SQL",
-            "2018-04-22-151330_Create__User.down.sql",
-            "3_v2Migration.sql",
-            "4_a.Down.Sql",
-        ] {
-            let fixed = suggest_file_name(file).unwrap();
-            assert!(parse_file_name(&fixed).is_ok(), "{file} -> {fixed}");
-            assert_eq!(suggest_file_name(&fixed).as_deref(), Some(fixed.as_str()));
-        }
-        assert_eq!(suggest_file_name("V1__init.sql"), None);
-    }
-
     #[test]
     fn discovery_reports_strays_and_skips_readme_and_dotfiles() {
         let dir = tempfile::tempdir().unwrap();

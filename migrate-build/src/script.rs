@@ -5,6 +5,7 @@
 //! error here: it is *unchecked by the parser*, and the engine check (see [`crate::engine`])
 //! judges it. What is still unchecked once the engine has run is reported then.
 
+use migrate_core::{StatementPosition, encode_positions};
 use std::ops::Range;
 
 use sqlparser::parser::{Parser, ParserError};
@@ -102,15 +103,18 @@ impl Script {
     /// line and column of the first keyword, each a little-endian `u32`.
     pub fn statement_positions(&self) -> Vec<u8> {
         let bom = self.source.bom_len;
-        let mut bytes = Vec::with_capacity(self.statements.len() * 16);
-        for s in &self.statements {
-            let [start, end] = [s.bytes.start + bom, s.bytes.end + bom]
-                .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-            for n in [start, end, s.line, s.column] {
-                bytes.extend_from_slice(&n.to_le_bytes());
-            }
-        }
-        bytes
+        let at = |n: usize| u32::try_from(n + bom).unwrap_or(u32::MAX);
+        let positions: Vec<StatementPosition> = self
+            .statements
+            .iter()
+            .map(|s| StatementPosition {
+                start: at(s.bytes.start),
+                end: at(s.bytes.end),
+                line: s.line,
+                column: s.column,
+            })
+            .collect();
+        encode_positions(&positions)
     }
 
     /// The SQL text of a statement.

@@ -4,6 +4,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use migrate_core::LineIndex;
 use sqlparser::tokenizer::Location;
 
 /// A file read from disk, as the checks and diagnostics see it.
@@ -18,7 +19,7 @@ pub struct SourceFile {
     /// Length in bytes of the byte-order mark that was removed (0 or 3).
     pub bom_len: usize,
     /// Where each line starts in `text`, so a position is found without reading the file again.
-    line_starts: Arc<[usize]>,
+    lines: Arc<LineIndex>,
 }
 
 impl SourceFile {
@@ -28,35 +29,29 @@ impl SourceFile {
             Some(rest) => (rest, '\u{feff}'.len_utf8()),
             None => (raw, 0),
         };
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let lines = Arc::new(LineIndex::new(text));
         SourceFile {
             path,
             display,
             text: Arc::from(text),
             bom_len,
-            line_starts,
+            lines,
         }
     }
 
     /// The 1-based line and column (in characters) of a byte offset into [`SourceFile::text`].
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let start = self.line_starts[line - 1];
-        let column = self.text[start..offset].chars().count() + 1;
-        (to_u32(line), to_u32(column))
+        self.lines.line_col(&self.text, offset)
     }
 
     /// The byte offset of a 1-based line and column (in characters), as sqlparser's spans
     /// give them; past the end of a line or of the text, its end.
     pub(crate) fn offset_of(&self, location: Location) -> usize {
         let line = usize::try_from(location.line).unwrap_or(usize::MAX);
-        let Some(&start) = line.checked_sub(1).and_then(|l| self.line_starts.get(l)) else {
+        let Some(range) = self.lines.line_range(&self.text, line) else {
             return self.text.len();
         };
-        let end = self.line_starts.get(line).map_or(self.text.len(), |&e| e);
+        let (start, end) = (range.start, range.end);
         let column = usize::try_from(location.column)
             .unwrap_or(usize::MAX)
             .saturating_sub(1);
@@ -67,15 +62,7 @@ impl SourceFile {
     }
 }
 
-/// The 1-based line and column (in characters) of a byte offset, counting lines as sqlparser does:
-/// only `\n` ends a line, so a `\r` before it is the last character of its line.
-pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let before = &text[..offset.min(text.len())];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line = before.matches('\n').count() + 1;
-    let column = before[line_start..].chars().count() + 1;
-    (to_u32(line), to_u32(column))
-}
+pub use migrate_core::line_col;
 
 /// Of `candidates`, each a value and its name, the one whose name is closest to a misspelt
 /// `word`, if it is close enough to be a likely typo: how every "did you mean" is found.
@@ -94,10 +81,6 @@ pub(crate) fn closest<T, S: AsRef<str>>(
         .filter(|(score, _)| *score >= 0.6)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, value)| value)
-}
-
-fn to_u32(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Converts sqlparser [`Location`]s into byte offsets. Tokens arrive in order, so the cursor only
@@ -151,23 +134,6 @@ mod tests {
 
     fn loc(line: u64, column: u64) -> Location {
         Location { line, column }
-    }
-
-    #[test]
-    fn line_col_counts_characters_not_bytes() {
-        let text = "-- é\nSELECT 'ü', x;";
-        let x = text.find('x').unwrap();
-        assert_eq!(line_col(text, x), (2, 13));
-        assert_eq!(line_col(text, 0), (1, 1));
-    }
-
-    #[test]
-    fn crlf_ends_lines_at_the_newline() {
-        let text = "SELECT 1;\r\nSELECT 2;\r\n";
-        let second = text.find("SELECT 2").unwrap();
-        assert_eq!(line_col(text, second), (2, 1));
-        // The \r is the tenth character of the first line.
-        assert_eq!(line_col(text, text.find('\r').unwrap()), (1, 10));
     }
 
     #[test]

@@ -96,7 +96,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let checked = match config {
         Ok(config) => check_directory(&manifest_dir, &config),
         Err(diagnostics) => Checked {
-            directory: manifest_dir.join("migrations"),
+            directory: manifest_dir.join(migrate_build::config::DEFAULT_DIRECTORY),
             config: Default::default(),
             migrations: Vec::new(),
             diagnostics,

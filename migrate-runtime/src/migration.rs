@@ -97,10 +97,7 @@ pub struct Script {
     sql: &'static str,
     transaction: bool,
     foreign_keys_off: bool,
-    /// `start, end, line, column` of each statement as four little-endian `u32`s: the byte
-    /// range in `sql`, then the 1-based line and column (in characters) of its first keyword.
-    /// One byte string rather than an array of arrays, because rustc compiles it at once, however
-    /// many statements a file has.
+    /// The statements' positions, as `migrate_core::encode_positions` writes them.
     statements: &'static [u8],
 }
 
@@ -145,39 +142,18 @@ impl Script {
 
     /// The statements, in order, with their SQL and position in the file.
     pub fn statements(&self) -> impl ExactSizeIterator<Item = StatementRef> + '_ {
-        self.statements.chunks_exact(16).map(|position| {
-            let number = |i: usize| {
-                u32::from_le_bytes([
-                    position[i],
-                    position[i + 1],
-                    position[i + 2],
-                    position[i + 3],
-                ])
-            };
-            let [start, end, line, column] = [0, 4, 8, 12].map(number);
-            StatementRef {
-                // The ranges were computed from this very text at build time.
-                sql: self.sql.get(start as usize..end as usize).unwrap_or(""),
-                line,
-                column,
-                start: start as usize,
-            }
+        migrate_core::decode_positions(self.statements).map(|p| StatementRef {
+            // The ranges were computed from this very text at build time.
+            sql: self.sql.get(p.start as usize..p.end as usize).unwrap_or(""),
+            line: p.line,
+            column: p.column,
+            start: p.start as usize,
         })
     }
 
     /// The 1-based line and column (in characters) of a byte offset into the file.
     pub(crate) fn line_col(&self, offset: usize) -> (u32, u32) {
-        let before = self.sql.get(..offset).unwrap_or(self.sql);
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let line = before.matches('\n').count() + 1;
-        let mut column = before[line_start..].chars().count() + 1;
-        if line == 1 && before.starts_with('\u{feff}') {
-            column -= 1;
-        }
-        (
-            u32::try_from(line).unwrap_or(u32::MAX),
-            u32::try_from(column).unwrap_or(u32::MAX),
-        )
+        migrate_core::line_col(self.sql, offset)
     }
 }
 
@@ -268,8 +244,7 @@ mod tests {
     }
 
     #[test]
-    fn line_col_ignores_the_bom_and_counts_characters() {
-        assert_eq!(SCRIPT.line_col(3), (1, 1));
+    fn errors_are_placed_past_the_bom() {
         let quote = SQL.find("'é'").unwrap();
         assert_eq!(SCRIPT.line_col(quote + "'é".len()), (2, 25));
     }

@@ -143,7 +143,7 @@ impl Migrator {
     /// Uses another history table. The name must be a plain identifier: letters, digits and `_`,
     /// not starting with a digit, at most 63 bytes.
     pub fn table(mut self, name: &str) -> Result<Migrator, Error> {
-        check_identifier(name).map_err(|reason| Error::InvalidName {
+        migrate_core::check_identifier(name).map_err(|reason| Error::InvalidName {
             what: "history table",
             name: name.to_owned(),
             reason,
@@ -157,7 +157,7 @@ impl Migrator {
     /// created if it does not exist; on SQLite it names an attached database (`main`, `temp`, or
     /// one the app attached). The name is checked like a table name.
     pub fn schema(mut self, schema: &str) -> Result<Migrator, Error> {
-        check_identifier(schema).map_err(|reason| Error::InvalidName {
+        migrate_core::check_identifier(schema).map_err(|reason| Error::InvalidName {
             what: "schema",
             name: schema.to_owned(),
             reason,
@@ -1166,25 +1166,6 @@ fn lock_error<B: Backend>(db: &mut B, table: &Table, source: DbError, started: I
 
 fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
-/// The rule `migrate-build` checks configured table names with, for names given at run time.
-fn check_identifier(name: &str) -> Result<(), &'static str> {
-    let mut bytes = name.bytes();
-    match bytes.next() {
-        None => return Err("it is empty"),
-        Some(b) if !(b.is_ascii_alphabetic() || b == b'_') => {
-            return Err("it must start with a letter or `_`");
-        }
-        Some(_) => {}
-    }
-    if !bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return Err("it may only contain letters, digits and `_`");
-    }
-    if name.len() > 63 {
-        return Err("it is longer than 63 bytes");
-    }
-    Ok(())
 }
 
 #[cfg(test)]
