@@ -55,13 +55,14 @@ fn sqlite_read_only_database_is_not_reported_as_a_lock_timeout() {
         Connection::open_with_flags(&db.path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     let error = Migrator::new(&common::sets::basic::MIGRATIONS)
         .migrate(&mut read_only)
-        .unwrap_err();
+        .unwrap_err()
+        .error;
     assert!(matches!(error, Error::Database { .. }), "{error}");
     assert!(error.to_string().contains("readonly"), "{error}");
 }
 
 mod runtime_syntax_error {
-    migrate_runtime::migrations!("tests/fixtures/runtime_syntax_error");
+    migrate_runtime::migrations!("tests/fixtures/runtime_syntax_error", build_script = false);
 }
 
 /// When SQLite says which token failed, the error points at it: line and column in the file.
@@ -73,7 +74,8 @@ fn sqlite_error_offset_maps_to_the_line_and_column_in_the_file() {
     let db = SqliteDb::new();
     let error = Migrator::new(&runtime_syntax_error::MIGRATIONS)
         .migrate(&mut db.connect())
-        .unwrap_err();
+        .unwrap_err()
+        .error;
     assert!(
         matches!(
             error,
@@ -93,7 +95,7 @@ fn sqlite_error_offset_maps_to_the_line_and_column_in_the_file() {
 }
 
 mod error_position {
-    migrate_runtime::migrations!("tests/fixtures/error_position");
+    migrate_runtime::migrations!("tests/fixtures/error_position", build_script = false);
 }
 
 /// PostgreSQL reports where in the statement it failed, in characters: the error points at the
@@ -129,7 +131,8 @@ fn postgres_error_position_maps_to_the_line_and_column_in_the_file() {
     // A syntax error in the second statement of a file, found only by the server.
     let error = Migrator::new(&runtime_syntax_error::MIGRATIONS)
         .migrate(&mut conn)
-        .unwrap_err();
+        .unwrap_err()
+        .error;
     assert!(
         matches!(
             error,
@@ -179,7 +182,7 @@ fn postgres_lock_timeout_names_the_holder() {
         .get(0);
     assert_eq!(shown, 1);
 
-    let error = migrator.migrate(&mut db.connect()).unwrap_err();
+    let error = migrator.migrate(&mut db.connect()).unwrap_err().error;
     assert!(matches!(error, Error::LockTimeout { .. }), "{error}");
     let message = error.to_string();
     assert!(
@@ -263,11 +266,19 @@ fn versions(applied: &[migrate_runtime::Applied]) -> Vec<i64> {
 }
 
 mod foreign_keys_off {
-    migrate_runtime::migrations!("tests/fixtures/foreign_keys_off", dialect = "sqlite");
+    migrate_runtime::migrations!(
+        "tests/fixtures/foreign_keys_off",
+        dialect = "sqlite",
+        build_script = false
+    );
 }
 
 mod foreign_keys_broken {
-    migrate_runtime::migrations!("tests/fixtures/foreign_keys_broken", dialect = "sqlite");
+    migrate_runtime::migrations!(
+        "tests/fixtures/foreign_keys_broken",
+        dialect = "sqlite",
+        build_script = false
+    );
 }
 
 /// Two parents and three children, after the tables' migration.
@@ -348,7 +359,8 @@ fn sqlite_foreign_keys_off_migration_that_breaks_a_reference_is_rolled_back() {
     seeded(&mut conn, &foreign_keys_broken::MIGRATIONS);
     let error = Migrator::new(&foreign_keys_broken::MIGRATIONS)
         .migrate(&mut conn)
-        .unwrap_err();
+        .unwrap_err()
+        .error;
     let Error::ForeignKeys {
         version,
         violations,

@@ -313,3 +313,39 @@ fn a_postgres_app_does_not_build_sqlite_into_its_build_script() {
     );
     assert!(!tree.contains("libsqlite3-sys"), "{tree}");
 }
+
+#[test]
+fn a_macro_call_for_another_set_than_the_build_script_checks_is_an_error() {
+    let app = App::new("mismatch_app", true);
+    app.write("1_create_a.sql", "CREATE TABLE a (id INTEGER);\n");
+    let other = app.dir.path().join("db");
+    fs::create_dir_all(&other).unwrap();
+    fs::write(
+        other.join("1_create_b.sql"),
+        "CREATE TABLE b (id INTEGER);\n",
+    )
+    .unwrap();
+    let main = |call: &str| {
+        fs::write(
+            app.dir.path().join("src/main.rs"),
+            format!("mod db {{\n    {call}\n}}\n\nfn main() {{\n    println!(\"{{}}\", db::MIGRATIONS.len());\n}}\n"),
+        )
+        .unwrap();
+    };
+
+    main(r#"migrate_runtime::migrations!("db");"#);
+    let output = app.cargo(&["build", "--quiet"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains(
+            "embeds `db` (checked as sqlite), but the build script checks `migrations` (as sqlite)"
+        ) && stderr.contains(r#"set `directory = "db"`"#)
+            && stderr.contains(r#"migrations!("db", build_script = false)"#),
+        "{stderr}"
+    );
+
+    // A second set, on purpose: the macro checks it by itself.
+    main(r#"migrate_runtime::migrations!("db", build_script = false);"#);
+    assert_eq!(app.build_and_run(), ["1"]);
+}

@@ -15,16 +15,21 @@ use migrate_runtime::{Migrations, Migrator, postgres};
 use common::{PgDb, TestDatabase};
 
 mod concurrent {
-    migrate_runtime::migrations!("tests/fixtures/concurrent");
+    migrate_runtime::migrations!("tests/fixtures/concurrent", build_script = false);
 }
 mod concurrent_index {
     migrate_runtime::migrations!(
         "tests/fixtures/postgres_concurrent_index",
-        dialect = "postgres"
+        dialect = "postgres",
+        build_script = false
     );
 }
 mod long_run {
-    migrate_runtime::migrations!("tests/fixtures/postgres_long_run", dialect = "postgres");
+    migrate_runtime::migrations!(
+        "tests/fixtures/postgres_long_run",
+        dialect = "postgres",
+        build_script = false
+    );
 }
 
 /// The child's database: a SQLite path or a PostgreSQL URL.

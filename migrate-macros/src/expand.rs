@@ -10,22 +10,26 @@ use migrate_build::{
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
-use syn::{Ident, LitStr, Token};
+use syn::{Ident, LitBool, LitStr, Token};
 
-/// `migrations!()`, `migrations!("dir")`, `migrations!("dir", dialect = "postgres")`.
+/// `migrations!()`, `migrations!("dir")`, `migrations!("dir", dialect = "postgres")`,
+/// `migrations!("dir", build_script = false)`.
 struct Args {
     directory: Option<LitStr>,
     dialect: Option<Dialect>,
+    /// `Some(false)`: a set the build script does not check, which the macro checks by itself.
+    build_script: Option<bool>,
 }
 
-const USAGE: &str = "expected `migrations!()`, `migrations!(\"path/to/migrations\")` or \
-                     `migrations!(\"path/to/migrations\", dialect = \"postgres\")`";
+const USAGE: &str = "expected `migrations!()`, `migrations!(\"path/to/migrations\")`, or options \
+                     after the path: `dialect = \"postgres\"`, `build_script = false`";
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Args> {
         let mut args = Args {
             directory: None,
             dialect: None,
+            build_script: None,
         };
         if input.is_empty() {
             return Ok(args);
@@ -35,32 +39,30 @@ impl Parse for Args {
                 .parse()
                 .map_err(|e| syn::Error::new(e.span(), USAGE))?,
         );
-        if input.is_empty() {
-            return Ok(args);
-        }
-        input.parse::<Token![,]>()?;
-        if input.is_empty() {
-            return Ok(args);
-        }
-        let key: Ident = input.parse()?;
-        if key != "dialect" {
-            return Err(syn::Error::new(key.span(), USAGE));
-        }
-        input.parse::<Token![=]>()?;
-        let value: LitStr = input.parse()?;
-        args.dialect = Some(Dialect::from_name(&value.value()).ok_or_else(|| {
-            syn::Error::new(
-                value.span(),
-                format!(
-                    "unknown dialect `{}`: the dialects are {}",
-                    value.value(),
-                    Dialect::ALL.map(|d| format!("`{d}`")).join(" and ")
-                ),
-            )
-        })?);
-        let _ = input.parse::<Option<Token![,]>>()?;
-        if !input.is_empty() {
-            return Err(input.error(USAGE));
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            if key == "dialect" && args.dialect.is_none() {
+                let value: LitStr = input.parse()?;
+                args.dialect = Some(Dialect::from_name(&value.value()).ok_or_else(|| {
+                    syn::Error::new(
+                        value.span(),
+                        format!(
+                            "unknown dialect `{}`: the dialects are {}",
+                            value.value(),
+                            Dialect::ALL.map(|d| format!("`{d}`")).join(" and ")
+                        ),
+                    )
+                })?);
+            } else if key == "build_script" && args.build_script.is_none() {
+                args.build_script = Some(input.parse::<LitBool>()?.value);
+            } else {
+                return Err(syn::Error::new(key.span(), USAGE));
+            }
         }
         Ok(args)
     }
@@ -88,10 +90,19 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     // The build script checked this very directory as these dialects, and wrote the code:
     // include it rather than check every file again on each compile of the crate.
     if let Ok(config) = &config
-        && env::var(KEY_VAR).is_ok_and(|key| key == config.build_key())
-        && let Ok(path) = env::var(OUTPUT_VAR)
+        && let Ok(key) = env::var(KEY_VAR)
     {
-        return quote_spanned!(span=> ::core::include!(#path););
+        if key == config.build_key()
+            && let Ok(path) = env::var(OUTPUT_VAR)
+        {
+            return quote_spanned!(span=> ::core::include!(#path););
+        }
+        // The build script checks another set: it would not see this one change, so the two
+        // could disagree. Only an explicit `build_script = false` says that is intended.
+        if args.build_script != Some(false) {
+            let message = mismatch(&key, config);
+            return quote_spanned!(span=> ::core::compile_error!(#message););
+        }
     }
     let checked = match config {
         Ok(config) => check_directory(&manifest_dir, &config),
@@ -124,4 +135,19 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             quote_spanned!(span=> ::core::compile_error!(#message);)
         }
     }
+}
+
+/// The error for a call that embeds another set than the build script checks (`key`, as
+/// [`migrate_build::Config::build_key`] writes it).
+fn mismatch(key: &str, config: &migrate_build::Config) -> String {
+    let (built_directory, built_dialects) = key.split_once('|').unwrap_or((key, ""));
+    let ours = config.build_key();
+    let (directory, dialects) = ours.split_once('|').unwrap_or((&ours, ""));
+    format!(
+        "this `migrations!()` embeds `{directory}` (checked as {dialects}), but the build script \
+         checks `{built_directory}` (as {built_dialects}), so `cargo build` would not check this \
+         set or see files added to it; set `directory = \"{directory}\"` (and `dialect`) under \
+         `[package.metadata.migrate]` in Cargo.toml, or, for a second set that the macro checks by \
+         itself, write `migrations!(\"{directory}\", build_script = false)`"
+    )
 }

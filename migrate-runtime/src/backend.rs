@@ -140,8 +140,14 @@ pub(crate) mod driver {
         fn set_wait(&mut self, timeout: Duration) -> Result<Self::Wait, DbError>;
         /// Restores the connection's own setting.
         fn restore_wait(&mut self, previous: Self::Wait) -> Result<(), DbError>;
-        /// Takes the migration lock, waiting at most `timeout`.
-        fn lock(&mut self, table: &Table, timeout: Duration) -> Result<Self::Lock, DbError>;
+        /// Takes the migration lock, waiting at most `timeout`. When it has to wait, it first
+        /// calls `waiting` with who holds the lock (see [`Driver::lock_holder`]).
+        fn lock(
+            &mut self,
+            table: &Table,
+            timeout: Duration,
+            waiting: &mut dyn FnMut(&str),
+        ) -> Result<Self::Lock, DbError>;
         /// Releases the lock.
         fn unlock(&mut self, lock: Self::Lock) -> Result<(), DbError>;
         /// Whether `lock` excludes every other migrator for the whole run. When it does not (SQLite,

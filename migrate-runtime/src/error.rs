@@ -16,6 +16,15 @@ pub enum Direction {
     Down,
 }
 
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        })
+    }
+}
+
 /// A way the database differs from the migrations in the binary.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -168,6 +177,20 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// [`Migrator::migrate_to`](crate::Migrator::migrate_to) was given a target older than the
+    /// newest applied migration: it only applies, so going back is
+    /// [`Migrator::revert_to`](crate::Migrator::revert_to)'s job.
+    TargetBehind {
+        /// The target's version.
+        target: i64,
+        /// The newest applied version.
+        newest_applied: i64,
+    },
+    /// [`Migrator::baseline`](crate::Migrator::baseline) found the history table already in use.
+    HistoryNotEmpty {
+        /// How many migrations it records.
+        rows: usize,
+    },
     /// The connection is inside a transaction; the migrator needs to manage its own.
     InTransaction,
     /// Another migrator held the lock for longer than the lock timeout.
@@ -286,6 +309,21 @@ impl fmt::Display for Error {
             Error::InvalidName { what, name, reason } => {
                 write!(f, "invalid {what} name {name:?}: {reason}")
             }
+            Error::TargetBehind {
+                target,
+                newest_applied,
+            } => write!(
+                f,
+                "the target, migration {target}, is older than the newest applied migration \
+                 {newest_applied}; migrating only applies migrations: to go back, revert to the \
+                 target"
+            ),
+            Error::HistoryNotEmpty { rows } => write!(
+                f,
+                "the history table already records {rows} migration{s}: a baseline is only \
+                 recorded on a database whose history is empty",
+                s = if *rows == 1 { "" } else { "s" }
+            ),
             Error::InTransaction => write!(
                 f,
                 "the connection is inside a transaction; the migrator manages its own, so commit or \
@@ -307,5 +345,65 @@ impl StdError for Error {
             Error::Statement { source, .. } | Error::Database { source, .. } => Some(&**source),
             _ => None,
         }
+    }
+}
+
+/// A run that failed part-way: what went wrong, and what it had done before, which stays done.
+///
+/// Returned by the methods that apply or revert migrations. Each migration commits on its own
+/// (unless the run is [grouped](crate::Migrator::grouped), when nothing is kept), so the ones in
+/// [`RunError::done`] are applied, or reverted, and recorded.
+///
+/// It converts into [`Error`] with `?`, dropping `done`.
+#[derive(Debug)]
+pub struct RunError {
+    /// Why the run stopped.
+    pub error: Error,
+    /// What it applied or reverted, and committed, before it stopped.
+    pub done: crate::Report,
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.error)?;
+        for (verb, list) in [
+            ("applied", &self.done.applied),
+            ("reverted", &self.done.reverted),
+        ] {
+            if !list.is_empty() {
+                let names: Vec<String> = list
+                    .iter()
+                    .map(|a| format!("{} {}", a.version, a.name))
+                    .collect();
+                write!(
+                    f,
+                    "\n(before that, the run {verb} {}, which stay {verb})",
+                    names.join(", ")
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl RunError {
+    /// A failure before anything ran.
+    pub(crate) fn nothing_done(error: Error) -> RunError {
+        RunError {
+            error,
+            done: crate::Report::default(),
+        }
+    }
+}
+
+impl StdError for RunError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.error.source()
+    }
+}
+
+impl From<RunError> for Error {
+    fn from(failure: RunError) -> Error {
+        failure.error
     }
 }

@@ -48,10 +48,10 @@ mod pg;
 mod sqlite;
 
 pub use backend::Backend;
-pub use error::{DbError, Direction, Drift, Error};
+pub use error::{DbError, Direction, Drift, Error, RunError};
 pub use migration::{Migration, Migrations, Script, StatementRef};
 pub use migrator::{
-    Applied, DEFAULT_LOCK_TIMEOUT, MigrationStatus, Migrator, Report, Resolution, State,
+    Applied, DEFAULT_LOCK_TIMEOUT, Event, MigrationStatus, Migrator, Report, Resolution, State,
 };
 
 /// Embeds the package's migrations as a module of `const` data, checked at compile time.
@@ -59,6 +59,13 @@ pub use migrator::{
 /// Expands, where it is called, to one `pub const V<version>_<NAME>: &Migration` per migration
 /// and `pub static MIGRATIONS: Migrations`. A broken migration is a compile error pointing at its
 /// file, line and column. See the [crate documentation](crate) for an example.
+///
+/// - `migrations!()`: the set `[package.metadata.migrate]` configures (by default `migrations/`).
+/// - `migrations!("dir")`: the set in `dir`, relative to the package.
+/// - `migrations!("dir", dialect = "postgres")`: checked as another dialect.
+/// - `migrations!("dir", build_script = false)`: a second set, which the build script does not
+///   check; the macro checks it by itself. Without it, a call that embeds another set than the
+///   build script checks is an error, because the build would not see that set change.
 pub use migrate_macros::migrations;
 
 #[cfg(feature = "postgres")]

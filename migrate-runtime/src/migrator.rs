@@ -13,12 +13,14 @@
 //!   still pending.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::backend::Backend;
 use crate::backend::driver::{BeginOr, NewRow, Row, RowState, Table};
-use crate::error::{DbError, Direction, Drift, Error};
+use crate::error::{DbError, Direction, Drift, Error, RunError};
 use crate::migration::{Migration, Migrations, Script};
 
 /// How long a migrator waits for another one by default: five minutes.
@@ -51,6 +53,47 @@ pub struct Migrator {
     allow_missing: bool,
     allow_out_of_order: bool,
     lock_timeout: Duration,
+    observer: Option<Observer>,
+}
+
+/// Something a run is doing, for [`Migrator::on_event`]: to show progress while a long
+/// migration runs, or while another migrator holds the lock.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// Another migrator holds the lock; this one waits, at most the lock timeout. Sent once per
+    /// wait.
+    Waiting {
+        /// Who holds it, as far as the database tells.
+        holder: &'a str,
+    },
+    /// A migration's script starts.
+    Started {
+        /// The migration.
+        migration: &'static Migration,
+        /// Applied or reverted.
+        direction: Direction,
+    },
+    /// A migration's script finished. It is committed with its history row, unless the run is
+    /// grouped: then everything commits together at the end, or nothing does.
+    Finished {
+        /// The migration.
+        migration: &'static Migration,
+        /// Applied or reverted.
+        direction: Direction,
+        /// How long its statements took.
+        duration: Duration,
+    },
+}
+
+/// The callback of [`Migrator::on_event`].
+#[derive(Clone)]
+struct Observer(Arc<dyn Fn(&Event<'_>) + Send + Sync>);
+
+impl fmt::Debug for Observer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Observer")
+    }
 }
 
 /// What a run did.
@@ -80,6 +123,37 @@ pub struct Applied {
     pub duration: Duration,
 }
 
+impl fmt::Display for Report {
+    /// One line per migration: `applied 3 add_keys (12 ms)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines = self
+            .applied
+            .iter()
+            .map(|a| ("applied", a))
+            .chain(self.reverted.iter().map(|a| ("reverted", a)));
+        for (i, (verb, applied)) in lines.enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{verb} {applied}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Applied {
+    /// `3 add_keys (12 ms)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} ({} ms)",
+            self.version,
+            self.name,
+            self.duration.as_millis()
+        )
+    }
+}
+
 /// The state of one migration, as [`Migrator::status`] reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
@@ -95,6 +169,22 @@ pub enum State {
     OutOfOrder,
     /// A no-transaction migration that started and did not finish, going this way.
     Incomplete(Direction),
+}
+
+impl fmt::Display for State {
+    /// `applied`, `pending`, `modified`, `missing`, `out of order`, `incomplete (applying)` or
+    /// `incomplete (reverting)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::Modified => "modified",
+            State::Missing => "missing",
+            State::OutOfOrder => "out of order",
+            State::Incomplete(Direction::Up) => "incomplete (applying)",
+            State::Incomplete(Direction::Down) => "incomplete (reverting)",
+        })
+    }
 }
 
 /// One line of [`Migrator::status`].
@@ -116,6 +206,24 @@ pub struct MigrationStatus {
     pub migration: Option<&'static Migration>,
 }
 
+impl fmt::Display for MigrationStatus {
+    /// `3 add_keys: applied at 2026-01-02T03:04:05.000Z`, `4 add_index: pending`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.version, self.name, self.state)?;
+        if let Some(at) = &self.applied_at {
+            let verb = match self.state {
+                State::Incomplete(_) => "started",
+                _ => "applied",
+            };
+            write!(f, " ({verb} at {at})")?;
+        }
+        if let Some(error) = &self.error {
+            write!(f, ": {error}")?;
+        }
+        Ok(())
+    }
+}
+
 /// How a no-transaction migration that did not complete was settled by hand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resolution {
@@ -123,6 +231,31 @@ pub enum Resolution {
     Applied,
     /// Its effects are now fully undone: record it as not applied.
     NotApplied,
+}
+
+impl fmt::Display for Resolution {
+    /// `applied` or `not-applied`, as [`Resolution::from_str`](std::str::FromStr) reads them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Resolution::Applied => "applied",
+            Resolution::NotApplied => "not-applied",
+        })
+    }
+}
+
+impl std::str::FromStr for Resolution {
+    type Err = String;
+
+    /// `applied`, or `not-applied` (also `not_applied`).
+    fn from_str(s: &str) -> Result<Resolution, String> {
+        match s {
+            "applied" => Ok(Resolution::Applied),
+            "not-applied" | "not_applied" => Ok(Resolution::NotApplied),
+            _ => Err(format!(
+                "unknown resolution {s:?}: it is `applied` or `not-applied`"
+            )),
+        }
+    }
 }
 
 impl Migrator {
@@ -137,6 +270,7 @@ impl Migrator {
             allow_missing: false,
             allow_out_of_order: false,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            observer: None,
         }
     }
 
@@ -225,32 +359,80 @@ impl Migrator {
         self
     }
 
+    /// Calls `observer` as the migrator works: when it starts waiting for another migrator's
+    /// lock, and when each migration starts and finishes. It runs on the migrator's thread,
+    /// between statements, so it should return quickly.
+    ///
+    /// ```
+    /// # mod db { migrate_runtime::migrations!("tests/fixtures/doc"); }
+    /// use migrate_runtime::{Event, Migrator};
+    ///
+    /// let migrator = Migrator::new(&db::MIGRATIONS).on_event(|event| {
+    ///     if let Event::Finished { migration, duration, .. } = event {
+    ///         eprintln!("{migration} took {duration:?}");
+    ///     }
+    /// });
+    /// migrator.migrate(&mut rusqlite::Connection::open_in_memory()?)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_event(mut self, observer: impl Fn(&Event<'_>) + Send + Sync + 'static) -> Migrator {
+        self.observer = Some(Observer(Arc::new(observer)));
+        self
+    }
+
+    fn emit(&self, event: Event<'_>) {
+        if let Some(Observer(observer)) = &self.observer {
+            observer(&event);
+        }
+    }
+
     /// The migrations this migrator runs.
     pub fn migrations(&self) -> &'static Migrations {
         self.migrations
     }
 
-    /// Applies every pending migration.
-    pub fn migrate<B: Backend>(&self, db: &mut B) -> Result<Report, Error> {
+    /// Applies every pending migration. On failure, the error says what was applied before.
+    pub fn migrate<B: Backend>(&self, db: &mut B) -> Result<Report, RunError> {
         self.apply_up_to(db, i64::MAX)
     }
 
-    /// Applies pending migrations up to and including `target`.
-    pub fn migrate_to<B: Backend>(&self, db: &mut B, target: &Migration) -> Result<Report, Error> {
-        let target = self.known(target)?;
+    /// Applies pending migrations up to and including `target`. A target older than the newest
+    /// applied migration is an error ([`Error::TargetBehind`]): going back is
+    /// [`Migrator::revert_to`].
+    pub fn migrate_to<B: Backend>(
+        &self,
+        db: &mut B,
+        target: &Migration,
+    ) -> Result<Report, RunError> {
+        let target = self.known(target).map_err(RunError::nothing_done)?;
         self.apply_up_to(db, target)
     }
 
-    fn apply_up_to<B: Backend>(&self, db: &mut B, target: i64) -> Result<Report, Error> {
-        self.waiting(db, |db| {
+    fn apply_up_to<B: Backend>(&self, db: &mut B, target: i64) -> Result<Report, RunError> {
+        let mut report = Report::default();
+        let result = self.waiting(db, |db| {
             // The common start-up: everything applied already. One query, no lock.
             if self.up_to_date(db, target)? {
-                return Ok(Report::default());
+                return Ok(());
             }
             self.locked(db, |db| {
-                self.run_locked(db, &|history| Ok(history.pending(target)))
+                let plan = |history: &History| match history.newest_applied() {
+                    Some(newest_applied) if newest_applied > target => Err(Error::TargetBehind {
+                        target,
+                        newest_applied,
+                    }),
+                    _ => Ok(history.pending(target)),
+                };
+                self.run_locked(db, &plan, &mut report)
             })
-        })
+        });
+        match result {
+            Ok(()) => Ok(report),
+            Err(error) => Err(RunError {
+                error,
+                done: report,
+            }),
+        }
     }
 
     /// Whether every migration up to `target` is applied, and the history has nothing the
@@ -274,6 +456,9 @@ impl Migrator {
             {
                 if version <= target {
                     recorded += 1;
+                } else {
+                    // Applied beyond the target: `migrate_to` refuses on the locked path.
+                    clean = false;
                 }
             }
             None if state == RowState::Applied && self.allow_missing => {}
@@ -288,23 +473,75 @@ impl Migrator {
     }
 
     /// Reverts the newest applied migration.
-    pub fn revert_last<B: Backend>(&self, db: &mut B) -> Result<Report, Error> {
+    pub fn revert_last<B: Backend>(&self, db: &mut B) -> Result<Report, RunError> {
+        self.revert_steps(db, 1)
+    }
+
+    /// Reverts the `steps` newest applied migrations, newest first (all of them if fewer are
+    /// applied). On failure, the error says what was reverted before.
+    pub fn revert_steps<B: Backend>(&self, db: &mut B, steps: usize) -> Result<Report, RunError> {
+        // A row missing from the binary among them is refused by `to_revert`.
         self.run(db, |history| {
-            // A newest row missing from the binary is refused by `to_revert`.
-            let newest = history.newest_applied();
-            history.to_revert(newest.map_or(i64::MAX, |v| v - 1))
+            let target = history.rows.keys().rev().nth(steps).copied().unwrap_or(0);
+            history.to_revert(target)
         })
     }
 
     /// Reverts applied migrations newer than `target`, newest first; `target` stays applied.
-    pub fn revert_to<B: Backend>(&self, db: &mut B, target: &Migration) -> Result<Report, Error> {
-        let target = self.known(target)?;
+    pub fn revert_to<B: Backend>(
+        &self,
+        db: &mut B,
+        target: &Migration,
+    ) -> Result<Report, RunError> {
+        let target = self.known(target).map_err(RunError::nothing_done)?;
         self.run(db, |history| history.to_revert(target))
     }
 
     /// Reverts every applied migration, newest first.
-    pub fn revert_all<B: Backend>(&self, db: &mut B) -> Result<Report, Error> {
+    pub fn revert_all<B: Backend>(&self, db: &mut B) -> Result<Report, RunError> {
         self.run(db, |history| history.to_revert(0))
+    }
+
+    /// Records every migration up to and including `target` as applied without running it: for
+    /// adopting migrations on a database whose schema already has them. The history must be empty
+    /// ([`Error::HistoryNotEmpty`] otherwise). Returns the migrations recorded.
+    pub fn baseline<B: Backend>(
+        &self,
+        db: &mut B,
+        target: &Migration,
+    ) -> Result<Vec<&'static Migration>, Error> {
+        let target = self.known(target)?;
+        self.waiting_locked(db, |db| {
+            transaction(db, |db| {
+                db.create_history(&self.table)
+                    .map_err(Error::database("create the history table"))?;
+                let rows = db
+                    .history(&self.table)
+                    .map_err(Error::database("read the history table"))?
+                    .unwrap_or_default();
+                if !rows.is_empty() {
+                    return Err(Error::HistoryNotEmpty { rows: rows.len() });
+                }
+                let recorded: Vec<&'static Migration> = self
+                    .migrations
+                    .iter()
+                    .take_while(|m| m.version() <= target)
+                    .collect();
+                let rows: Vec<NewRow<'static>> = recorded
+                    .iter()
+                    .map(|m| NewRow {
+                        version: m.version(),
+                        name: m.name(),
+                        checksum: m.checksum(),
+                        state: RowState::Applied,
+                        duration_ms: None,
+                    })
+                    .collect();
+                db.record_many(&self.table, &rows, &[])
+                    .map_err(Error::database("write the history table"))?;
+                Ok(recorded)
+            })
+        })
     }
 
     /// Every migration in the binary or the history table, in version order, with its state.
@@ -361,8 +598,15 @@ impl Migrator {
         &self,
         db: &mut B,
         plan: impl Fn(&History) -> Result<Vec<Step>, Error>,
-    ) -> Result<Report, Error> {
-        self.waiting_locked(db, |db| self.run_locked(db, &plan))
+    ) -> Result<Report, RunError> {
+        let mut report = Report::default();
+        match self.waiting_locked(db, |db| self.run_locked(db, &plan, &mut report)) {
+            Ok(()) => Ok(report),
+            Err(error) => Err(RunError {
+                error,
+                done: report,
+            }),
+        }
     }
 
     fn waiting_locked<B: Backend, T>(
@@ -410,7 +654,8 @@ impl Migrator {
         scoped(
             db,
             |db| {
-                db.lock(&self.table, self.lock_timeout)
+                let mut waiting = |holder: &str| self.emit(Event::Waiting { holder });
+                db.lock(&self.table, self.lock_timeout, &mut waiting)
                     .map_err(|source| lock_error(db, &self.table, source, started))
             },
             f,
@@ -421,19 +666,20 @@ impl Migrator {
         )
     }
 
+    /// Plans and runs, adding what commits to `report` as it goes.
     fn run_locked<B: Backend>(
         &self,
         db: &mut B,
         plan: &impl Fn(&History) -> Result<Vec<Step>, Error>,
-    ) -> Result<Report, Error> {
+        report: &mut Report,
+    ) -> Result<(), Error> {
         // Turned off for migrations marked `-- migrate:foreign-keys-off`, and back on after
         // them, whatever happens.
         let mut foreign_keys = ForeignKeys::default();
-        let result = self.run_with(db, plan, &mut foreign_keys);
+        let result = self.run_with(db, plan, &mut foreign_keys, report);
         let restored = foreign_keys.restore(db);
-        let report = result?;
-        restored?;
-        Ok(report)
+        result?;
+        restored
     }
 
     fn run_with<B: Backend>(
@@ -441,7 +687,8 @@ impl Migrator {
         db: &mut B,
         plan: &impl Fn(&History) -> Result<Vec<Step>, Error>,
         foreign_keys: &mut ForeignKeys,
-    ) -> Result<Report, Error> {
+        report: &mut Report,
+    ) -> Result<(), Error> {
         let started = Instant::now();
         // Read the history under the lock; wait while another migrator's no-transaction
         // migration is in progress.
@@ -497,10 +744,10 @@ impl Migrator {
             }
         };
 
-        let mut report = Report::default();
         if self.grouped {
             // Still inside the transaction that read the history; the rows are written at the end,
-            // in the same transaction.
+            // in the same transaction. Nothing is done until it commits.
+            let mut grouped = Report::default();
             let result = (|| {
                 let (mut applied, mut reverted) = (Vec::new(), Vec::new());
                 for (i, step) in steps.iter().enumerate() {
@@ -509,7 +756,7 @@ impl Migrator {
                         Some(row) => applied.push(row),
                         None => reverted.push(step.migration.version()),
                     }
-                    report.push(step, duration);
+                    self.finished(step, duration, &mut grouped);
                 }
                 if let Some(step) = steps.iter().rfind(|s| s.script().disables_foreign_keys()) {
                     self.check_foreign_keys(db, step)?;
@@ -519,7 +766,8 @@ impl Migrator {
                 db.commit().map_err(Error::database("commit"))
             })();
             result.map_err(|error| rollback(db, error))?;
-            return Ok(report);
+            *report = grouped;
+            return Ok(());
         }
         for step in &steps {
             if step.script().disables_foreign_keys() {
@@ -533,10 +781,20 @@ impl Migrator {
                 self.step_without_transaction(db, step, started)?
             };
             if let Some(duration) = done {
-                report.push(step, duration);
+                self.finished(step, duration, report);
             }
         }
-        Ok(report)
+        Ok(())
+    }
+
+    /// Adds a step that ran to `report`, and tells the observer.
+    fn finished(&self, step: &Step, duration: Duration, report: &mut Report) {
+        report.push(step, duration);
+        self.emit(Event::Finished {
+            migration: step.migration,
+            direction: step.direction,
+            duration,
+        });
     }
 
     /// One migration and its history row, in one transaction. `None` when another migrator did it
@@ -739,6 +997,10 @@ impl Migrator {
         step: &Step,
         earlier: &[Step],
     ) -> Result<Duration, Error> {
+        self.emit(Event::Started {
+            migration: step.migration,
+            direction: step.direction,
+        });
         let started = Instant::now();
         if db.runs_scripts_whole() && step.script().runs_in_transaction() {
             self.run_whole(db, step, earlier)?;

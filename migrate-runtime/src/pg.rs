@@ -187,7 +187,12 @@ impl Driver for Client {
         Ok(())
     }
 
-    fn lock(&mut self, table: &Table, timeout: Duration) -> Result<i64, DbError> {
+    fn lock(
+        &mut self,
+        table: &Table,
+        timeout: Duration,
+        waiting: &mut dyn FnMut(&str),
+    ) -> Result<i64, DbError> {
         let key = table.lock_key;
         let query = format!("SELECT pg_try_advisory_lock({key})");
         let started = Instant::now();
@@ -195,6 +200,10 @@ impl Driver for Client {
         // Each try is a statement of its own, so nothing is held between tries: no snapshot
         // for a `CREATE INDEX CONCURRENTLY` of the holder's to wait for.
         while !simple_bool(self, &query)? {
+            if attempt == 0 {
+                let holder = self.lock_holder(table);
+                waiting(&holder);
+            }
             let waited = started.elapsed();
             if waited >= timeout {
                 return Err(LockBusy.into());

@@ -100,8 +100,29 @@ impl Driver for Connection {
         Ok(self.busy_timeout(Duration::from_millis(previous))?)
     }
 
-    fn lock(&mut self, _table: &Table, _timeout: Duration) -> Result<(), DbError> {
-        Ok(())
+    /// Nothing to hold: each write transaction's `BEGIN IMMEDIATE` is the lock. This only
+    /// looks whether another connection writes now, to tell `waiting` before the first
+    /// `BEGIN IMMEDIATE` waits for it.
+    fn lock(
+        &mut self,
+        table: &Table,
+        timeout: Duration,
+        waiting: &mut dyn FnMut(&str),
+    ) -> Result<(), DbError> {
+        self.busy_timeout(Duration::ZERO)?;
+        let tried = self.execute_batch("BEGIN IMMEDIATE");
+        self.busy_timeout(timeout)?;
+        match tried {
+            Ok(()) => Ok(self.execute_batch("ROLLBACK")?),
+            Err(error) => {
+                let error: DbError = error.into();
+                if !Driver::is_busy(self, &error) {
+                    return Err(error);
+                }
+                waiting(&self.lock_holder(table));
+                Ok(())
+            }
+        }
     }
 
     fn unlock(&mut self, (): ()) -> Result<(), DbError> {

@@ -12,45 +12,49 @@ use migrate_runtime::{Backend, Direction, Drift, Error, Migrations, Migrator, Re
 /// The fixture sets under `tests/fixtures`, embedded by the macro under test.
 pub mod sets {
     pub mod basic {
-        migrate_runtime::migrations!("tests/fixtures/basic");
+        migrate_runtime::migrations!("tests/fixtures/basic", build_script = false);
     }
     pub mod failing {
-        migrate_runtime::migrations!("tests/fixtures/failing");
+        migrate_runtime::migrations!("tests/fixtures/failing", build_script = false);
     }
     pub mod sqlite_no_transaction {
-        migrate_runtime::migrations!("tests/fixtures/sqlite_no_transaction");
+        migrate_runtime::migrations!("tests/fixtures/sqlite_no_transaction", build_script = false);
     }
     pub mod no_transaction_failing {
-        migrate_runtime::migrations!("tests/fixtures/no_transaction_failing");
+        migrate_runtime::migrations!(
+            "tests/fixtures/no_transaction_failing",
+            build_script = false
+        );
     }
     pub mod irreversible {
-        migrate_runtime::migrations!("tests/fixtures/irreversible");
+        migrate_runtime::migrations!("tests/fixtures/irreversible", build_script = false);
     }
     pub mod drift_base {
-        migrate_runtime::migrations!("tests/fixtures/drift_base");
+        migrate_runtime::migrations!("tests/fixtures/drift_base", build_script = false);
     }
     pub mod drift_modified {
-        migrate_runtime::migrations!("tests/fixtures/drift_modified");
+        migrate_runtime::migrations!("tests/fixtures/drift_modified", build_script = false);
     }
     pub mod drift_missing {
-        migrate_runtime::migrations!("tests/fixtures/drift_missing");
+        migrate_runtime::migrations!("tests/fixtures/drift_missing", build_script = false);
     }
     pub mod drift_gap {
-        migrate_runtime::migrations!("tests/fixtures/drift_gap");
+        migrate_runtime::migrations!("tests/fixtures/drift_gap", build_script = false);
     }
     pub mod lf {
-        migrate_runtime::migrations!("tests/fixtures/lf");
+        migrate_runtime::migrations!("tests/fixtures/lf", build_script = false);
     }
     pub mod crlf {
-        migrate_runtime::migrations!("tests/fixtures/crlf");
+        migrate_runtime::migrations!("tests/fixtures/crlf", build_script = false);
     }
     pub mod positionless_error {
-        migrate_runtime::migrations!("tests/fixtures/positionless_error");
+        migrate_runtime::migrations!("tests/fixtures/positionless_error", build_script = false);
     }
     pub mod postgres_no_transaction {
         migrate_runtime::migrations!(
             "tests/fixtures/postgres_no_transaction",
-            dialect = "postgres"
+            dialect = "postgres",
+            build_script = false
         );
     }
 }
@@ -250,6 +254,8 @@ macro_rules! behaviour_suite {
                 applies_all_then_nothing,
                 migrates_to_a_target,
                 reverts_last_to_a_target_and_all,
+                reverts_steps_and_records_a_baseline,
+                a_failed_run_says_what_it_did_before,
                 refuses_a_target_from_another_set,
                 failing_statement_rolls_back_its_migration_only,
                 error_without_a_position_names_its_statement,
@@ -342,13 +348,28 @@ pub mod suite {
         assert_eq!(versions(&report.applied), [1, 2]);
         let states = states::<D>(&migrator, &mut conn);
         assert_eq!(states, [State::Applied, State::Applied, State::Pending]);
-        // A target already reached changes nothing; it never reverts.
+        // A target already reached changes nothing.
         assert!(
             migrator
-                .migrate_to(&mut conn, sets::basic::V1_CREATE_ACCOUNTS)
+                .migrate_to(&mut conn, sets::basic::V2_ADD_EMAIL)
                 .unwrap()
                 .is_empty()
         );
+        // An older one is an error that says to revert, never a silent no-op.
+        let error = migrator
+            .migrate_to(&mut conn, sets::basic::V1_CREATE_ACCOUNTS)
+            .unwrap_err();
+        assert!(
+            matches!(
+                error.error,
+                Error::TargetBehind {
+                    target: 1,
+                    newest_applied: 2
+                }
+            ),
+            "{error}"
+        );
+        assert!(error.to_string().contains("to go back, revert"), "{error}");
         assert_eq!(versions(&migrator.migrate(&mut conn).unwrap().applied), [3]);
     }
 
@@ -382,13 +403,96 @@ pub mod suite {
         );
     }
 
+    pub fn reverts_steps_and_records_a_baseline<D: TestDatabase>(db: &D) {
+        let mut conn = db.connect();
+        let migrator = Migrator::new(&sets::basic::MIGRATIONS);
+        migrator.migrate(&mut conn).unwrap();
+        let report = migrator.revert_steps(&mut conn, 2).unwrap();
+        assert_eq!(versions(&report.reverted), [3, 2]);
+        assert!(
+            report.to_string().starts_with("reverted 3 seed_accounts ("),
+            "{report}"
+        );
+        assert_eq!(
+            versions(&migrator.revert_steps(&mut conn, 5).unwrap().reverted),
+            [1]
+        );
+        assert_eq!(history_rows::<D>(&mut conn), 0);
+
+        // A database whose schema is at migration 2, made by hand: recorded, not run.
+        D::execute(
+            &mut conn,
+            "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT)",
+        );
+        let recorded = migrator
+            .baseline(&mut conn, sets::basic::V2_ADD_EMAIL)
+            .unwrap();
+        assert_eq!(
+            recorded.iter().map(|m| m.version()).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        let states = states::<D>(&migrator, &mut conn);
+        assert_eq!(states, [State::Applied, State::Applied, State::Pending]);
+        assert_eq!(versions(&migrator.migrate(&mut conn).unwrap().applied), [3]);
+        let error = migrator
+            .baseline(&mut conn, sets::basic::V2_ADD_EMAIL)
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::HistoryNotEmpty { rows: 3 }),
+            "{error}"
+        );
+    }
+
+    pub fn a_failed_run_says_what_it_did_before<D: TestDatabase>(db: &D) {
+        use std::sync::{Arc, Mutex};
+        let mut conn = db.connect();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&events);
+        let migrator = Migrator::new(&sets::failing::MIGRATIONS).on_event(move |event| {
+            let line = match event {
+                migrate_runtime::Event::Started {
+                    migration,
+                    direction,
+                } => {
+                    format!("start {direction} {}", migration.version())
+                }
+                migrate_runtime::Event::Finished { migration, .. } => {
+                    format!("done {}", migration.version())
+                }
+                other => format!("{other:?}"),
+            };
+            seen.lock().unwrap().push(line);
+        });
+        let failure = migrator.migrate(&mut conn).unwrap_err();
+        assert!(matches!(failure.error, Error::Statement { version: 2, .. }));
+        assert_eq!(versions(&failure.done.applied), [1]);
+        assert!(
+            failure
+                .to_string()
+                .ends_with("(before that, the run applied 1 create_accounts, which stay applied)"),
+            "{failure}"
+        );
+        assert_eq!(
+            *events.lock().unwrap(),
+            ["start up 1", "done 1", "start up 2"]
+        );
+        // Nothing was kept of a grouped run, so it reports nothing done.
+        let failure = migrator
+            .clone()
+            .grouped(true)
+            .migrate(&mut conn)
+            .unwrap_err();
+        assert!(failure.done.is_empty(), "{failure}");
+    }
+
     pub fn refuses_a_target_from_another_set<D: TestDatabase>(db: &D) {
         let mut conn = db.connect();
         let migrator = Migrator::new(&sets::basic::MIGRATIONS);
         // Version 2 of another set is a different migration.
         let error = migrator
             .migrate_to(&mut conn, sets::drift_base::V2_CREATE_TEAMS)
-            .unwrap_err();
+            .unwrap_err()
+            .error;
         assert!(
             matches!(error, Error::UnknownMigration { version: 2 }),
             "{error}"
@@ -399,7 +503,7 @@ pub mod suite {
     pub fn failing_statement_rolls_back_its_migration_only<D: TestDatabase>(db: &D) {
         let mut conn = db.connect();
         let migrator = Migrator::new(&sets::failing::MIGRATIONS);
-        let error = migrator.migrate(&mut conn).unwrap_err();
+        let error = migrator.migrate(&mut conn).unwrap_err().error;
         let Error::Statement {
             version,
             name,
@@ -438,7 +542,8 @@ pub mod suite {
             let error = Migrator::new(&sets::positionless_error::MIGRATIONS)
                 .grouped(grouped)
                 .migrate(&mut conn)
-                .unwrap_err();
+                .unwrap_err()
+                .error;
             assert!(
                 matches!(
                     error,
@@ -462,7 +567,8 @@ pub mod suite {
         let error = Migrator::new(&sets::failing::MIGRATIONS)
             .grouped(true)
             .migrate(&mut conn)
-            .unwrap_err();
+            .unwrap_err()
+            .error;
         assert!(
             matches!(error, Error::Statement { version: 2, .. }),
             "{error}"
@@ -491,7 +597,8 @@ pub mod suite {
         let error = Migrator::new(D::no_transaction_set())
             .grouped(true)
             .migrate(&mut conn)
-            .unwrap_err();
+            .unwrap_err()
+            .error;
         assert!(
             matches!(error, Error::GroupedNoTransaction { version: 2, .. }),
             "{error}"
@@ -523,7 +630,7 @@ pub mod suite {
     pub fn failed_no_transaction_migration_stays_visible_until_resolved<D: TestDatabase>(db: &D) {
         let mut conn = db.connect();
         let migrator = Migrator::new(&sets::no_transaction_failing::MIGRATIONS);
-        let error = migrator.migrate(&mut conn).unwrap_err();
+        let error = migrator.migrate(&mut conn).unwrap_err().error;
         assert!(
             matches!(
                 error,
@@ -552,7 +659,7 @@ pub mod suite {
 
         // Every later run refuses, saying how to resolve it, and changes nothing.
         for _ in 0..2 {
-            let error = migrator.migrate(&mut conn).unwrap_err();
+            let error = migrator.migrate(&mut conn).unwrap_err().error;
             assert!(
                 matches!(
                     &error,
@@ -600,7 +707,7 @@ pub mod suite {
              VALUES (2, 'partial', 'v1:x', 'applying', '2026-01-01T00:00:00Z')",
         );
         let started = std::time::Instant::now();
-        let error = migrator.migrate(&mut conn).unwrap_err();
+        let error = migrator.migrate(&mut conn).unwrap_err().error;
         assert!(
             matches!(
                 &error,
@@ -634,7 +741,7 @@ pub mod suite {
             .unwrap();
         assert_eq!(migrator.status(&mut conn).unwrap()[1].state, State::Pending);
         assert!(matches!(
-            migrator.migrate(&mut conn),
+            migrator.migrate(&mut conn).map_err(|e| e.error),
             Err(Error::Statement { version: 2, .. })
         ));
     }
@@ -645,7 +752,7 @@ pub mod suite {
             .migrate(&mut conn)
             .unwrap();
         let edited = Migrator::new(&sets::drift_modified::MIGRATIONS);
-        let error = edited.migrate(&mut conn).unwrap_err();
+        let error = edited.migrate(&mut conn).unwrap_err().error;
         let Error::Drift(drift) = &error else {
             panic!("expected drift, got {error}")
         };
@@ -690,7 +797,7 @@ pub mod suite {
             .migrate(&mut conn)
             .unwrap();
         let older = Migrator::new(&sets::drift_missing::MIGRATIONS);
-        let error = older.migrate(&mut conn).unwrap_err();
+        let error = older.migrate(&mut conn).unwrap_err().error;
         assert!(
             matches!(&error, Error::Drift(d) if matches!(d.as_slice(), [Drift::Missing { version: 3, name }] if name == "create_projects")),
             "{error}"
@@ -702,7 +809,8 @@ pub mod suite {
             .clone()
             .allow_missing(true)
             .revert_all(&mut conn)
-            .unwrap_err();
+            .unwrap_err()
+            .error;
         assert!(matches!(error, Error::Drift(_)), "{error}");
         assert_eq!(history_rows::<D>(&mut conn), 3);
         assert!(
@@ -720,7 +828,7 @@ pub mod suite {
             .migrate(&mut conn)
             .unwrap();
         let newer = Migrator::new(&sets::drift_base::MIGRATIONS);
-        let error = newer.migrate(&mut conn).unwrap_err();
+        let error = newer.migrate(&mut conn).unwrap_err().error;
         assert!(
             matches!(&error, Error::Drift(d) if matches!(d.as_slice(), [Drift::OutOfOrder { version: 2, newest_applied: 3, path: "tests/fixtures/drift_base/2_create_teams.up.sql", .. }])),
             "{error}"
@@ -736,7 +844,7 @@ pub mod suite {
         let mut conn = db.connect();
         let migrator = Migrator::new(&sets::irreversible::MIGRATIONS);
         migrator.migrate(&mut conn).unwrap();
-        let error = migrator.revert_all(&mut conn).unwrap_err();
+        let error = migrator.revert_all(&mut conn).unwrap_err().error;
         assert!(
             matches!(
                 error,
@@ -754,27 +862,39 @@ pub mod suite {
 
     pub fn waiting_for_the_lock_times_out_with_a_clear_error<D: TestDatabase>(db: &D) {
         let mut conn = db.connect();
-        let holder = db.hold_migration_lock();
+        let lock = db.hold_migration_lock();
         let timeout = std::time::Duration::from_millis(300);
         let started = std::time::Instant::now();
+        let waits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = std::sync::Arc::clone(&waits);
         let error = Migrator::new(&sets::basic::MIGRATIONS)
             .lock_timeout(timeout)
+            .on_event(move |event| {
+                if let migrate_runtime::Event::Waiting { holder } = event {
+                    seen.lock().unwrap().push(holder.to_string());
+                }
+            })
             .migrate(&mut conn)
-            .unwrap_err();
-        let Error::LockTimeout { waited, .. } = &error else {
+            .unwrap_err()
+            .error;
+        // Told once, before waiting, with who holds the lock.
+        let waits = waits.lock().unwrap().clone();
+        assert_eq!(waits.len(), 1, "{waits:?}");
+        let Error::LockTimeout { waited, holder } = &error else {
             panic!("expected a lock timeout, got {error}")
         };
         assert!(
             *waited >= timeout && started.elapsed() < timeout * 10,
             "{waited:?}"
         );
+        assert_eq!(&waits[0], holder);
         assert!(
             error
                 .to_string()
                 .starts_with("gave up waiting for the migration lock after 0."),
             "{error}"
         );
-        drop(holder);
+        drop(lock);
         assert_eq!(
             versions(
                 &Migrator::new(&sets::basic::MIGRATIONS)
@@ -806,7 +926,8 @@ pub mod suite {
         D::execute(&mut conn, "BEGIN");
         let error = Migrator::new(&sets::basic::MIGRATIONS)
             .migrate(&mut conn)
-            .unwrap_err();
+            .unwrap_err()
+            .error;
         assert!(matches!(error, Error::InTransaction), "{error}");
         D::execute(&mut conn, "ROLLBACK");
         assert!(!D::table_exists(&mut conn, "_migrate_history"));
@@ -826,7 +947,8 @@ pub mod suite {
         let mut conn = db.connect();
         let error = Migrator::new(&sets::crlf::MIGRATIONS)
             .migrate(&mut conn)
-            .unwrap_err();
+            .unwrap_err()
+            .error;
         assert_eq!(
             D::scalar(&mut conn, "SELECT count(*) FROM notes WHERE body = 'héllo'"),
             1
