@@ -147,6 +147,11 @@ impl Diagnostic {
         self.render_with(Renderer::plain())
     }
 
+    /// [`Diagnostic::render`] with ANSI colours, for a terminal.
+    pub fn render_styled(&self) -> String {
+        self.render_with(Renderer::styled())
+    }
+
     /// The one-line rendering, `file:line:col: severity[code]: message`, for places that show
     /// one line per finding (cargo's build-script warnings).
     pub fn render_short(&self) -> String {

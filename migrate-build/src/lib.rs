@@ -147,13 +147,18 @@ pub fn check_package(
 
 /// The configuration [`check_package`] checks with: the package's, with `directory` and
 /// `dialects` replaced when given, and the PostgreSQL check's server from
-/// `MIGRATE_DEV_DATABASE_URL`.
+/// `MIGRATE_DEV_DATABASE_URL`. Outside a Cargo package (no `Cargo.toml` in `manifest_dir`, as
+/// the CLI may be run), the defaults.
 pub fn package_config(
     manifest_dir: &Path,
     directory: Option<&str>,
     dialects: Option<&[Dialect]>,
 ) -> Result<Config, Vec<Diagnostic>> {
-    let mut config = Config::load(manifest_dir)?;
+    let mut config = if manifest_dir.join("Cargo.toml").exists() {
+        Config::load(manifest_dir)?
+    } else {
+        Config::default()
+    };
     if let Some(directory) = directory {
         config.directory = directory.to_owned();
     }

@@ -1,0 +1,884 @@
+//! `migrate`: create, check, inspect, apply and revert SQL migrations, with the same compiler and
+//! runtime as `cargo build` and `migrations!()`, so the two always agree.
+
+/// Runs `$body` with `$conn` bound to the open connection, whichever backend it is.
+macro_rules! with_db {
+    ($db:expr, $conn:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite { conn: $conn, .. } => $body,
+            $crate::db::Db::Postgres($conn) => $body,
+        }
+    };
+}
+
+mod db;
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use migrate_build::{Checked, Config, Dialect};
+use migrate_cli::DatabaseUrl;
+use migrate_core::naming::{Kind, normalize_name, parse_file_name};
+use migrate_runtime::{Error, Migration, Migrations, Migrator, Resolution, RunError, State};
+
+use crate::db::{Db, Open};
+use crate::output::{Out, human};
+
+/// Create, check, inspect, apply and revert SQL migrations.
+///
+/// Inside a Cargo package, reads `[package.metadata.migrate]` from its Cargo.toml, as the build
+/// does; the flags override it.
+#[derive(Parser)]
+#[command(name = "migrate", version, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    global: Global,
+}
+
+#[derive(Args)]
+struct Global {
+    /// The database: `sqlite:path`, `sqlite://path` or `postgres://user:password@host/database`
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// The Cargo.toml of the package (default: the nearest one above the current directory)
+    #[arg(long, global = true, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// The migrations directory, relative to the package (default: `directory` from Cargo.toml,
+    /// else `migrations`)
+    #[arg(long, global = true, value_name = "DIR")]
+    dir: Option<String>,
+    /// The dialects the migrations are checked as (default: `dialect` from Cargo.toml, else sqlite)
+    #[arg(long, global = true, value_delimiter = ',', value_name = "DIALECT")]
+    dialect: Vec<String>,
+    /// The history table (default: `table` from Cargo.toml, else `_migrate_history`)
+    #[arg(long, global = true, value_name = "NAME")]
+    table: Option<String>,
+    /// How long to wait for another migrator's lock, e.g. `30s`, `5m`
+    #[arg(long, global = true, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    lock_timeout: Duration,
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print more: warnings, each migration as it starts
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// When to use colours
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: ColorWhen,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the next migration: `<timestamp>_<name>.up.sql` and `.down.sql`
+    New {
+        /// What the migration does, in words: `add users table` becomes `add_users_table`
+        #[arg(required = true, num_args = 1..)]
+        name: Vec<String>,
+        /// Create one up-only file, `<timestamp>_<name>.sql`, with no down
+        #[arg(long)]
+        up_only: bool,
+        /// Create an up-only file marked `-- migrate:irreversible <REASON>`
+        #[arg(long, value_name = "REASON")]
+        irreversible: Option<String>,
+    },
+    /// Check the migrations as `cargo build` does, without compiling anything
+    Check {
+        /// `human`, or `json` for tools and CI annotations
+        #[arg(long, default_value = "human")]
+        format: Format,
+    },
+    /// Show each migration's state on the database
+    Status,
+    /// Apply pending migrations
+    Up {
+        /// Apply up to and including this version
+        #[arg(long, value_name = "VERSION")]
+        to: Option<i64>,
+        /// Apply them all in one transaction: all or none
+        #[arg(long)]
+        grouped: bool,
+        #[command(flatten)]
+        run: RunFlags,
+        /// Apply even though the database has tables and no history (see `migrate baseline`)
+        #[arg(long)]
+        allow_existing_tables: bool,
+    },
+    /// Revert applied migrations, newest first (by default the newest one)
+    Down {
+        /// Revert the migrations newer than this version, which stays applied
+        #[arg(long, value_name = "VERSION", conflicts_with_all = ["steps", "all"])]
+        to: Option<i64>,
+        /// Revert this many migrations
+        #[arg(long, value_name = "N", conflicts_with = "all")]
+        steps: Option<usize>,
+        /// Revert every applied migration
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        run: RunFlags,
+    },
+    /// Revert the newest applied migration and apply it again
+    Redo {
+        #[command(flatten)]
+        run: RunFlags,
+    },
+    /// Settle a no-transaction migration that failed part-way, once the database is in order
+    Resolve {
+        /// The migration's version
+        version: i64,
+        /// `applied` if its changes are now all in place, `not-applied` if they are all undone
+        resolution: Resolution,
+    },
+    /// Print the SQL that `up` or `down` would run, in order, touching nothing
+    Plan {
+        /// `up` (the default) or `down`
+        #[arg(default_value = "up")]
+        direction: PlanDirection,
+        /// As `up --to` or `down --to`
+        #[arg(long, value_name = "VERSION")]
+        to: Option<i64>,
+        /// As `down --steps`
+        #[arg(long, value_name = "N", conflicts_with = "to")]
+        steps: Option<usize>,
+    },
+    /// Record an existing database as being at VERSION, without running anything
+    Baseline {
+        /// The newest migration the database already has
+        version: i64,
+    },
+}
+
+#[derive(Args)]
+struct RunFlags {
+    /// SQLite: copy the database file (`VACUUM INTO`) before changing anything
+    #[arg(long)]
+    backup: bool,
+    /// Proceed even though applied migrations were edited since
+    #[arg(long)]
+    allow_modified: bool,
+    /// Proceed even though applied migrations are missing from the directory
+    #[arg(long)]
+    allow_missing: bool,
+    /// Apply pending migrations older than applied ones
+    #[arg(long)]
+    allow_out_of_order: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlanDirection {
+    Up,
+    Down,
+}
+
+/// What went wrong, and what to do about it.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    message: String,
+    hint: Option<String>,
+}
+
+impl Failure {
+    pub(crate) fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Failure {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+type Result<T, E = Failure> = std::result::Result<T, E>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let choice = match cli.global.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let out = Out::new(cli.global.quiet, cli.global.verbose);
+    // The password is hidden in everything printed, errors included.
+    let url = cli.global.database_url.as_deref().map(DatabaseUrl::parse);
+    let redact = |text: &str| match &url {
+        Some(Ok(url)) => url.redact(text),
+        _ => text.to_owned(),
+    };
+    match run(&cli, &out, url.clone()) {
+        Ok(code) => code,
+        Err(failure) => {
+            out.error(
+                &redact(&failure.message),
+                failure.hint.map(|h| redact(&h)).as_deref(),
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result<ExitCode> {
+    let global = &cli.global;
+    let project = Project::find(global)?;
+    let url = || -> Result<DatabaseUrl> {
+        match &url {
+            Some(Ok(url)) => Ok(url.clone()),
+            Some(Err(error)) => Err(Failure::new(error.clone())),
+            None => Err(Failure::new("no database given")
+                .hint("pass --database-url, or set DATABASE_URL (`sqlite:app.db`, `postgres://user@host/db`)")),
+        }
+    };
+    match &cli.command {
+        Command::New {
+            name,
+            up_only,
+            irreversible,
+        } => new(&project, out, name, *up_only, irreversible.as_deref()),
+        Command::Check { format } => check(&project, out, *format),
+        Command::Status => {
+            let (url, migrations) = (url()?, project.migrations(out)?);
+            let mut db = Db::open(&url, Open::Inspect)?;
+            db.note_if_new(out);
+            let migrator = project.migrator(migrations, global)?;
+            let status =
+                with_db!(&mut db, conn => migrator.status(conn)).map_err(runtime_failure)?;
+            out.status_table(&status);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Up {
+            to,
+            grouped,
+            run,
+            allow_existing_tables,
+        } => {
+            let (url, migrations) = (url()?, project.migrations(out)?);
+            project.matches_database(&url)?;
+            let mut db = Db::open(&url, Open::Create)?;
+            let migrator = project.migrator(migrations, global)?.grouped(*grouped);
+            let migrator = allow(migrator, run);
+            let target = target(migrations, *to)?;
+            if !allow_existing_tables {
+                db.refuse_unmanaged_tables(migrations.table())?;
+            }
+            backup(&mut db, run.backup, out)?;
+            let migrator = out.observe(migrator);
+            let started = Instant::now();
+            let report = with_db!(&mut db, conn => match target {
+                Some(target) => migrator.migrate_to(conn, target),
+                None => migrator.migrate(conn),
+            })
+            .map_err(run_failure(migrations))?;
+            out.finish();
+            out.summary(&report, started.elapsed(), "nothing to apply");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Down {
+            to,
+            steps,
+            all,
+            run,
+        } => {
+            let (url, migrations) = (url()?, project.migrations(out)?);
+            let mut db = Db::open(&url, Open::Existing)?;
+            let migrator = allow(project.migrator(migrations, global)?, run);
+            let target = target(migrations, *to)?;
+            backup(&mut db, run.backup, out)?;
+            let migrator = out.observe(migrator);
+            let started = Instant::now();
+            let report = with_db!(&mut db, conn => match (target, steps, all) {
+                (Some(target), _, _) => migrator.revert_to(conn, target),
+                (None, _, true) => migrator.revert_all(conn),
+                (None, steps, false) => migrator.revert_steps(conn, steps.unwrap_or(1)),
+            })
+            .map_err(run_failure(migrations))?;
+            out.finish();
+            out.summary(&report, started.elapsed(), "nothing to revert");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Redo { run } => {
+            let (url, migrations) = (url()?, project.migrations(out)?);
+            let mut db = Db::open(&url, Open::Existing)?;
+            let migrator = allow(project.migrator(migrations, global)?, run);
+            let status =
+                with_db!(&mut db, conn => migrator.status(conn)).map_err(runtime_failure)?;
+            let Some(newest) = status.iter().rev().find(|s| s.state == State::Applied) else {
+                return Err(Failure::new(
+                    "no migration is applied: there is nothing to redo",
+                ));
+            };
+            let Some(migration) = newest.migration else {
+                return Err(Failure::new(format!(
+                    "migration {} is not in the directory",
+                    newest.version
+                )));
+            };
+            backup(&mut db, run.backup, out)?;
+            let migrator = out.observe(migrator);
+            let started = Instant::now();
+            let reverted = with_db!(&mut db, conn => migrator.revert_last(conn))
+                .map_err(run_failure(migrations))?;
+            let applied = with_db!(&mut db, conn => migrator.migrate_to(conn, migration))
+                .map_err(run_failure(migrations))?;
+            out.finish();
+            let mut report = reverted;
+            report.applied = applied.applied;
+            out.summary(&report, started.elapsed(), "nothing to redo");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Resolve {
+            version,
+            resolution,
+        } => {
+            let (url, migrations) = (url()?, project.migrations(out)?);
+            let mut db = Db::open(&url, Open::Existing)?;
+            let migrator = project.migrator(migrations, global)?;
+            with_db!(&mut db, conn => migrator.resolve(conn, *version, *resolution)).map_err(
+                |error| match error {
+                    Error::UnknownMigration { version } => Failure::new(format!(
+                        "migration {version} is not an incomplete migration: only a no-transaction \
+                     migration that failed or was interrupted can be resolved"
+                    ))
+                    .hint("`migrate status` shows each migration's state"),
+                    other => runtime_failure(other),
+                },
+            )?;
+            out.line(&format!("recorded migration {version} as {resolution}"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan {
+            direction,
+            to,
+            steps,
+        } => {
+            let (url, migrations) = (url()?, project.migrations(out)?);
+            let mut db = Db::open(&url, Open::Inspect)?;
+            db.note_if_new(out);
+            let migrator = project.migrator(migrations, global)?;
+            let status =
+                with_db!(&mut db, conn => migrator.status(conn)).map_err(runtime_failure)?;
+            let target = target(migrations, *to)?.map(Migration::version);
+            plan(out, &status, *direction, target, *steps)
+        }
+        Command::Baseline { version } => {
+            let (url, migrations) = (url()?, project.migrations(out)?);
+            let mut db = Db::open(&url, Open::Create)?;
+            let migrator = project.migrator(migrations, global)?;
+            let target = target(migrations, Some(*version))?.expect("a version was given");
+            let recorded =
+                with_db!(&mut db, conn => migrator.baseline(conn, target)).map_err(|error| {
+                    match error {
+                        Error::HistoryNotEmpty { .. } => runtime_failure(error).hint(
+                            "`migrate status` shows what it records; `migrate up` applies the rest",
+                        ),
+                        other => runtime_failure(other),
+                    }
+                })?;
+            out.line(&format!(
+                "recorded {} migration{} as applied, up to {target}; nothing was run",
+                recorded.len(),
+                if recorded.len() == 1 { "" } else { "s" }
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn allow(migrator: Migrator, run: &RunFlags) -> Migrator {
+    migrator
+        .allow_modified(run.allow_modified)
+        .allow_missing(run.allow_missing)
+        .allow_out_of_order(run.allow_out_of_order)
+}
+
+/// The migration of `version`, if one was given.
+fn target(
+    migrations: &'static Migrations,
+    version: Option<i64>,
+) -> Result<Option<&'static Migration>> {
+    let Some(version) = version else {
+        return Ok(None);
+    };
+    migrations.get(version).map(Some).ok_or_else(|| {
+        let newest = migrations.last().map_or_else(
+            || "there are none".to_owned(),
+            |m| format!("the newest is {m}"),
+        );
+        Failure::new(format!("no migration has version {version}"))
+            .hint(format!("`migrate status` lists the versions; {newest}"))
+    })
+}
+
+fn backup(db: &mut Db, wanted: bool, out: &Out) -> Result<()> {
+    if wanted {
+        let (from, to) = db.backup()?;
+        out.line(&format!("backed up {} to {}", from.display(), to.display()));
+    }
+    Ok(())
+}
+
+/// The package (or directory) the command works on, and its configuration.
+struct Project {
+    manifest_dir: PathBuf,
+    config: Config,
+}
+
+impl Project {
+    fn find(global: &Global) -> Result<Project> {
+        let manifest_dir = match &global.manifest_path {
+            Some(path) => {
+                if !path.is_file() {
+                    return Err(Failure::new(format!("`{}` does not exist", path.display())));
+                }
+                let dir = path.parent().unwrap_or(Path::new("."));
+                if dir.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    dir.to_path_buf()
+                }
+            }
+            None => {
+                let cwd = std::env::current_dir()
+                    .map_err(|e| Failure::new(format!("cannot read the current directory: {e}")))?;
+                cwd.ancestors()
+                    .find(|dir| dir.join("Cargo.toml").is_file())
+                    .unwrap_or(&cwd)
+                    .to_path_buf()
+            }
+        };
+        let dialects = global
+            .dialect
+            .iter()
+            .map(|name| {
+                Dialect::from_name(name).ok_or_else(|| {
+                    Failure::new(format!("unknown dialect `{name}`"))
+                        .hint("the dialects are `sqlite` and `postgres`")
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut config =
+            migrate_build::package_config(&manifest_dir, global.dir.as_deref(), Some(&dialects))
+                .map_err(|diagnostics| {
+                    let text: Vec<String> = diagnostics.iter().map(|d| d.render()).collect();
+                    Failure::new(format!(
+                        "invalid configuration in Cargo.toml:\n{}",
+                        text.join("\n")
+                    ))
+                })?;
+        if let Some(table) = &global.table {
+            migrate_core::check_identifier(table).map_err(|reason| {
+                Failure::new(format!("invalid history table name `{table}`: {reason}"))
+            })?;
+            config.table = table.clone();
+        }
+        Ok(Project {
+            manifest_dir,
+            config,
+        })
+    }
+
+    fn check(&self) -> Checked {
+        migrate_build::check_directory(&self.manifest_dir, &self.config)
+    }
+
+    /// The migrations, checked as `cargo build` checks them; refused if any is broken.
+    fn migrations(&self, out: &Out) -> Result<&'static Migrations> {
+        let checked = self.check();
+        if out.verbose {
+            for warning in checked.warnings() {
+                out.diagnostic(warning);
+            }
+        }
+        let errors: Vec<_> = checked.errors().collect();
+        if !errors.is_empty() {
+            for error in &errors {
+                out.diagnostic(error);
+            }
+            return Err(Failure::new(format!(
+                "{} in {}: nothing was run",
+                plural(errors.len(), "migration error"),
+                self.config.directory
+            ))
+            .hint("fix them first; `migrate check` shows them"));
+        }
+        migrate_cli::load(&checked).map_err(Failure::new)
+    }
+
+    fn migrator(&self, migrations: &'static Migrations, global: &Global) -> Result<Migrator> {
+        Ok(Migrator::new(migrations).lock_timeout(global.lock_timeout))
+    }
+
+    /// Refuses to run migrations checked as one dialect on the other database.
+    fn matches_database(&self, url: &DatabaseUrl) -> Result<()> {
+        let (dialect, name) = match url {
+            DatabaseUrl::Sqlite(_) => (Dialect::Sqlite, "sqlite"),
+            DatabaseUrl::Postgres { .. } => (Dialect::Postgres, "postgres"),
+        };
+        if self.config.dialects.contains(&dialect) {
+            return Ok(());
+        }
+        let checked: Vec<&str> = self.config.dialects.iter().map(|d| d.name()).collect();
+        Err(Failure::new(format!(
+            "the database is {name}, but the migrations are checked as {} only",
+            checked.join(", ")
+        ))
+        .hint(format!(
+            "add \"{name}\" to `dialect` under `[package.metadata.migrate]`, or pass --dialect {name}"
+        )))
+    }
+}
+
+fn new(
+    project: &Project,
+    out: &Out,
+    words: &[String],
+    up_only: bool,
+    irreversible: Option<&str>,
+) -> Result<ExitCode> {
+    let raw = words.join(" ");
+    let name = normalize_name(&raw);
+    if name.is_empty() {
+        return Err(Failure::new(format!(
+            "`{raw}` has no letters or digits to name a migration with"
+        )));
+    }
+    let up_only = up_only || irreversible.is_some();
+    if up_only && irreversible.is_none() && project.config.require_down {
+        return Err(Failure::new(
+            "this project requires a down for every migration (`require-down = true` in Cargo.toml)",
+        )
+        .hint("leave out --up-only, or say why it cannot be undone with --irreversible <REASON>"));
+    }
+    let directory = project.manifest_dir.join(&project.config.directory);
+    let shown = |file: &str| format!("{}/{file}", project.config.directory.trim_end_matches('/'));
+    if !directory.is_dir() {
+        std::fs::create_dir_all(&directory).map_err(|e| {
+            Failure::new(format!("cannot create `{}`: {e}", project.config.directory))
+        })?;
+        out.line(&format!(
+            "created {}/",
+            project.config.directory.trim_end_matches('/')
+        ));
+    }
+    let version = next_version(&directory)?;
+    let stem = format!("{version}_{name}");
+    let files: Vec<(String, String)> = if up_only {
+        let header = match irreversible {
+            Some(reason) => format!("-- migrate:irreversible {}\n", reason.trim()),
+            None => String::new(),
+        };
+        vec![(
+            format!("{stem}{}", Kind::UpOnly.suffix()),
+            format!("{header}-- {raw}\n"),
+        )]
+    } else {
+        vec![
+            (
+                format!("{stem}{}", Kind::Up.suffix()),
+                format!("-- {raw}\n"),
+            ),
+            (
+                format!("{stem}{}", Kind::Down.suffix()),
+                format!("-- Undo: {raw}\n"),
+            ),
+        ]
+    };
+    for (file, text) in &files {
+        debug_assert!(parse_file_name(file).is_ok(), "{file}");
+        let path = directory.join(file);
+        let mut handle = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Failure::new(format!("cannot create `{}`: {e}", shown(file))))?;
+        std::io::Write::write_all(&mut handle, text.as_bytes())
+            .map_err(|e| Failure::new(format!("cannot write `{}`: {e}", shown(file))))?;
+        out.path(&shown(file));
+    }
+    if name != raw.split_whitespace().collect::<Vec<_>>().join("_") {
+        out.note(&format!(
+            "named `{name}`: migration names are lowercase words joined by `_`"
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The next version in `directory`: the current UTC time as `YYYYMMDDHHMMSS`, or, where the
+/// existing migrations are numbered `1, 2, 3` (or `0001, 0002`), the next number, as wide. Always
+/// newer than every existing migration.
+fn next_version(directory: &Path) -> Result<String> {
+    let entries = std::fs::read_dir(directory)
+        .map_err(|e| Failure::new(format!("cannot read `{}`: {e}", directory.display())))?;
+    let existing: Vec<(i64, usize)> = entries
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            let parsed = parse_file_name(&name).ok()?;
+            Some((parsed.version, parsed.version_text.len()))
+        })
+        .collect();
+    let newest = existing.iter().map(|&(v, _)| v).max().unwrap_or(0);
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let timestamp: i64 = now
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .map_err(|_| Failure::new("cannot read the clock"))?;
+    let sequential = !existing.is_empty() && existing.iter().all(|&(v, _)| v < 10_000_000_000);
+    if sequential {
+        let width = existing
+            .iter()
+            .filter(|&&(v, _)| v == newest)
+            .map(|&(_, w)| w)
+            .max()
+            .unwrap_or(1);
+        return Ok(format!("{:0width$}", newest + 1));
+    }
+    Ok(timestamp.max(newest + 1).to_string())
+}
+
+fn check(project: &Project, out: &Out, format: Format) -> Result<ExitCode> {
+    let started = Instant::now();
+    let checked = project.check();
+    let errors = checked.errors().count();
+    let warnings = checked.warnings().count();
+    match format {
+        Format::Json => {
+            let diagnostics: Vec<serde_json::Value> = checked
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    let location = d.location.as_deref();
+                    let (line, column) = location.and_then(|l| l.line_col()).unzip();
+                    serde_json::json!({
+                        "code": d.code.name(),
+                        "severity": if d.is_error() { "error" } else { "warning" },
+                        "message": d.message,
+                        "file": location.map(|l| l.file.as_str()),
+                        "line": line,
+                        "column": column,
+                        "notes": d.notes,
+                        "help": d.help,
+                        "rendered": d.render(),
+                    })
+                })
+                .collect();
+            let report = serde_json::json!({
+                "directory": project.config.directory,
+                "migrations": checked.migrations.len(),
+                "errors": errors,
+                "warnings": warnings,
+                "diagnostics": diagnostics,
+            });
+            out.json(&report);
+        }
+        Format::Human => {
+            for d in &checked.diagnostics {
+                if d.is_error() || !out.quiet {
+                    out.diagnostic(d);
+                }
+            }
+            let verdict = format!(
+                "checked {} in {} in {}: {}, {}",
+                plural(checked.migrations.len(), "migration"),
+                project.config.directory,
+                human(started.elapsed()),
+                plural(errors, "error"),
+                plural(warnings, "warning"),
+            );
+            if errors == 0 {
+                out.line(&verdict);
+            } else {
+                out.status_line(&verdict);
+            }
+        }
+    }
+    Ok(if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn plan(
+    out: &Out,
+    status: &[migrate_runtime::MigrationStatus],
+    direction: PlanDirection,
+    target: Option<i64>,
+    steps: Option<usize>,
+) -> Result<ExitCode> {
+    let mut problems = status.iter().filter(|s| {
+        matches!(
+            s.state,
+            State::Modified | State::Missing | State::Incomplete(_) | State::OutOfOrder
+        )
+    });
+    if let Some(problem) = problems.next() {
+        return Err(Failure::new(format!(
+            "migration {} {} is {}: `migrate {}` would refuse to run",
+            problem.version,
+            problem.name,
+            problem.state,
+            if direction == PlanDirection::Up {
+                "up"
+            } else {
+                "down"
+            }
+        ))
+        .hint("`migrate status` shows every migration's state"));
+    }
+    let newest_applied = status
+        .iter()
+        .rev()
+        .find(|s| s.state == State::Applied)
+        .map(|s| s.version);
+    let steps: Vec<(&'static Migration, migrate_runtime::Direction)> = match direction {
+        PlanDirection::Up => {
+            if let (Some(target), Some(newest)) = (target, newest_applied)
+                && target < newest
+            {
+                return Err(Failure::new(format!(
+                    "version {target} is older than the newest applied migration, {newest}: `up` only applies"
+                ))
+                .hint(format!("`migrate plan down --to {target}` shows what reverting to it runs")));
+            }
+            status
+                .iter()
+                .filter(|s| s.state == State::Pending && target.is_none_or(|t| s.version <= t))
+                .filter_map(|s| s.migration)
+                .map(|m| (m, migrate_runtime::Direction::Up))
+                .collect()
+        }
+        PlanDirection::Down => {
+            let applied = status.iter().rev().filter(|s| s.state == State::Applied);
+            let chosen: Vec<_> = match (target, steps) {
+                (Some(target), _) => applied.take_while(|s| s.version > target).collect(),
+                (None, steps) => applied.take(steps.unwrap_or(1)).collect(),
+            };
+            let mut list = Vec::new();
+            for s in chosen {
+                let Some(m) = s.migration else { continue };
+                if m.down().is_none() {
+                    let why = m.irreversible().map_or_else(
+                        || "it has no down script".to_owned(),
+                        |reason| format!("it is irreversible: {reason}"),
+                    );
+                    return Err(Failure::new(format!(
+                        "migration {m} cannot be reverted: {why}"
+                    )));
+                }
+                list.push((m, migrate_runtime::Direction::Down));
+            }
+            list
+        }
+    };
+    out.plan(&steps);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A runtime error said for the command line: the library's message, with what to run instead
+/// of which method to call.
+fn runtime_failure(error: Error) -> Failure {
+    match &error {
+        Error::Drift(drift) => {
+            let lines: Vec<String> = drift.iter().map(|d| format!("  - {d}")).collect();
+            Failure::new(format!("the database does not match the migrations:\n{}", lines.join("\n")))
+                .hint("restore the files as they were applied; to go on anyway, pass --allow-modified, --allow-missing or --allow-out-of-order")
+        }
+        Error::Incomplete {
+            version,
+            name,
+            direction,
+            error: failed,
+        } => {
+            let verb = if *direction == migrate_runtime::Direction::Up {
+                "applying"
+            } else {
+                "reverting"
+            };
+            let why = failed.as_deref().map_or_else(
+                || "it was interrupted, or is still running elsewhere".to_owned(),
+                |e| format!("it failed: {e}"),
+            );
+            Failure::new(format!(
+                "{verb} migration {version} {name} did not complete ({why}); it runs outside a \
+                 transaction, so its changes may be partial"
+            ))
+            .hint(format!(
+                "check the database and finish or undo its changes by hand, then run \
+                 `migrate resolve {version} applied` or `migrate resolve {version} not-applied`"
+            ))
+        }
+        Error::LockTimeout { .. } => Failure::new(error.to_string())
+            .hint("another migrator is at work: wait for it to finish, or raise --lock-timeout"),
+        Error::TargetBehind { target, .. } => Failure::new(error.to_string())
+            .hint(format!("`migrate down --to {target}` reverts to it")),
+        _ => Failure::new(error.to_string()),
+    }
+}
+
+/// A failed run: the error, and what the run did before it, which stays done.
+fn run_failure(migrations: &Migrations) -> impl Fn(RunError) -> Failure + '_ {
+    move |RunError { error, done }| {
+        let statement = match &error {
+            Error::Statement {
+                version, direction, ..
+            } => migrations.get(*version).map(|m| {
+                let script = match direction {
+                    migrate_runtime::Direction::Up => Some(m.up()),
+                    migrate_runtime::Direction::Down => m.down(),
+                };
+                (*version, script.is_some_and(|s| s.runs_in_transaction()))
+            }),
+            _ => None,
+        };
+        let mut failure = runtime_failure(error);
+        failure = match statement {
+            Some((_, true)) => failure.hint("it was rolled back: fix the migration and run again"),
+            Some((version, false)) => failure.hint(format!(
+                "it runs outside a transaction, so its changes may be partial: check the \
+                 database and finish or undo them by hand, then run `migrate resolve {version} \
+                 applied` or `migrate resolve {version} not-applied`"
+            )),
+            None => failure,
+        };
+        let finished: Vec<String> = done
+            .applied
+            .iter()
+            .map(|a| format!("applied {} {}", a.version, a.name))
+            .chain(
+                done.reverted
+                    .iter()
+                    .map(|a| format!("reverted {} {}", a.version, a.name)),
+            )
+            .collect();
+        if !finished.is_empty() {
+            failure.message += &format!("\nbefore that: {} (these stay done)", finished.join(", "));
+        }
+        failure
+    }
+}
