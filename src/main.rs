@@ -66,7 +66,7 @@ fn migrate<B: Backend>(conn: &mut B, name: &str) -> Result<(), Box<dyn Error>> {
             "{:<16} {:<36} {:<10} {}",
             status.version,
             status.name,
-            format!("{:?}", status.state).to_lowercase(),
+            status.state.to_string(),
             status.applied_at.as_deref().unwrap_or("-"),
         );
     }

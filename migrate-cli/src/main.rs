@@ -260,7 +260,7 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             let (url, migrations) = (url()?, project.migrations(out)?);
             let mut db = Db::open(&url, Open::Inspect)?;
             db.note_if_new(out);
-            let migrator = project.migrator(migrations, global)?;
+            let migrator = project.migrator(migrations, global);
             let status =
                 with_db!(&mut db, conn => migrator.status(conn)).map_err(runtime_failure)?;
             out.status_table(&status);
@@ -275,7 +275,7 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             let (url, migrations) = (url()?, project.migrations(out)?);
             project.matches_database(&url)?;
             let mut db = Db::open(&url, Open::Create)?;
-            let migrator = project.migrator(migrations, global)?.grouped(*grouped);
+            let migrator = project.migrator(migrations, global).grouped(*grouped);
             let migrator = allow(migrator, run);
             let target = target(migrations, *to)?;
             if !allow_existing_tables {
@@ -301,7 +301,7 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
         } => {
             let (url, migrations) = (url()?, project.migrations(out)?);
             let mut db = Db::open(&url, Open::Existing)?;
-            let migrator = allow(project.migrator(migrations, global)?, run);
+            let migrator = allow(project.migrator(migrations, global), run);
             let target = target(migrations, *to)?;
             backup(&mut db, run.backup, out)?;
             let migrator = out.observe(migrator);
@@ -319,7 +319,7 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
         Command::Redo { run } => {
             let (url, migrations) = (url()?, project.migrations(out)?);
             let mut db = Db::open(&url, Open::Existing)?;
-            let migrator = allow(project.migrator(migrations, global)?, run);
+            let migrator = allow(project.migrator(migrations, global), run);
             let status =
                 with_db!(&mut db, conn => migrator.status(conn)).map_err(runtime_failure)?;
             let Some(newest) = status.iter().rev().find(|s| s.state == State::Applied) else {
@@ -352,7 +352,7 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
         } => {
             let (url, migrations) = (url()?, project.migrations(out)?);
             let mut db = Db::open(&url, Open::Existing)?;
-            let migrator = project.migrator(migrations, global)?;
+            let migrator = project.migrator(migrations, global);
             with_db!(&mut db, conn => migrator.resolve(conn, *version, *resolution)).map_err(
                 |error| match error {
                     Error::UnknownMigration { version } => Failure::new(format!(
@@ -374,7 +374,7 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             let (url, migrations) = (url()?, project.migrations(out)?);
             let mut db = Db::open(&url, Open::Inspect)?;
             db.note_if_new(out);
-            let migrator = project.migrator(migrations, global)?;
+            let migrator = project.migrator(migrations, global);
             let status =
                 with_db!(&mut db, conn => migrator.status(conn)).map_err(runtime_failure)?;
             let target = target(migrations, *to)?.map(Migration::version);
@@ -383,7 +383,7 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
         Command::Baseline { version } => {
             let (url, migrations) = (url()?, project.migrations(out)?);
             let mut db = Db::open(&url, Open::Create)?;
-            let migrator = project.migrator(migrations, global)?;
+            let migrator = project.migrator(migrations, global);
             let target = target(migrations, Some(*version))?.expect("a version was given");
             let recorded =
                 with_db!(&mut db, conn => migrator.baseline(conn, target)).map_err(|error| {
@@ -524,8 +524,8 @@ impl Project {
         migrate_cli::load(&checked).map_err(Failure::new)
     }
 
-    fn migrator(&self, migrations: &'static Migrations, global: &Global) -> Result<Migrator> {
-        Ok(Migrator::new(migrations).lock_timeout(global.lock_timeout))
+    fn migrator(&self, migrations: &'static Migrations, global: &Global) -> Migrator {
+        Migrator::new(migrations).lock_timeout(global.lock_timeout)
     }
 
     /// Refuses to run migrations checked as one dialect on the other database.

@@ -12,9 +12,13 @@
 //! let mut conn = rusqlite::Connection::open_in_memory()?;
 //! let migrator = migrate_runtime::Migrator::new(&db::MIGRATIONS);
 //! migrator.migrate_to(&mut conn, db::V1_CREATE_USERS)?; // a typed target: it must exist
-//! migrator.migrate(&mut conn)?;
+//! match migrator.migrate(&mut conn) {
+//!     Ok(report) => println!("{report}"), // `applied 2 add_email (1 ms)`, one line each
+//!     // What failed, at which file:line:col, and what the run applied before it.
+//!     Err(error) => eprintln!("error: {error}"),
+//! }
 //! for migration in migrator.status(&mut conn)? {
-//!     println!("{} {} {:?}", migration.version, migration.name, migration.state);
+//!     println!("{migration}"); // `1 create_users: applied (applied at 2026-...Z)`
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
