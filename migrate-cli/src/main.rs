@@ -257,12 +257,7 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
         } => new(&project, out, name, *up_only, irreversible.as_deref()),
         Command::Check { format } => check(&project, out, *format),
         Command::Status => {
-            let (url, migrations) = (url()?, project.migrations(out)?);
-            let mut db = Db::open(&url, Open::Inspect)?;
-            db.note_if_new(out);
-            let migrator = project.migrator(migrations, global);
-            let status =
-                with_db!(&mut db, conn => migrator.status(conn)).map_err(runtime_failure)?;
+            let (_, status) = project.status(out, global, &url()?)?;
             out.status_table(&status);
             Ok(ExitCode::SUCCESS)
         }
@@ -273,8 +268,7 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             allow_existing_tables,
         } => {
             let (url, migrations) = (url()?, project.migrations(out)?);
-            project.matches_database(&url)?;
-            let mut db = Db::open(&url, Open::Create)?;
+            let mut db = project.open(&url, Open::Create)?;
             let migrator = project.migrator(migrations, global).grouped(*grouped);
             let migrator = allow(migrator, run);
             let target = target(migrations, *to)?;
@@ -300,7 +294,7 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             run,
         } => {
             let (url, migrations) = (url()?, project.migrations(out)?);
-            let mut db = Db::open(&url, Open::Existing)?;
+            let mut db = project.open(&url, Open::Existing)?;
             let migrator = allow(project.migrator(migrations, global), run);
             let target = target(migrations, *to)?;
             backup(&mut db, run.backup, out)?;
@@ -318,7 +312,7 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
         }
         Command::Redo { run } => {
             let (url, migrations) = (url()?, project.migrations(out)?);
-            let mut db = Db::open(&url, Open::Existing)?;
+            let mut db = project.open(&url, Open::Existing)?;
             let migrator = allow(project.migrator(migrations, global), run);
             let status =
                 with_db!(&mut db, conn => migrator.status(conn)).map_err(runtime_failure)?;
@@ -351,7 +345,7 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             resolution,
         } => {
             let (url, migrations) = (url()?, project.migrations(out)?);
-            let mut db = Db::open(&url, Open::Existing)?;
+            let mut db = project.open(&url, Open::Existing)?;
             let migrator = project.migrator(migrations, global);
             with_db!(&mut db, conn => migrator.resolve(conn, *version, *resolution)).map_err(
                 |error| match error {
@@ -371,18 +365,13 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             to,
             steps,
         } => {
-            let (url, migrations) = (url()?, project.migrations(out)?);
-            let mut db = Db::open(&url, Open::Inspect)?;
-            db.note_if_new(out);
-            let migrator = project.migrator(migrations, global);
-            let status =
-                with_db!(&mut db, conn => migrator.status(conn)).map_err(runtime_failure)?;
+            let (migrations, status) = project.status(out, global, &url()?)?;
             let target = target(migrations, *to)?.map(Migration::version);
             plan(out, &status, *direction, target, *steps)
         }
         Command::Baseline { version } => {
             let (url, migrations) = (url()?, project.migrations(out)?);
-            let mut db = Db::open(&url, Open::Create)?;
+            let mut db = project.open(&url, Open::Create)?;
             let migrator = project.migrator(migrations, global);
             let target = target(migrations, Some(*version))?.expect("a version was given");
             let recorded =
@@ -526,6 +515,28 @@ impl Project {
 
     fn migrator(&self, migrations: &'static Migrations, global: &Global) -> Migrator {
         Migrator::new(migrations).lock_timeout(global.lock_timeout)
+    }
+
+    /// The migrations and their state on the database, which is only read: a SQLite file that
+    /// does not exist reads as empty.
+    fn status(
+        &self,
+        out: &Out,
+        global: &Global,
+        url: &DatabaseUrl,
+    ) -> Result<(&'static Migrations, Vec<migrate_runtime::MigrationStatus>)> {
+        let migrations = self.migrations(out)?;
+        let mut db = self.open(url, Open::Inspect)?;
+        db.note_if_new(out);
+        let migrator = self.migrator(migrations, global);
+        let status = with_db!(&mut db, conn => migrator.status(conn)).map_err(runtime_failure)?;
+        Ok((migrations, status))
+    }
+
+    /// Connects to the database, refusing one of a dialect the migrations are not checked as.
+    fn open(&self, url: &DatabaseUrl, open: Open) -> Result<Db> {
+        self.matches_database(url)?;
+        Db::open(url, open)
     }
 
     /// Refuses to run migrations checked as one dialect on the other database.

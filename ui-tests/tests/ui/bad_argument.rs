@@ -6,4 +6,12 @@ mod pg {
     migrate_runtime::migrations!("cases/valid", dialect = "oracle");
 }
 
+mod not_a_bool {
+    migrate_runtime::migrations!("cases/valid", build_script = "no");
+}
+
+mod unknown_option {
+    migrate_runtime::migrations!("cases/valid", schema = "app");
+}
+
 fn main() {}
