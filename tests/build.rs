@@ -339,7 +339,7 @@ fn a_macro_call_for_another_set_than_the_build_script_checks_is_an_error() {
     assert!(!output.status.success());
     assert!(
         stderr.contains(
-            "embeds `db` (checked as sqlite), but the build script checks `migrations` (as sqlite)"
+            "embeds `db` (as sqlite), but the build script checks `migrations` (as sqlite)"
         ) && stderr.contains(r#"set `directory = "db"`"#)
             && stderr.contains(r#"migrations!("db", build_script = false)"#),
         "{stderr}"

@@ -3,7 +3,7 @@
 use std::env;
 use std::fs;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::{DEV_DATABASE_URL, check_package, generate};
 
@@ -13,6 +13,35 @@ pub const OUTPUT_VAR: &str = "MIGRATE_BUILD_OUTPUT";
 /// The variable the build script sets for the crate's compilation: which directory and dialects
 /// that code is for (see [`crate::Config::build_key`]).
 pub const KEY_VAR: &str = "MIGRATE_BUILD_KEY";
+/// The variable the build script sets for the crate's compilation: the package it ran for (its
+/// manifest directory). Cargo also hands these variables to the programs `cargo run` and
+/// `cargo test` start, so a `cargo build` of another package started from one sees them: they
+/// count only for the package that set them.
+pub const PACKAGE_VAR: &str = "MIGRATE_BUILD_PACKAGE";
+
+/// What the package's own build script checked, as the `migrations!()` macro finds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildScriptSet {
+    /// The directory and dialects it checked ([`crate::Config::build_key`]).
+    pub key: String,
+    /// The file it wrote the generated code to, if it could.
+    pub output: Option<String>,
+}
+
+impl BuildScriptSet {
+    /// The set the build script of the package in `manifest_dir` checked, if it ran (from the
+    /// variables it set for this compilation).
+    pub fn of_package(manifest_dir: &Path) -> Option<BuildScriptSet> {
+        let package = env::var_os(PACKAGE_VAR)?;
+        if Path::new(&package) != manifest_dir {
+            return None;
+        }
+        Some(BuildScriptSet {
+            key: env::var(KEY_VAR).ok()?,
+            output: env::var(OUTPUT_VAR).ok(),
+        })
+    }
+}
 
 /// Checks the package's migrations from its `build.rs`, and fails the build if any is broken.
 ///
@@ -68,6 +97,11 @@ pub fn run() {
                         stdout,
                         "cargo::rustc-env={KEY_VAR}={}",
                         checked.config.build_key()
+                    );
+                    let _ = writeln!(
+                        stdout,
+                        "cargo::rustc-env={PACKAGE_VAR}={}",
+                        manifest_dir.display()
                     );
                 }
                 Err(error) => {

@@ -111,6 +111,24 @@ impl Config {
         format!("{}|{}", trim_directory(&self.directory), dialects.join(","))
     }
 
+    /// Whether the code a build script generated for `key` (its [`Config::build_key`]) serves
+    /// this configuration: the same directory, and each of these dialects among the ones it
+    /// checked (every dialect splits a file into the same statements, or the check fails).
+    pub fn covered_by(&self, key: &str) -> bool {
+        let (directory, dialects) = split_key(key);
+        directory == trim_directory(&self.directory)
+            && self
+                .dialects
+                .iter()
+                .all(|d| dialects.split(',').any(|name| name == d.name()))
+    }
+
+    /// A build key for people: `` `migrations` (as sqlite, postgres) ``.
+    pub fn describe_key(key: &str) -> String {
+        let (directory, dialects) = split_key(key);
+        format!("`{directory}` (as {})", dialects.replace(',', ", "))
+    }
+
     /// A finding at its configured level, or `None` if it is allowed. Fatal findings keep theirs.
     pub(crate) fn level(&self, mut diagnostic: Diagnostic) -> Option<Diagnostic> {
         if diagnostic.code.is_fatal() {
@@ -227,6 +245,11 @@ impl Config {
     }
 }
 
+/// The directory and the comma-separated dialects of a [`Config::build_key`].
+fn split_key(key: &str) -> (&str, &str) {
+    key.rsplit_once('|').unwrap_or((key, ""))
+}
+
 /// A configured directory without `./` before it and `/` after it.
 pub(crate) fn trim_directory(directory: &str) -> &str {
     let trimmed = directory.trim_end_matches(['/', '\\']);
@@ -324,6 +347,31 @@ pub use migrate_core::check_identifier;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn build_keys_cover_the_same_directory_and_fewer_dialects() {
+        let both = Config {
+            dialects: vec![Dialect::Sqlite, Dialect::Postgres],
+            ..Config::default()
+        };
+        let postgres = Config {
+            dialects: vec![Dialect::Postgres],
+            ..Config::default()
+        };
+        assert!(postgres.covered_by(&both.build_key()));
+        assert!(both.covered_by(&both.build_key()));
+        assert!(!both.covered_by(&postgres.build_key()));
+        let elsewhere = Config {
+            directory: "./db/".to_owned(),
+            ..Config::default()
+        };
+        assert!(!elsewhere.covered_by(&Config::default().build_key()));
+        assert!(elsewhere.covered_by("db|sqlite"));
+        assert_eq!(
+            Config::describe_key(&both.build_key()),
+            "`migrations` (as sqlite, postgres)"
+        );
+    }
 
     #[test]
     fn defaults_without_a_section() {

@@ -57,7 +57,7 @@ mod script;
 mod source;
 mod split;
 
-pub use build_script::{KEY_VAR, OUTPUT_VAR, run};
+pub use build_script::{BuildScriptSet, KEY_VAR, OUTPUT_VAR, PACKAGE_VAR, run};
 pub use checksum::{CHECKSUM_PREFIX, checksum};
 pub use codes::Code;
 pub use config::Config;

@@ -39,6 +39,16 @@ impl SourceFile {
         }
     }
 
+    /// The file as it is on disk (and as `include_str!` embeds it): the text with its
+    /// byte-order mark, if it had one.
+    pub fn raw(&self) -> String {
+        if self.bom_len > 0 {
+            format!("\u{feff}{}", self.text)
+        } else {
+            self.text.to_string()
+        }
+    }
+
     /// The 1-based line and column (in characters) of a byte offset into [`SourceFile::text`].
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
         self.lines.line_col(&self.text, offset)
@@ -162,5 +172,6 @@ mod tests {
         assert_eq!(&*file.text, "SELECT 1;");
         assert_eq!(file.bom_len, 3);
         assert_eq!(file.line_col(0), (1, 1));
+        assert_eq!(file.raw(), "\u{feff}SELECT 1;");
     }
 }

@@ -7,6 +7,7 @@ use migrate_runtime::postgres::{self, Client, NoTls};
 use migrate_runtime::rusqlite::{Connection, OpenFlags};
 
 use crate::Failure;
+use crate::output::Out;
 
 /// An open connection.
 pub(crate) enum Db {
@@ -19,14 +20,15 @@ pub(crate) enum Db {
     Postgres(Client),
 }
 
-/// What a command does with a SQLite file that does not exist.
+/// What a command does with a SQLite file.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Open {
-    /// Creates it (`up`, `baseline`).
+    /// Creates it if it does not exist (`up`).
     Create,
-    /// Refuses: there is nothing to revert or resolve.
+    /// Refuses one that does not exist: there is nothing to revert, resolve or baseline.
     Existing,
-    /// Reads it as empty, creating nothing (`status`, `plan`).
+    /// Opens it read-only, and reads a file that does not exist as an empty database, creating
+    /// nothing (`status`, `plan`).
     Inspect,
 }
 
@@ -34,7 +36,14 @@ impl Db {
     /// Connects.
     pub(crate) fn open(url: &DatabaseUrl, open: Open) -> Result<Db, Failure> {
         match url {
-            DatabaseUrl::Sqlite(path) => {
+            DatabaseUrl::Sqlite { path, read_only } => {
+                if *read_only && open != Open::Inspect {
+                    return Err(Failure::new(format!(
+                        "the database URL opens `{}` read-only (`mode=ro`), and this command writes",
+                        path.display()
+                    ))
+                    .hint("leave out `?mode=ro`"));
+                }
                 let missing = !path.exists();
                 if missing && open == Open::Inspect {
                     let conn = Connection::open_in_memory().map_err(|e| {
@@ -46,21 +55,27 @@ impl Db {
                         missing,
                     });
                 }
-                let create = open == Open::Create;
-                if !create && missing {
+                if missing && open == Open::Existing {
                     return Err(Failure::new(format!(
                         "the SQLite database `{}` does not exist",
                         path.display()
                     ))
                     .hint("check --database-url; `migrate up` creates it"));
                 }
-                let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                if create {
-                    flags |= OpenFlags::SQLITE_OPEN_CREATE;
-                }
+                let flags = OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | match open {
+                        Open::Inspect => OpenFlags::SQLITE_OPEN_READ_ONLY,
+                        Open::Existing => OpenFlags::SQLITE_OPEN_READ_WRITE,
+                        Open::Create => {
+                            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+                        }
+                    };
                 let conn = Connection::open_with_flags(path, flags).map_err(|e| {
-                    Failure::new(format!("cannot open the SQLite database `{}`: {e}", path.display()))
-                        .hint("check the path in --database-url, and that its directory exists and is writable")
+                    Failure::new(format!(
+                        "cannot open the SQLite database `{}`: {e}",
+                        path.display()
+                    ))
+                    .hint("check the path in --database-url, and that its directory exists and is writable")
                 })?;
                 Ok(Db::Sqlite {
                     conn,
@@ -68,24 +83,23 @@ impl Db {
                     missing: false,
                 })
             }
-            DatabaseUrl::Postgres { url, .. } => {
-                let config: postgres::Config = url.parse().map_err(|e| {
-                    Failure::new(format!(
-                        "invalid PostgreSQL URL `{}`: {e}",
-                        migrate_cli::redact_url(url)
-                    ))
-                    .hint("write it as `postgres://user:password@host:port/database`")
+            DatabaseUrl::Postgres { url: text, .. } => {
+                let config: postgres::Config = text.parse().map_err(|e| {
+                    Failure::new(url.redact(&format!("invalid PostgreSQL URL `{url}`: {e}"))).hint(
+                        "write it as `postgres://user:password@host:port/database`, with `%40` \
+                         for an `@` in the password",
+                    )
                 })?;
                 config
                     .connect(NoTls)
                     .map(Db::Postgres)
-                    .map_err(|e| connect_failure(&config, &e))
+                    .map_err(|e| connect_failure(url, &config, &e))
             }
         }
     }
 
     /// Says so when the SQLite file does not exist, and an empty database stands in for it.
-    pub(crate) fn note_if_new(&self, out: &crate::output::Out) {
+    pub(crate) fn note_if_new(&self, out: &Out) {
         if let Db::Sqlite {
             path,
             missing: true,
@@ -101,10 +115,18 @@ impl Db {
 
     /// Refuses a database that has tables but no history table: its schema came from somewhere
     /// else, and applying every migration to it would fail half-way or worse.
-    pub(crate) fn refuse_unmanaged_tables(&mut self, table: &str) -> Result<(), Failure> {
+    pub(crate) fn refuse_unmanaged_tables(
+        &mut self,
+        schema: Option<&str>,
+        table: &str,
+    ) -> Result<(), Failure> {
         let tables = match self {
-            Db::Sqlite { conn, .. } => sqlite_unmanaged(conn, table).map_err(|e| e.to_string()),
-            Db::Postgres(client) => postgres_unmanaged(client, table).map_err(|e| pg_text(&e)),
+            Db::Sqlite { conn, .. } => {
+                sqlite_unmanaged(conn, schema, table).map_err(|e| e.to_string())
+            }
+            Db::Postgres(client) => {
+                postgres_unmanaged(client, schema, table).map_err(|e| pg_text(&e))
+            }
         }
         .map_err(|e| Failure::new(format!("cannot list the database's tables: {e}")))?;
         if tables.is_empty() {
@@ -158,25 +180,40 @@ impl Db {
     }
 }
 
+/// The tables of a SQLite database when its history table does not exist. The names are checked
+/// identifiers (the configuration and `Migrator::schema` check them), so quoting is enough.
 fn sqlite_unmanaged(
     conn: &Connection,
+    schema: Option<&str>,
     table: &str,
 ) -> Result<Vec<String>, migrate_runtime::rusqlite::Error> {
-    let history: bool = conn
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+    let catalog = format!("\"{}\".sqlite_master", schema.unwrap_or("main"));
+    let history = conn
+        .prepare(&format!(
+            "SELECT 1 FROM {catalog} WHERE type = 'table' AND name = ?1"
+        ))?
         .exists([table])?;
     if history {
         return Ok(Vec::new());
     }
     let mut statement = conn.prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+        "SELECT name FROM main.sqlite_master WHERE type = 'table' \
+         AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
     )?;
     let names = statement.query_map([], |row| row.get(0))?;
     names.collect()
 }
 
-fn postgres_unmanaged(client: &mut Client, table: &str) -> Result<Vec<String>, postgres::Error> {
-    let quoted = format!("\"{table}\"");
+/// The same on PostgreSQL: the tables outside the system schemas.
+fn postgres_unmanaged(
+    client: &mut Client,
+    schema: Option<&str>,
+    table: &str,
+) -> Result<Vec<String>, postgres::Error> {
+    let quoted = match schema {
+        Some(schema) => format!("\"{schema}\".\"{table}\""),
+        None => format!("\"{table}\""),
+    };
     let history: bool = client
         .query_one("SELECT to_regclass($1) IS NOT NULL", &[&quoted])?
         .get(0);
@@ -196,8 +233,13 @@ fn postgres_unmanaged(client: &mut Client, table: &str) -> Result<Vec<String>, p
     Ok(rows.iter().map(|row| row.get(0)).collect())
 }
 
-/// Why connecting failed, said for a person: the server's own words, and what to check.
-fn connect_failure(config: &postgres::Config, error: &postgres::Error) -> Failure {
+/// Why connecting failed, said for a person: the server's own words, and what to check. What
+/// the driver read out of the URL (the host) goes through the URL's redaction.
+fn connect_failure(
+    url: &DatabaseUrl,
+    config: &postgres::Config,
+    error: &postgres::Error,
+) -> Failure {
     let server = match (config.get_hosts().first(), config.get_ports().first()) {
         (Some(postgres::config::Host::Tcp(host)), port) => {
             format!("{host}:{}", port.unwrap_or(&5432))
@@ -206,6 +248,7 @@ fn connect_failure(config: &postgres::Config, error: &postgres::Error) -> Failur
         (Some(postgres::config::Host::Unix(path)), _) => path.display().to_string(),
         _ => "localhost:5432".to_owned(),
     };
+    let server = url.redact(&server);
     if let Some(db) = error.as_db_error() {
         let code = db.code().code();
         let hint = match code {
@@ -219,10 +262,10 @@ fn connect_failure(config: &postgres::Config, error: &postgres::Error) -> Failur
         ))
         .hint(hint);
     }
-    Failure::new(format!(
+    Failure::new(url.redact(&format!(
         "cannot connect to PostgreSQL at {server}: {}",
         pg_text(error)
-    ))
+    )))
     .hint(
         "check that the server is running and reachable, and the host and port in the database URL",
     )

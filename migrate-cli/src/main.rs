@@ -58,6 +58,13 @@ struct Global {
     /// The history table (default: `table` from Cargo.toml, else `_migrate_history`)
     #[arg(long, global = true, value_name = "NAME")]
     table: Option<String>,
+    /// The schema of the history table (PostgreSQL; on SQLite, an attached database), as the
+    /// app's `Migrator::schema`
+    #[arg(long, global = true, value_name = "NAME")]
+    schema: Option<String>,
+    /// The PostgreSQL advisory lock key, when the app sets one with `Migrator::lock_key`
+    #[arg(long, global = true, value_name = "KEY")]
+    lock_key: Option<i64>,
     /// How long to wait for another migrator's lock, e.g. `30s`, `5m`
     #[arg(long, global = true, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     lock_timeout: Duration,
@@ -100,7 +107,11 @@ enum Command {
         format: Format,
     },
     /// Show each migration's state on the database
-    Status,
+    Status {
+        /// `human`, or `json` for scripts
+        #[arg(long, default_value = "human")]
+        format: Format,
+    },
     /// Apply pending migrations
     Up {
         /// Apply up to and including this version
@@ -220,19 +231,13 @@ fn main() -> ExitCode {
     };
     choice.write_global();
     let out = Out::new(cli.global.quiet, cli.global.verbose);
-    // The password is hidden in everything printed, errors included.
+    // A password in the URL is never printed: the URL is only shown through `DatabaseUrl`'s
+    // `Display`, and what a driver says about it through `DatabaseUrl::redact`.
     let url = cli.global.database_url.as_deref().map(DatabaseUrl::parse);
-    let redact = |text: &str| match &url {
-        Some(Ok(url)) => url.redact(text),
-        _ => text.to_owned(),
-    };
-    match run(&cli, &out, url.clone()) {
+    match run(&cli, &out, url) {
         Ok(code) => code,
         Err(failure) => {
-            out.error(
-                &redact(&failure.message),
-                failure.hint.map(|h| redact(&h)).as_deref(),
-            );
+            out.error(&failure.message, failure.hint.as_deref());
             ExitCode::FAILURE
         }
     }
@@ -256,9 +261,12 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             irreversible,
         } => new(&project, out, name, *up_only, irreversible.as_deref()),
         Command::Check { format } => check(&project, out, *format),
-        Command::Status => {
-            let (_, status) = project.status(out, global, &url()?)?;
-            out.status_table(&status);
+        Command::Status { format } => {
+            let (_, status) = project.status(out, global, &url()?, true)?;
+            match format {
+                Format::Human => out.status_table(&status),
+                Format::Json => out.status_json(&status),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Up {
@@ -268,15 +276,15 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             allow_existing_tables,
         } => {
             let (url, migrations) = (url()?, project.migrations(out)?);
-            let mut db = project.open(&url, Open::Create)?;
-            let migrator = project.migrator(migrations, global).grouped(*grouped);
-            let migrator = allow(migrator, run);
             let target = target(migrations, *to)?;
+            let migrator = project.migrator(migrations, global)?.grouped(*grouped);
+            let migrator = allow(migrator, run);
+            let mut db = project.open(&url, Open::Create)?;
             if !allow_existing_tables {
-                db.refuse_unmanaged_tables(migrations.table())?;
+                db.refuse_unmanaged_tables(global.schema.as_deref(), migrations.table())?;
             }
             backup(&mut db, run.backup, out)?;
-            let migrator = out.observe(migrator);
+            let migrator = out.observe(migrator, *grouped);
             let started = Instant::now();
             let report = with_db!(&mut db, conn => match target {
                 Some(target) => migrator.migrate_to(conn, target),
@@ -284,6 +292,10 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             })
             .map_err(run_failure(migrations))?;
             out.finish();
+            if *grouped {
+                // Said only now that they are committed.
+                out.report(&report);
+            }
             out.summary(&report, started.elapsed(), "nothing to apply");
             Ok(ExitCode::SUCCESS)
         }
@@ -294,11 +306,11 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             run,
         } => {
             let (url, migrations) = (url()?, project.migrations(out)?);
-            let mut db = project.open(&url, Open::Existing)?;
-            let migrator = allow(project.migrator(migrations, global), run);
             let target = target(migrations, *to)?;
+            let migrator = allow(project.migrator(migrations, global)?, run);
+            let mut db = project.open(&url, Open::Existing)?;
             backup(&mut db, run.backup, out)?;
-            let migrator = out.observe(migrator);
+            let migrator = out.observe(migrator, false);
             let started = Instant::now();
             let report = with_db!(&mut db, conn => match (target, steps, all) {
                 (Some(target), _, _) => migrator.revert_to(conn, target),
@@ -312,30 +324,36 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
         }
         Command::Redo { run } => {
             let (url, migrations) = (url()?, project.migrations(out)?);
+            let migrator = allow(project.migrator(migrations, global)?, run);
             let mut db = project.open(&url, Open::Existing)?;
-            let migrator = allow(project.migrator(migrations, global), run);
             let status =
                 with_db!(&mut db, conn => migrator.status(conn)).map_err(runtime_failure)?;
-            let Some(newest) = status.iter().rev().find(|s| s.state == State::Applied) else {
-                return Err(Failure::new(
-                    "no migration is applied: there is nothing to redo",
-                ));
-            };
-            let Some(migration) = newest.migration else {
-                return Err(Failure::new(format!(
-                    "migration {} is not in the directory",
-                    newest.version
-                )));
-            };
+            let newest = redoable(&status)?;
             backup(&mut db, run.backup, out)?;
-            let migrator = out.observe(migrator);
+            let migrator = out.observe(migrator, false);
             let started = Instant::now();
-            let reverted = with_db!(&mut db, conn => migrator.revert_last(conn))
+            let mut report = with_db!(&mut db, conn => migrator.revert_steps(conn, 1))
                 .map_err(run_failure(migrations))?;
-            let applied = with_db!(&mut db, conn => migrator.migrate_to(conn, migration))
-                .map_err(run_failure(migrations))?;
+            // Exactly what was reverted comes back, whatever changed meanwhile.
+            let reverted: Vec<i64> = report.reverted.iter().map(|a| a.version).collect();
+            if reverted != [newest.version()] {
+                return Err(Failure::new(format!(
+                    "expected to revert {newest}, but the run reverted {reverted:?}: another \
+                     migrator changed the database meanwhile"
+                ))
+                .hint("`migrate status` shows where it is now"));
+            }
+            let applied = with_db!(&mut db, conn => migrator.migrate_to(conn, newest)).map_err(
+                |failure| {
+                    let mut failure = run_failure(migrations)(failure);
+                    failure.message += &format!(
+                        "\nbefore that: reverted {newest}, which stays reverted; `migrate up` \
+                         applies it again"
+                    );
+                    failure
+                },
+            )?;
             out.finish();
-            let mut report = reverted;
             report.applied = applied.applied;
             out.summary(&report, started.elapsed(), "nothing to redo");
             Ok(ExitCode::SUCCESS)
@@ -344,9 +362,11 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             version,
             resolution,
         } => {
-            let (url, migrations) = (url()?, project.migrations(out)?);
+            // Only the history is read and written: a broken migration file does not stand in
+            // the way of settling an incident.
+            let url = url()?;
+            let migrator = project.migrator(project.history_only(), global)?;
             let mut db = project.open(&url, Open::Existing)?;
-            let migrator = project.migrator(migrations, global);
             with_db!(&mut db, conn => migrator.resolve(conn, *version, *resolution)).map_err(
                 |error| match error {
                     Error::UnknownMigration { version } => Failure::new(format!(
@@ -365,15 +385,19 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             to,
             steps,
         } => {
-            let (migrations, status) = project.status(out, global, &url()?)?;
+            if *direction == PlanDirection::Up && steps.is_some() {
+                return Err(Failure::new("--steps is for `migrate plan down`")
+                    .hint("`migrate plan up --to VERSION` stops at a version"));
+            }
+            let (migrations, status) = project.status(out, global, &url()?, false)?;
             let target = target(migrations, *to)?.map(Migration::version);
             plan(out, &status, *direction, target, *steps)
         }
         Command::Baseline { version } => {
             let (url, migrations) = (url()?, project.migrations(out)?);
-            let mut db = project.open(&url, Open::Create)?;
-            let migrator = project.migrator(migrations, global);
-            let target = target(migrations, Some(*version))?.expect("a version was given");
+            let target = migration(migrations, *version)?;
+            let migrator = project.migrator(migrations, global)?;
+            let mut db = project.open(&url, Open::Existing)?;
             let recorded =
                 with_db!(&mut db, conn => migrator.baseline(conn, target)).map_err(|error| {
                     match error {
@@ -393,6 +417,37 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
     }
 }
 
+/// The migration `redo` reverts and applies again: the newest applied one, when it is safe to
+/// (it is unchanged, and nothing older waits to be applied, which its re-application would apply
+/// too).
+fn redoable(status: &[migrate_runtime::MigrationStatus]) -> Result<&'static Migration> {
+    let Some(newest) = status.iter().rev().find(|s| s.applied_at.is_some()) else {
+        return Err(Failure::new(
+            "no migration is applied: there is nothing to redo",
+        ));
+    };
+    let refuse = |why: &str| {
+        Failure::new(format!(
+            "cannot redo migration {} {}: {why}",
+            newest.version, newest.name
+        ))
+        .hint("`migrate status` shows every migration's state")
+    };
+    match (newest.state, newest.migration) {
+        (State::Applied, Some(migration)) => {
+            if let Some(older) = status.iter().find(|s| s.state == State::OutOfOrder) {
+                return Err(refuse(&format!(
+                    "migration {} {} is pending below it, and would be applied with it",
+                    older.version, older.name
+                )));
+            }
+            Ok(migration)
+        }
+        (state, Some(_)) => Err(refuse(&format!("it is {state}"))),
+        (_, None) => Err(refuse("it is not in the migrations directory")),
+    }
+}
+
 fn allow(migrator: Migrator, run: &RunFlags) -> Migrator {
     migrator
         .allow_modified(run.allow_modified)
@@ -405,10 +460,12 @@ fn target(
     migrations: &'static Migrations,
     version: Option<i64>,
 ) -> Result<Option<&'static Migration>> {
-    let Some(version) = version else {
-        return Ok(None);
-    };
-    migrations.get(version).map(Some).ok_or_else(|| {
+    version.map(|v| migration(migrations, v)).transpose()
+}
+
+/// The migration of `version`.
+fn migration(migrations: &'static Migrations, version: i64) -> Result<&'static Migration> {
+    migrations.get(version).ok_or_else(|| {
         let newest = migrations.last().map_or_else(
             || "there are none".to_owned(),
             |m| format!("the newest is {m}"),
@@ -513,22 +570,57 @@ impl Project {
         migrate_cli::load(&checked).map_err(Failure::new)
     }
 
-    fn migrator(&self, migrations: &'static Migrations, global: &Global) -> Migrator {
-        Migrator::new(migrations).lock_timeout(global.lock_timeout)
+    /// The migrations whose files could be read, even if some are broken: enough to show
+    /// states, never to run.
+    fn listing(&self, out: &Out) -> &'static Migrations {
+        let checked = self.check();
+        let errors = checked.errors().count();
+        if errors > 0 {
+            out.note(&format!(
+                "{} in {}: `migrate check` shows {}; states are shown for the files that could be read",
+                plural(errors, "migration error"),
+                self.config.directory,
+                if errors == 1 { "it" } else { "them" }
+            ));
+        }
+        migrate_cli::load_listing(&checked)
+    }
+
+    /// A set with no migrations, for what only reads and writes the history table.
+    fn history_only(&self) -> &'static Migrations {
+        migrate_cli::empty_set(&self.config.table)
+    }
+
+    /// A migrator as the app's: the history table, its schema and lock key, and the lock timeout.
+    fn migrator(&self, migrations: &'static Migrations, global: &Global) -> Result<Migrator> {
+        let mut migrator = Migrator::new(migrations).lock_timeout(global.lock_timeout);
+        if let Some(schema) = &global.schema {
+            migrator = migrator.schema(schema).map_err(runtime_failure)?;
+        }
+        if let Some(key) = global.lock_key {
+            migrator = migrator.lock_key(key);
+        }
+        Ok(migrator)
     }
 
     /// The migrations and their state on the database, which is only read: a SQLite file that
-    /// does not exist reads as empty.
+    /// does not exist reads as empty. `lenient`: with broken migration files, the states of the
+    /// others (for `status`); else refused (for `plan`, which prints their SQL).
     fn status(
         &self,
         out: &Out,
         global: &Global,
         url: &DatabaseUrl,
+        lenient: bool,
     ) -> Result<(&'static Migrations, Vec<migrate_runtime::MigrationStatus>)> {
-        let migrations = self.migrations(out)?;
+        let migrations = if lenient {
+            self.listing(out)
+        } else {
+            self.migrations(out)?
+        };
+        let migrator = self.migrator(migrations, global)?;
         let mut db = self.open(url, Open::Inspect)?;
         db.note_if_new(out);
-        let migrator = self.migrator(migrations, global);
         let status = with_db!(&mut db, conn => migrator.status(conn)).map_err(runtime_failure)?;
         Ok((migrations, status))
     }
@@ -542,7 +634,7 @@ impl Project {
     /// Refuses to run migrations checked as one dialect on the other database.
     fn matches_database(&self, url: &DatabaseUrl) -> Result<()> {
         let (dialect, name) = match url {
-            DatabaseUrl::Sqlite(_) => (Dialect::Sqlite, "sqlite"),
+            DatabaseUrl::Sqlite { .. } => (Dialect::Sqlite, "sqlite"),
             DatabaseUrl::Postgres { .. } => (Dialect::Postgres, "postgres"),
         };
         if self.config.dialects.contains(&dialect) {
@@ -566,7 +658,15 @@ fn new(
     up_only: bool,
     irreversible: Option<&str>,
 ) -> Result<ExitCode> {
-    let raw = words.join(" ");
+    // Written into SQL comments: one line, no control characters.
+    let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let raw = one_line(&words.join(" "));
+    let irreversible = irreversible.map(one_line);
+    if irreversible.as_deref() == Some("") {
+        return Err(Failure::new("--irreversible needs a reason")
+            .hint("say what cannot be undone: --irreversible \"drops the legacy tokens\""));
+    }
+    let irreversible = irreversible.as_deref();
     let name = normalize_name(&raw);
     if name.is_empty() {
         return Err(Failure::new(format!(
@@ -655,7 +755,13 @@ fn next_version(directory: &Path) -> Result<String> {
         .collect::<String>()
         .parse()
         .map_err(|_| Failure::new("cannot read the clock"))?;
-    let sequential = !existing.is_empty() && existing.iter().all(|&(v, _)| v < 10_000_000_000);
+    let next = newest.checked_add(1).ok_or_else(|| {
+        Failure::new(format!(
+            "the newest migration has version {newest}, the largest there is: no version comes after it"
+        ))
+    })?;
+    // Numbered `1, 2, 3` (or `0001`): not a date or a time, whose smallest form has 8 digits.
+    let sequential = !existing.is_empty() && newest < 1_000_000;
     if sequential {
         let width = existing
             .iter()
@@ -663,9 +769,9 @@ fn next_version(directory: &Path) -> Result<String> {
             .map(|&(_, w)| w)
             .max()
             .unwrap_or(1);
-        return Ok(format!("{:0width$}", newest + 1));
+        return Ok(format!("{next:0width$}"));
     }
-    Ok(timestamp.max(newest + 1).to_string())
+    Ok(timestamp.max(next).to_string())
 }
 
 fn check(project: &Project, out: &Out, format: Format) -> Result<ExitCode> {

@@ -86,8 +86,9 @@ impl Out {
     }
 
     /// The migrator, reporting its progress here: a spinner with the elapsed time while a
-    /// migration runs or the lock is awaited, a line for each migration done.
-    pub(crate) fn observe(&self, migrator: Migrator) -> Migrator {
+    /// migration runs or the lock is awaited, a line for each migration done. In a `grouped` run
+    /// nothing is done until the group commits: the caller prints the report then.
+    pub(crate) fn observe(&self, migrator: Migrator, grouped: bool) -> Migrator {
         let progress = self.progress.clone();
         let (quiet, verbose) = (self.quiet, self.verbose);
         let waited = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -124,7 +125,7 @@ impl Out {
                 migration,
                 direction,
                 duration,
-            } if !quiet => {
+            } if !quiet && !grouped => {
                 let (verb, style) = if *direction == Direction::Up {
                     ("applied", GOOD)
                 } else {
@@ -139,6 +140,44 @@ impl Out {
             }
             _ => {}
         })
+    }
+
+    /// One line per migration a run applied or reverted.
+    pub(crate) fn report(&self, report: &Report) {
+        if self.quiet {
+            return;
+        }
+        for (verb, style, list) in [
+            ("applied", GOOD, &report.applied),
+            ("reverted", PENDING, &report.reverted),
+        ] {
+            for done in list {
+                println!(
+                    "{style}{verb}{style:#} {} {} {DIM}({}){DIM:#}",
+                    done.version,
+                    done.name,
+                    human(done.duration)
+                );
+            }
+        }
+    }
+
+    /// The states as JSON: one object per migration.
+    pub(crate) fn status_json(&self, status: &[MigrationStatus]) {
+        let list: Vec<serde_json::Value> = status
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "version": s.version,
+                    "name": s.name,
+                    "state": s.state.to_string(),
+                    "applied_at": s.applied_at,
+                    "duration_ms": s.duration.map(|d| d.as_millis() as u64),
+                    "error": s.error,
+                })
+            })
+            .collect();
+        self.json(&serde_json::Value::Array(list));
     }
 
     /// Stops the spinner.

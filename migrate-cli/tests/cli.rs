@@ -826,3 +826,160 @@ fn migrate_runtime_lock_key() -> i64 {
         migrate_runtime::Migrations::__new("_migrate_history", &[]);
     migrate_runtime::Migrator::new(&SET).advisory_lock_key()
 }
+
+#[test]
+fn odd_inputs_get_clear_errors_not_panics() {
+    let project = Project::new();
+    project.accounts();
+    let url = project.sqlite_url();
+    let db = ["--database-url", url.as_str()];
+
+    // A lock timeout beyond what SQLite can count is clamped, not a crash.
+    project
+        .run(&[&["up", "--to", "1", "--lock-timeout", "30days"], &db[..]].concat())
+        .ok();
+    let steps = project
+        .run(&[&["plan", "up", "--steps", "2"], &db[..]].concat())
+        .fails();
+    assert!(
+        steps.stderr.contains("--steps is for `migrate plan down`"),
+        "{}",
+        steps.stderr
+    );
+    let missing = project
+        .run(&["baseline", "1", "--database-url", "sqlite:none.db"])
+        .fails();
+    assert!(
+        missing.stderr.contains("`none.db` does not exist"),
+        "{}",
+        missing.stderr
+    );
+    assert!(!project.path("none.db").exists());
+    let reason = project.run(&["new", "--irreversible", "  ", "x"]).fails();
+    assert!(
+        reason.stderr.contains("--irreversible needs a reason"),
+        "{}",
+        reason.stderr
+    );
+
+    // A name with a line break stays in its comment: the file is one comment line.
+    let made = project
+        .run(&["new", "add\nDROP TABLE accounts;", "--up-only"])
+        .ok();
+    let file = made.stdout.trim();
+    assert!(file.ends_with("_add_drop_table_accounts.sql"), "{file}");
+    let text = fs::read_to_string(project.path(file)).unwrap();
+    assert_eq!(text, "-- add DROP TABLE accounts;\n");
+    fs::remove_file(project.path(file)).unwrap();
+
+    // Read-only URLs read, and refuse to write.
+    let read_only = format!("{url}?mode=ro");
+    project.run(&["status", "--database-url", &read_only]).ok();
+    let refused = project.run(&["up", "--database-url", &read_only]).fails();
+    assert!(
+        refused.stderr.contains("read-only (`mode=ro`)"),
+        "{}",
+        refused.stderr
+    );
+
+    // The largest version has no successor.
+    project.write("9223372036854775807_last.sql", "SELECT 1;\n");
+    let full = project.run(&["new", "after"]).fails();
+    assert!(
+        full.stderr.contains("the largest there is"),
+        "{}",
+        full.stderr
+    );
+}
+
+#[test]
+fn status_and_resolve_work_while_a_file_is_broken() {
+    let project = Project::new();
+    project.accounts();
+    let url = project.sqlite_url();
+    project.run(&["up", "--database-url", &url]).ok();
+    project.write("4_broken.sql", "CREATE TABLE b (\n    id INTEGER,\n);\n");
+    let status = project.run(&["status", "--database-url", &url]).ok();
+    assert!(
+        status.stderr.contains("1 migration error in migrations"),
+        "{}",
+        status.stderr
+    );
+    assert!(
+        status.stdout.ends_with("3 applied, 1 pending\n"),
+        "{}",
+        status.stdout
+    );
+    let json = project
+        .run(&["status", "--format", "json", "--database-url", &url])
+        .ok();
+    let list: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(list[2]["name"], "seed");
+    assert_eq!(list[2]["state"], "applied");
+    // Resolving reads only the history: the broken file is no obstacle (and 3 is complete).
+    let resolve = project
+        .run(&["resolve", "3", "applied", "--database-url", &url])
+        .fails();
+    assert!(
+        resolve
+            .stderr
+            .contains("migration 3 is not an incomplete migration"),
+        "{}",
+        resolve.stderr
+    );
+    // Running anything is refused.
+    let down = project.run(&["down", "--database-url", &url]).fails();
+    assert!(down.stderr.contains("nothing was run"), "{}", down.stderr);
+}
+
+#[test]
+fn grouped_runs_say_applied_only_once_committed_and_redo_refuses_a_gap() {
+    let project = Project::new();
+    project.accounts();
+    let url = project.sqlite_url();
+    let db = ["--database-url", url.as_str()];
+    let grouped = project.run(&[&["up", "--grouped"], &db[..]].concat()).ok();
+    let applied: Vec<&str> = grouped
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("applied "))
+        .collect();
+    assert_eq!(applied.len(), 4, "{}", grouped.stdout); // three migrations, and the summary
+    project.run(&[&["down", "--all"], &db[..]].concat()).ok();
+
+    // A failing group says nothing was applied.
+    project.run(&[&["up", "--to", "1"], &db[..]].concat()).ok();
+    Connection::open(project.path("app.db"))
+        .unwrap()
+        .execute_batch("INSERT INTO accounts (id, name) VALUES (1, 'in the way')")
+        .unwrap();
+    let failed = project
+        .run(&[&["up", "--grouped"], &db[..]].concat())
+        .fails();
+    assert!(!failed.stdout.contains("applied"), "{}", failed.stdout);
+    assert!(
+        failed.stderr.contains("UNIQUE constraint failed"),
+        "{}",
+        failed.stderr
+    );
+    assert!(!failed.stderr.contains("before that"), "{}", failed.stderr);
+
+    // Redo with an older migration pending below the newest (a branch merged late) would apply
+    // both: refused.
+    let merged = Project::new();
+    merged.write("1_a.sql", "CREATE TABLE a (id INTEGER);\n");
+    merged.write("3_c.up.sql", "CREATE TABLE c (id INTEGER);\n");
+    merged.write("3_c.down.sql", "DROP TABLE c;\n");
+    let url = merged.sqlite_url();
+    merged.run(&["up", "--database-url", &url]).ok();
+    merged.write("2_b.sql", "CREATE TABLE b (id INTEGER);\n");
+    let redo = merged
+        .run(&["redo", "--allow-out-of-order", "--database-url", &url])
+        .fails();
+    assert!(
+        redo.stderr
+            .contains("cannot redo migration 3 c: migration 2 b is pending below it"),
+        "{}",
+        redo.stderr
+    );
+}

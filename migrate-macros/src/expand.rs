@@ -5,7 +5,7 @@ use std::env;
 use std::path::PathBuf;
 
 use migrate_build::{
-    Checked, Dialect, KEY_VAR, OUTPUT_VAR, check_directory, generate, package_config,
+    BuildScriptSet, Checked, Config, Dialect, check_directory, generate, package_config,
 };
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -90,17 +90,17 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     // The build script checked this very directory as these dialects, and wrote the code:
     // include it rather than check every file again on each compile of the crate.
     if let Ok(config) = &config
-        && let Ok(key) = env::var(KEY_VAR)
+        && let Some(built) = BuildScriptSet::of_package(&manifest_dir)
     {
-        if key == config.build_key()
-            && let Ok(path) = env::var(OUTPUT_VAR)
+        if config.covered_by(&built.key)
+            && let Some(path) = &built.output
         {
             return quote_spanned!(span=> ::core::include!(#path););
         }
         // The build script checks another set: it would not see this one change, so the two
         // could disagree. Only an explicit `build_script = false` says that is intended.
         if args.build_script != Some(false) {
-            let message = mismatch(&key, config);
+            let message = mismatch(&built.key, config);
             return quote_spanned!(span=> ::core::compile_error!(#message););
         }
     }
@@ -140,14 +140,13 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
 /// The error for a call that embeds another set than the build script checks (`key`, as
 /// [`migrate_build::Config::build_key`] writes it).
 fn mismatch(key: &str, config: &migrate_build::Config) -> String {
-    let (built_directory, built_dialects) = key.split_once('|').unwrap_or((key, ""));
-    let ours = config.build_key();
-    let (directory, dialects) = ours.split_once('|').unwrap_or((&ours, ""));
+    let directory = config.directory.trim_end_matches('/');
     format!(
-        "this `migrations!()` embeds `{directory}` (checked as {dialects}), but the build script \
-         checks `{built_directory}` (as {built_dialects}), so `cargo build` would not check this \
-         set or see files added to it; set `directory = \"{directory}\"` (and `dialect`) under \
-         `[package.metadata.migrate]` in Cargo.toml, or, for a second set that the macro checks by \
-         itself, write `migrations!(\"{directory}\", build_script = false)`"
+        "this `migrations!()` embeds {}, but the build script checks {}, so `cargo build` would \
+         not check this set or see files added to it; set `directory = \"{directory}\"` (and \
+         `dialect`) under `[package.metadata.migrate]` in Cargo.toml, or, for a second set that \
+         the macro checks by itself, write `migrations!(\"{directory}\", build_script = false)`",
+        Config::describe_key(&config.build_key()),
+        Config::describe_key(key),
     )
 }

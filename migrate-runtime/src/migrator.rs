@@ -207,15 +207,15 @@ pub struct MigrationStatus {
 }
 
 impl fmt::Display for MigrationStatus {
-    /// `3 add_keys: applied at 2026-01-02T03:04:05.000Z`, `4 add_index: pending`.
+    /// `3 add_keys: applied at 2026-01-02T03:04:05.000Z`, `4 add_index: pending`,
+    /// `5 reindex: incomplete (applying), started at 2026-01-02T03:04:05.000Z: <error>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}: {}", self.version, self.name, self.state)?;
-        if let Some(at) = &self.applied_at {
-            let verb = match self.state {
-                State::Incomplete(_) => "started",
-                _ => "applied",
-            };
-            write!(f, " ({verb} at {at})")?;
+        match (&self.applied_at, self.state) {
+            (Some(at), State::Applied) => write!(f, " at {at}")?,
+            (Some(at), State::Incomplete(_)) => write!(f, ", started at {at}")?,
+            (Some(at), _) => write!(f, ", applied at {at}")?,
+            (None, _) => {}
         }
         if let Some(error) = &self.error {
             write!(f, ": {error}")?;
@@ -398,7 +398,8 @@ impl Migrator {
 
     /// Applies pending migrations up to and including `target`. A target older than the newest
     /// applied migration is an error ([`Error::TargetBehind`]): going back is
-    /// [`Migrator::revert_to`].
+    /// [`Migrator::revert_to`]. (With [`Migrator::allow_out_of_order`], it applies the pending
+    /// migrations up to `target` instead.)
     pub fn migrate_to<B: Backend>(
         &self,
         db: &mut B,
@@ -417,10 +418,14 @@ impl Migrator {
             }
             self.locked(db, |db| {
                 let plan = |history: &History| match history.newest_applied() {
-                    Some(newest_applied) if newest_applied > target => Err(Error::TargetBehind {
-                        target,
-                        newest_applied,
-                    }),
+                    // Applying out of order, a target below the newest is how older pending
+                    // migrations are named.
+                    Some(newest_applied) if newest_applied > target && !self.allow_out_of_order => {
+                        Err(Error::TargetBehind {
+                            target,
+                            newest_applied,
+                        })
+                    }
                     _ => Ok(history.pending(target)),
                 };
                 self.run_locked(db, &plan, &mut report)
@@ -456,12 +461,12 @@ impl Migrator {
             {
                 if version <= target {
                     recorded += 1;
-                } else {
+                } else if !self.allow_out_of_order {
                     // Applied beyond the target: `migrate_to` refuses on the locked path.
                     clean = false;
                 }
             }
-            None if state == RowState::Applied && self.allow_missing => {}
+            None if state == RowState::Applied && self.allow_missing && version <= target => {}
             _ => clean = false,
         });
         match scanned {

@@ -92,7 +92,8 @@ impl Driver for Connection {
 
     fn set_wait(&mut self, timeout: Duration) -> Result<u64, DbError> {
         let previous: i64 = self.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
-        self.busy_timeout(timeout)?;
+        // SQLite counts it in an `int` of milliseconds: about 24 days at most.
+        self.busy_timeout(timeout.min(Duration::from_millis(i32::MAX as u64)))?;
         Ok(u64::try_from(previous).unwrap_or(0))
     }
 
@@ -106,14 +107,20 @@ impl Driver for Connection {
     fn lock(
         &mut self,
         table: &Table,
-        timeout: Duration,
+        _timeout: Duration,
         waiting: &mut dyn FnMut(&str),
     ) -> Result<(), DbError> {
-        self.busy_timeout(Duration::ZERO)?;
+        let previous = self.set_wait(Duration::ZERO)?;
         let tried = self.execute_batch("BEGIN IMMEDIATE");
-        self.busy_timeout(timeout)?;
+        let released = if tried.is_ok() {
+            self.execute_batch("ROLLBACK")
+        } else {
+            Ok(())
+        };
+        self.restore_wait(previous)?;
+        released?;
         match tried {
-            Ok(()) => Ok(self.execute_batch("ROLLBACK")?),
+            Ok(()) => Ok(()),
             Err(error) => {
                 let error: DbError = error.into();
                 if !Driver::is_busy(self, &error) {
