@@ -983,3 +983,23 @@ fn grouped_runs_say_applied_only_once_committed_and_redo_refuses_a_gap() {
         redo.stderr
     );
 }
+
+#[test]
+fn check_prints_what_the_build_script_prints() {
+    let project = Project::new();
+    project.accounts();
+    project.write("4_broken.sql", "CREATE TABLE b (\n    id INTEGER,\n);\n");
+    project.write("5_Bad-Name.sql", "SELECT 1;\n");
+    project.write("6_x.sql", "-- migrate:no-transactoin\nSELECT 1;\n");
+    let run = project.run(&["check"]).fails();
+    // What `migrate_build::run()` prints in a build script, block for block.
+    let checked = migrate_build::check_package(project.dir.path(), None, None);
+    let expected: Vec<String> = checked.errors().map(|d| d.render()).collect();
+    assert_eq!(expected.len(), 3);
+    let printed: Vec<&str> = run
+        .stderr
+        .split("\n\n")
+        .filter(|block| block.starts_with("error["))
+        .collect();
+    assert_eq!(printed, expected);
+}
