@@ -44,9 +44,28 @@ impl Run {
         self
     }
 
+    /// Asserts that standard error says `text`.
+    fn stderr_has(&self, text: &str) -> &Run {
+        says("stderr", &self.stderr, text);
+        self
+    }
+
+    /// Asserts that standard output says `text`.
+    fn stdout_has(&self, text: &str) -> &Run {
+        says("stdout", &self.stdout, text);
+        self
+    }
+
     fn all(&self) -> String {
         format!("{}{}", self.stdout, self.stderr)
     }
+}
+
+fn says(stream: &str, output: &str, text: &str) {
+    assert!(
+        output.contains(text),
+        "expected {text:?} on {stream}:\n{output}"
+    );
 }
 
 impl Project {
@@ -146,11 +165,7 @@ fn new_names_numbers_and_never_clobbers() {
         down,
         format!("migrations/{version}_create_users_table.down.sql")
     );
-    assert!(
-        first.stderr.contains("named `create_users_table`"),
-        "{}",
-        first.stderr
-    );
+    first.stderr_has("named `create_users_table`");
 
     // Twice in the same second: still a newer version, never the same file.
     let second = project.run(&["new", "add_email"]).ok();
@@ -164,19 +179,10 @@ fn new_names_numbers_and_never_clobbers() {
     assert_eq!(files(&project.path("migrations")).len(), 4);
     // The new files check cleanly (with a warning: they have no statements yet).
     let check = project.run(&["check"]).ok();
-    assert!(
-        check.stderr.contains("warning[empty-up]"),
-        "{}",
-        check.stderr
-    );
+    check.stderr_has("warning[empty-up]");
 
     let bad = project.run(&["new", "--", "--", "!!"]).fails();
-    assert!(
-        bad.stderr
-            .contains("error: `-- !!` has no letters or digits"),
-        "{}",
-        bad.stderr
-    );
+    bad.stderr_has("error: `-- !!` has no letters or digits");
 }
 
 #[test]
@@ -203,11 +209,7 @@ fn new_follows_sequence_numbers_and_the_down_policy() {
     )
     .unwrap();
     let refused = project.run(&["new", "--up-only", "fifth"]).fails();
-    assert!(
-        refused.stderr.contains("require-down = true"),
-        "{}",
-        refused.stderr
-    );
+    refused.stderr_has("require-down = true");
     // The configured directory, created on first use.
     let run = project.run(&["new", "fifth"]).ok();
     assert!(
@@ -223,27 +225,13 @@ fn check_reports_like_the_build_and_in_json() {
     let project = Project::new();
     project.accounts();
     let clean = project.run(&["check"]).ok();
-    assert!(
-        clean.stdout.contains("checked 3 migrations in migrations"),
-        "{}",
-        clean.stdout
-    );
+    clean.stdout_has("checked 3 migrations in migrations");
 
     project.write("4_broken.sql", "CREATE TABLE b (\n    id INTEGER,\n);\n");
     let broken = project.run(&["check"]).fails();
-    assert!(
-        broken
-            .stderr
-            .contains("error[rejected]: SQLite refuses this statement"),
-        "{}",
-        broken.stderr
-    );
-    assert!(
-        broken.stderr.contains("--> migrations/4_broken.sql:3:1"),
-        "{}",
-        broken.stderr
-    );
-    assert!(broken.stderr.contains("1 error"), "{}", broken.stderr);
+    broken.stderr_has("error[rejected]: SQLite refuses this statement");
+    broken.stderr_has("--> migrations/4_broken.sql:3:1");
+    broken.stderr_has("1 error");
 
     let json = project.run(&["check", "--format", "json"]).fails();
     let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
@@ -261,12 +249,7 @@ fn check_reports_like_the_build_and_in_json() {
     let up = project
         .run(&["up", "--database-url", &project.sqlite_url()])
         .fails();
-    assert!(
-        up.stderr
-            .contains("error: 1 migration error in migrations: nothing was run"),
-        "{}",
-        up.stderr
-    );
+    up.stderr_has("error: 1 migration error in migrations: nothing was run");
     assert!(!project.path("app.db").exists());
 }
 
@@ -274,21 +257,11 @@ fn check_reports_like_the_build_and_in_json() {
 fn missing_folder_and_unreadable_file() {
     let project = Project::new();
     let missing = project.run(&["check", "--dir", "nowhere"]).fails();
-    assert!(
-        missing
-            .stderr
-            .contains("migrations directory `nowhere` does not exist"),
-        "{}",
-        missing.stderr
-    );
+    missing.stderr_has("migrations directory `nowhere` does not exist");
     let missing = project
         .run(&["up", "--dir", "nowhere", "--database-url", "sqlite:x.db"])
         .fails();
-    assert!(
-        missing.stderr.contains("does not exist"),
-        "{}",
-        missing.stderr
-    );
+    missing.stderr_has("does not exist");
 
     std::os::unix::fs::symlink(
         project.path("gone.sql"),
@@ -296,13 +269,7 @@ fn missing_folder_and_unreadable_file() {
     )
     .unwrap();
     let unreadable = project.run(&["check"]).fails();
-    assert!(
-        unreadable
-            .stderr
-            .contains("cannot read `migrations/1_dangling.sql`: No such file or directory"),
-        "{}",
-        unreadable.stderr
-    );
+    unreadable.stderr_has("cannot read `migrations/1_dangling.sql`: No such file or directory");
 }
 
 #[test]
@@ -316,28 +283,16 @@ fn sqlite_up_status_plan_down_redo() {
     let status = project.run(&[&["status"], &db[..]].concat()).ok();
     assert!(status.stdout.ends_with("3 pending\n"), "{}", status.stdout);
     let plan = project.run(&[&["plan"], &db[..]].concat()).ok();
-    assert!(
-        plan.stdout.contains(
-            "-- migrations/2_add_email.up.sql:1:1\nALTER TABLE accounts ADD COLUMN email TEXT;"
-        ),
-        "{}",
-        plan.stdout
+    plan.stdout_has(
+        "-- migrations/2_add_email.up.sql:1:1\nALTER TABLE accounts ADD COLUMN email TEXT;",
     );
     assert!(!project.path("app.db").exists());
 
     let up = project.run(&[&["up", "--to", "2"], &db[..]].concat()).ok();
-    assert!(
-        up.stdout.contains("applied 1 create_accounts ("),
-        "{}",
-        up.stdout
-    );
-    assert!(
-        up.stdout.contains("applied 2 migrations in"),
-        "{}",
-        up.stdout
-    );
+    up.stdout_has("applied 1 create_accounts (");
+    up.stdout_has("applied 2 migrations in");
     let status = project.run(&[&["status"], &db[..]].concat()).ok();
-    assert!(status.stdout.contains(" 2 "), "{}", status.stdout);
+    status.stdout_has(" 2 ");
     assert!(
         status.stdout.ends_with("2 applied, 1 pending\n"),
         "{}",
@@ -348,13 +303,7 @@ fn sqlite_up_status_plan_down_redo() {
     let behind = project
         .run(&[&["up", "--to", "1"], &db[..]].concat())
         .fails();
-    assert!(
-        behind
-            .stderr
-            .contains("hint: `migrate down --to 1` reverts to it"),
-        "{}",
-        behind.stderr
-    );
+    behind.stderr_has("hint: `migrate down --to 1` reverts to it");
 
     project.run(&[&["up"], &db[..]].concat()).ok();
     let plan = project
@@ -375,11 +324,7 @@ fn sqlite_up_status_plan_down_redo() {
     let down = project
         .run(&[&["down", "--steps", "2"], &db[..]].concat())
         .ok();
-    assert!(
-        down.stdout.contains("reverted 2 migrations"),
-        "{}",
-        down.stdout
-    );
+    down.stdout_has("reverted 2 migrations");
     let redo = project.run(&[&["redo"], &db[..]].concat()).ok();
     assert!(
         redo.stdout.contains("reverted 1 create_accounts")
@@ -407,27 +352,11 @@ fn baseline_and_refusing_unmanaged_tables() {
     .unwrap();
 
     let refused = project.run(&["up", "--database-url", &url]).fails();
-    assert!(
-        refused
-            .stderr
-            .contains("the database has tables (accounts) but no history table"),
-        "{}",
-        refused.stderr
-    );
-    assert!(
-        refused.stderr.contains("migrate baseline <VERSION>"),
-        "{}",
-        refused.stderr
-    );
+    refused.stderr_has("the database has tables (accounts) but no history table");
+    refused.stderr_has("migrate baseline <VERSION>");
 
     let baseline = project.run(&["baseline", "2", "--database-url", &url]).ok();
-    assert!(
-        baseline
-            .stdout
-            .contains("recorded 2 migrations as applied, up to 2 add_email; nothing was run"),
-        "{}",
-        baseline.stdout
-    );
+    baseline.stdout_has("recorded 2 migrations as applied, up to 2 add_email; nothing was run");
     let up = project.run(&["up", "--database-url", &url]).ok();
     assert!(
         up.stdout.contains("applied 3 seed") && up.stdout.contains("applied 1 migration in"),
@@ -437,19 +366,11 @@ fn baseline_and_refusing_unmanaged_tables() {
     let again = project
         .run(&["baseline", "2", "--database-url", &url])
         .fails();
-    assert!(
-        again.stderr.contains("already records 3 migrations"),
-        "{}",
-        again.stderr
-    );
+    again.stderr_has("already records 3 migrations");
     let unknown = project
         .run(&["baseline", "7", "--database-url", &url])
         .fails();
-    assert!(
-        unknown.stderr.contains("no migration has version 7"),
-        "{}",
-        unknown.stderr
-    );
+    unknown.stderr_has("no migration has version 7");
 }
 
 #[test]
@@ -490,23 +411,9 @@ fn locked_database_times_out_and_says_so() {
     let run = project
         .run(&["up", "--lock-timeout", "1s", "--database-url", &url])
         .fails();
-    assert!(
-        run.stderr
-            .contains("waiting for the migration lock, held by another connection"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("error: gave up waiting for the migration lock after 1."),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("hint: another migrator is at work"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("waiting for the migration lock, held by another connection");
+    run.stderr_has("error: gave up waiting for the migration lock after 1.");
+    run.stderr_has("hint: another migrator is at work");
     holder.execute_batch("ROLLBACK").unwrap();
 }
 
@@ -521,10 +428,12 @@ fn drift_is_refused_with_what_to_do() {
         "ALTER TABLE accounts ADD COLUMN email TEXT NOT NULL DEFAULT '';\n",
     );
     let status = project.run(&["status", "--database-url", &url]).ok();
-    assert!(status.stdout.contains("modified"), "{}", status.stdout);
+    status.stdout_has("modified");
     let run = project.run(&["down", "--database-url", &url]).fails();
-    assert!(run.stderr.contains("migration 2 add_email (migrations/2_add_email.up.sql) was modified after it was applied"), "{}", run.stderr);
-    assert!(run.stderr.contains("--allow-modified"), "{}", run.stderr);
+    run.stderr_has(
+        "migration 2 add_email (migrations/2_add_email.up.sql) was modified after it was applied",
+    );
+    run.stderr_has("--allow-modified");
     assert!(!run.stderr.contains("Migrator::"), "{}", run.stderr);
 }
 
@@ -553,53 +462,19 @@ fn a_failed_no_transaction_migration_is_resolved_from_the_command_line() {
         .execute_batch("INSERT INTO a (id) VALUES (1)")
         .unwrap();
     let failed = project.run(&["up", "--database-url", &url]).fails();
-    assert!(
-        failed
-            .stderr
-            .contains("applying migration 3 fill failed at migrations/3_fill.sql:3:1"),
-        "{}",
-        failed.stderr
-    );
-    assert!(
-        failed
-            .stderr
-            .contains("before that: applied 2 create_b (these stay done)"),
-        "{}",
-        failed.stderr
-    );
-    assert!(
-        failed
-            .stderr
-            .contains("`migrate resolve 3 applied` or `migrate resolve 3 not-applied`"),
-        "{}",
-        failed.stderr
-    );
+    failed.stderr_has("applying migration 3 fill failed at migrations/3_fill.sql:3:1");
+    failed.stderr_has("before that: applied 2 create_b (these stay done)");
+    failed.stderr_has("`migrate resolve 3 applied` or `migrate resolve 3 not-applied`");
 
     let again = project.run(&["up", "--database-url", &url]).fails();
-    assert!(
-        again
-            .stderr
-            .contains("applying migration 3 fill did not complete (it failed:"),
-        "{}",
-        again.stderr
-    );
+    again.stderr_has("applying migration 3 fill did not complete (it failed:");
     let status = project.run(&["status", "--database-url", &url]).ok();
-    assert!(
-        status.stdout.contains("incomplete (applying)"),
-        "{}",
-        status.stdout
-    );
+    status.stdout_has("incomplete (applying)");
 
     let wrong = project
         .run(&["resolve", "1", "applied", "--database-url", &url])
         .fails();
-    assert!(
-        wrong
-            .stderr
-            .contains("migration 1 is not an incomplete migration"),
-        "{}",
-        wrong.stderr
-    );
+    wrong.stderr_has("migration 1 is not an incomplete migration");
     // Its first row went in: undo that and the row in the way by hand, then say so.
     Connection::open(project.path("app.db"))
         .unwrap()
@@ -608,15 +483,9 @@ fn a_failed_no_transaction_migration_is_resolved_from_the_command_line() {
     let resolved = project
         .run(&["resolve", "3", "not-applied", "--database-url", &url])
         .ok();
-    assert!(
-        resolved
-            .stdout
-            .contains("recorded migration 3 as not-applied"),
-        "{}",
-        resolved.stdout
-    );
+    resolved.stdout_has("recorded migration 3 as not-applied");
     let up = project.run(&["up", "--database-url", &url]).ok();
-    assert!(up.stdout.contains("applied 3 fill"), "{}", up.stdout);
+    up.stdout_has("applied 3 fill");
 }
 
 #[test]
@@ -624,21 +493,12 @@ fn bad_urls_and_no_url() {
     let project = Project::new();
     project.accounts();
     let none = project.run(&["status"]).fails();
-    assert!(
-        none.stderr.contains("error: no database given"),
-        "{}",
-        none.stderr
-    );
-    assert!(none.stderr.contains("DATABASE_URL"), "{}", none.stderr);
+    none.stderr_has("error: no database given");
+    none.stderr_has("DATABASE_URL");
     let bad = project
         .run(&["status", "--database-url", "mysql://root:hunter2@db/app"])
         .fails();
-    assert!(
-        bad.stderr
-            .contains("unsupported database URL `mysql://root:***@db/app`"),
-        "{}",
-        bad.stderr
-    );
+    bad.stderr_has("unsupported database URL `mysql://root:***@db/app`");
     assert!(!bad.all().contains("hunter2"));
     let from_env = project
         .run_with(&["status"], &[("DATABASE_URL", "oracle://scott:tiger@db")])
@@ -666,13 +526,7 @@ fn bad_urls_and_no_url() {
     let missing = project
         .run(&["down", "--database-url", "sqlite:nope.db"])
         .fails();
-    assert!(
-        missing
-            .stderr
-            .contains("the SQLite database `nope.db` does not exist"),
-        "{}",
-        missing.stderr
-    );
+    missing.stderr_has("the SQLite database `nope.db` does not exist");
     let not_a_database = project.path("garbage.db");
     fs::write(&not_a_database, "this is not a database, it is text").unwrap();
     let garbage = project
@@ -682,11 +536,7 @@ fn bad_urls_and_no_url() {
             &format!("sqlite:{}", not_a_database.display()),
         ])
         .fails();
-    assert!(
-        garbage.stderr.contains("file is not a database"),
-        "{}",
-        garbage.stderr
-    );
+    garbage.stderr_has("file is not a database");
     let usage = project.run(&["down", "--to", "1", "--steps", "2"]);
     assert_eq!(usage.code, 2, "{}", usage.stderr);
 }
@@ -738,7 +588,7 @@ fn postgres_end_to_end_never_shows_the_password() {
     ];
     let mut outputs = Vec::new();
     let up = project.run(&[&["up"], &db[..]].concat()).ok();
-    assert!(up.stdout.contains("applied 3 migrations"), "{}", up.stdout);
+    up.stdout_has("applied 3 migrations");
     outputs.push(up.all());
     let status = project.run(&[&["status", "-v"], &db[..]].concat()).ok();
     assert!(status.stdout.ends_with("3 applied\n"), "{}", status.stdout);
@@ -753,13 +603,7 @@ fn postgres_end_to_end_never_shows_the_password() {
     let backup = project
         .run(&[&["up", "--backup"], &db[..]].concat())
         .fails();
-    assert!(
-        backup
-            .stderr
-            .contains("--backup copies SQLite databases only"),
-        "{}",
-        backup.stderr
-    );
+    backup.stderr_has("--backup copies SQLite databases only");
     outputs.push(backup.all());
 
     // Another migrator holds the lock: the error says who.
@@ -775,13 +619,7 @@ fn postgres_end_to_end_never_shows_the_password() {
     let locked = project
         .run(&[&["up", "--lock-timeout", "300ms"], &db[..]].concat())
         .fails();
-    assert!(
-        locked
-            .stderr
-            .contains("it is held by PostgreSQL backend pid"),
-        "{}",
-        locked.stderr
-    );
+    locked.stderr_has("it is held by PostgreSQL backend pid");
     outputs.push(locked.all());
     drop(holder);
 
@@ -841,26 +679,14 @@ fn odd_inputs_get_clear_errors_not_panics() {
     let steps = project
         .run(&[&["plan", "up", "--steps", "2"], &db[..]].concat())
         .fails();
-    assert!(
-        steps.stderr.contains("--steps is for `migrate plan down`"),
-        "{}",
-        steps.stderr
-    );
+    steps.stderr_has("--steps is for `migrate plan down`");
     let missing = project
         .run(&["baseline", "1", "--database-url", "sqlite:none.db"])
         .fails();
-    assert!(
-        missing.stderr.contains("`none.db` does not exist"),
-        "{}",
-        missing.stderr
-    );
+    missing.stderr_has("`none.db` does not exist");
     assert!(!project.path("none.db").exists());
     let reason = project.run(&["new", "--irreversible", "  ", "x"]).fails();
-    assert!(
-        reason.stderr.contains("--irreversible needs a reason"),
-        "{}",
-        reason.stderr
-    );
+    reason.stderr_has("--irreversible needs a reason");
 
     // A name with a line break stays in its comment: the file is one comment line.
     let made = project
@@ -876,20 +702,12 @@ fn odd_inputs_get_clear_errors_not_panics() {
     let read_only = format!("{url}?mode=ro");
     project.run(&["status", "--database-url", &read_only]).ok();
     let refused = project.run(&["up", "--database-url", &read_only]).fails();
-    assert!(
-        refused.stderr.contains("read-only (`mode=ro`)"),
-        "{}",
-        refused.stderr
-    );
+    refused.stderr_has("read-only (`mode=ro`)");
 
     // The largest version has no successor.
     project.write("9223372036854775807_last.sql", "SELECT 1;\n");
     let full = project.run(&["new", "after"]).fails();
-    assert!(
-        full.stderr.contains("the largest there is"),
-        "{}",
-        full.stderr
-    );
+    full.stderr_has("the largest there is");
 }
 
 #[test]
@@ -900,11 +718,7 @@ fn status_and_resolve_work_while_a_file_is_broken() {
     project.run(&["up", "--database-url", &url]).ok();
     project.write("4_broken.sql", "CREATE TABLE b (\n    id INTEGER,\n);\n");
     let status = project.run(&["status", "--database-url", &url]).ok();
-    assert!(
-        status.stderr.contains("1 migration error in migrations"),
-        "{}",
-        status.stderr
-    );
+    status.stderr_has("1 migration error in migrations");
     assert!(
         status.stdout.ends_with("3 applied, 1 pending\n"),
         "{}",
@@ -920,16 +734,10 @@ fn status_and_resolve_work_while_a_file_is_broken() {
     let resolve = project
         .run(&["resolve", "3", "applied", "--database-url", &url])
         .fails();
-    assert!(
-        resolve
-            .stderr
-            .contains("migration 3 is not an incomplete migration"),
-        "{}",
-        resolve.stderr
-    );
+    resolve.stderr_has("migration 3 is not an incomplete migration");
     // Running anything is refused.
     let down = project.run(&["down", "--database-url", &url]).fails();
-    assert!(down.stderr.contains("nothing was run"), "{}", down.stderr);
+    down.stderr_has("nothing was run");
 }
 
 #[test]
@@ -957,11 +765,7 @@ fn grouped_runs_say_applied_only_once_committed_and_redo_refuses_a_gap() {
         .run(&[&["up", "--grouped"], &db[..]].concat())
         .fails();
     assert!(!failed.stdout.contains("applied"), "{}", failed.stdout);
-    assert!(
-        failed.stderr.contains("UNIQUE constraint failed"),
-        "{}",
-        failed.stderr
-    );
+    failed.stderr_has("UNIQUE constraint failed");
     assert!(!failed.stderr.contains("before that"), "{}", failed.stderr);
 
     // Redo with an older migration pending below the newest (a branch merged late) would apply
@@ -976,12 +780,7 @@ fn grouped_runs_say_applied_only_once_committed_and_redo_refuses_a_gap() {
     let redo = merged
         .run(&["redo", "--allow-out-of-order", "--database-url", &url])
         .fails();
-    assert!(
-        redo.stderr
-            .contains("cannot redo migration 3 c: migration 2 b is pending below it"),
-        "{}",
-        redo.stderr
-    );
+    redo.stderr_has("cannot redo migration 3 c: migration 2 b is pending below it");
 }
 
 #[test]
