@@ -1,0 +1,3 @@
+fn main() {
+    migrate_build::run();
+}
