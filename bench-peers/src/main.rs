@@ -39,6 +39,8 @@ const TOOLS: [&str; 4] = ["migrate", "diesel", "refinery", "sqlx"];
 
 struct Options {
     migrations: usize,
+    /// The tools measured (all by default; `--tools migrate,diesel` for a quick look).
+    tools: Vec<&'static str>,
     rounds: usize,
     apply: bool,
     rebuild: bool,
@@ -47,6 +49,7 @@ struct Options {
 fn options() -> Options {
     let mut options = Options {
         migrations: 500,
+        tools: TOOLS.to_vec(),
         rounds: 3,
         apply: true,
         rebuild: true,
@@ -63,8 +66,15 @@ fn options() -> Options {
             "--rounds" => options.rounds = number("--rounds").max(1),
             "--skip-apply" => options.apply = false,
             "--skip-rebuild" => options.rebuild = false,
+            "--tools" => {
+                let list = args.next().expect("--tools takes a list");
+                options.tools = TOOLS
+                    .into_iter()
+                    .filter(|t| list.split(',').any(|l| l == *t))
+                    .collect();
+            }
             other => panic!(
-                "unknown argument {other}: --migrations N, --rounds N, --skip-apply, --skip-rebuild"
+                "unknown argument {other}: --migrations N, --rounds N, --tools a,b, --skip-apply, --skip-rebuild"
             ),
         }
     }
@@ -243,10 +253,10 @@ fn record(samples: &mut Samples, what: &str, who: &str, seconds: f64) {
         .push(seconds);
 }
 
-fn rotated(round: usize) -> Vec<&'static str> {
-    let mut tools = TOOLS.to_vec();
-    tools.rotate_left(round % TOOLS.len());
-    tools
+fn rotated(tools: &[&'static str], round: usize) -> Vec<&'static str> {
+    let mut order = tools.to_vec();
+    order.rotate_left(round % tools.len().max(1));
+    order
 }
 
 fn measure_apply(options: &Options, samples: &mut Samples) {
@@ -255,7 +265,7 @@ fn measure_apply(options: &Options, samples: &mut Samples) {
     fs::create_dir_all(&scratch).unwrap();
     for round in 0..options.rounds {
         eprintln!("apply, round {} of {}", round + 1, options.rounds);
-        for tool in rotated(round) {
+        for tool in rotated(&options.tools, round) {
             let mut runs: Vec<(&str, Vec<&str>)> = vec![(tool, vec![])];
             if tool == "migrate" {
                 runs.push(("migrate grouped", vec!["grouped"]));
@@ -303,7 +313,7 @@ fn measure_rebuild(options: &Options, samples: &mut Samples) {
     let added = options.migrations + 1;
     for round in 0..options.rounds {
         eprintln!("rebuild, round {} of {}", round + 1, options.rounds);
-        for tool in rotated(round) {
+        for tool in rotated(&options.tools, round) {
             for (release, profile) in [(true, "release"), (false, "debug")] {
                 cargo_build(tool, release);
                 // Edit one migration: a comment at its end.
@@ -446,7 +456,7 @@ fn main() {
     );
     generate(options.migrations);
     eprintln!("building the apps (untimed)");
-    for tool in TOOLS {
+    for &tool in &options.tools {
         cargo_build(tool, true);
         if options.rebuild {
             cargo_build(tool, false);

@@ -125,21 +125,25 @@ pub(crate) mod driver {
         (LOCK_KEY_PREFIX << 32) | i64::from(hash)
     }
 
-    /// What a backend does for the migrator.
-    pub trait Driver {
-        /// What `set_wait` returns and `restore_wait` takes back.
-        type Wait;
-        /// What `lock` returns and `unlock` takes back.
-        type Lock;
+    /// What `set_wait` returns and `restore_wait` takes back: the connection's own setting, in
+    /// milliseconds (SQLite's busy timeout; PostgreSQL has none to keep).
+    pub type Wait = u64;
+    /// What `lock` returns and `unlock` takes back: the advisory lock key held (PostgreSQL), or 0
+    /// (SQLite, whose `BEGIN IMMEDIATE` is the lock).
+    pub type Lock = i64;
 
+    /// What a backend does for the migrator. Object-safe: the migrator's code takes a
+    /// `&mut dyn Driver`, so it is compiled once, in this crate, not again in every app for each
+    /// backend it uses.
+    pub trait Driver {
         /// Whether the connection is inside a transaction the caller opened. Asked before the
         /// migrator writes anything, not on the read-only start-up check.
         fn in_transaction(&mut self) -> Result<bool, DbError>;
         /// Makes every statement wait at most `timeout` for other connections' locks, for the
         /// duration of one migrator call; returns the setting to restore.
-        fn set_wait(&mut self, timeout: Duration) -> Result<Self::Wait, DbError>;
+        fn set_wait(&mut self, timeout: Duration) -> Result<Wait, DbError>;
         /// Restores the connection's own setting.
-        fn restore_wait(&mut self, previous: Self::Wait) -> Result<(), DbError>;
+        fn restore_wait(&mut self, previous: Wait) -> Result<(), DbError>;
         /// Takes the migration lock, waiting at most `timeout`. When it has to wait, it first
         /// calls `waiting` with who holds the lock (see [`Driver::lock_holder`]).
         fn lock(
@@ -147,9 +151,9 @@ pub(crate) mod driver {
             table: &Table,
             timeout: Duration,
             waiting: &mut dyn FnMut(&str),
-        ) -> Result<Self::Lock, DbError>;
+        ) -> Result<Lock, DbError>;
         /// Releases the lock.
-        fn unlock(&mut self, lock: Self::Lock) -> Result<(), DbError>;
+        fn unlock(&mut self, lock: Lock) -> Result<(), DbError>;
         /// Whether `lock` excludes every other migrator for the whole run. When it does not (SQLite,
         /// which locks per transaction), a row left incomplete may belong to a migrator still at
         /// work, and is waited for.

@@ -19,7 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::backend::Backend;
-use crate::backend::driver::{BeginOr, NewRow, Row, RowState, Table};
+use crate::backend::driver::{BeginOr, Driver, NewRow, Row, RowState, Table};
 use crate::error::{DbError, Direction, Drift, Error, RunError};
 use crate::migration::{Migration, Migrations, Script};
 
@@ -393,6 +393,7 @@ impl Migrator {
 
     /// Applies every pending migration. On failure, the error says what was applied before.
     pub fn migrate<B: Backend>(&self, db: &mut B) -> Result<Report, RunError> {
+        // Each public method is a shim that hands a `dyn Driver` to code compiled here once.
         self.apply_up_to(db, i64::MAX)
     }
 
@@ -405,11 +406,15 @@ impl Migrator {
         db: &mut B,
         target: &Migration,
     ) -> Result<Report, RunError> {
+        self.migrate_to_dyn(db, target)
+    }
+
+    fn migrate_to_dyn(&self, db: &mut dyn Driver, target: &Migration) -> Result<Report, RunError> {
         let target = self.known(target).map_err(RunError::nothing_done)?;
         self.apply_up_to(db, target)
     }
 
-    fn apply_up_to<B: Backend>(&self, db: &mut B, target: i64) -> Result<Report, RunError> {
+    fn apply_up_to(&self, db: &mut dyn Driver, target: i64) -> Result<Report, RunError> {
         let mut report = Report::default();
         let result = self.waiting(db, |db| {
             // The common start-up: everything applied already. One query, no lock.
@@ -443,7 +448,7 @@ impl Migrator {
     /// Whether every migration up to `target` is applied, and the history has nothing the
     /// migrator would refuse (an incomplete, modified or missing migration). Anything else is
     /// left to the full, locked path, which also reports the errors.
-    fn up_to_date<B: Backend>(&self, db: &mut B, target: i64) -> Result<bool, Error> {
+    fn up_to_date(&self, db: &mut dyn Driver, target: i64) -> Result<bool, Error> {
         let expected = self
             .migrations
             .iter()
@@ -479,12 +484,16 @@ impl Migrator {
 
     /// Reverts the newest applied migration.
     pub fn revert_last<B: Backend>(&self, db: &mut B) -> Result<Report, RunError> {
-        self.revert_steps(db, 1)
+        self.revert_steps_dyn(db, 1)
     }
 
     /// Reverts the `steps` newest applied migrations, newest first (all of them if fewer are
     /// applied). On failure, the error says what was reverted before.
     pub fn revert_steps<B: Backend>(&self, db: &mut B, steps: usize) -> Result<Report, RunError> {
+        self.revert_steps_dyn(db, steps)
+    }
+
+    fn revert_steps_dyn(&self, db: &mut dyn Driver, steps: usize) -> Result<Report, RunError> {
         // A row missing from the binary among them is refused by `to_revert`.
         self.run(db, |history| {
             let target = history.rows.keys().rev().nth(steps).copied().unwrap_or(0);
@@ -498,12 +507,20 @@ impl Migrator {
         db: &mut B,
         target: &Migration,
     ) -> Result<Report, RunError> {
+        self.revert_to_dyn(db, target)
+    }
+
+    fn revert_to_dyn(&self, db: &mut dyn Driver, target: &Migration) -> Result<Report, RunError> {
         let target = self.known(target).map_err(RunError::nothing_done)?;
         self.run(db, |history| history.to_revert(target))
     }
 
     /// Reverts every applied migration, newest first.
     pub fn revert_all<B: Backend>(&self, db: &mut B) -> Result<Report, RunError> {
+        self.revert_all_dyn(db)
+    }
+
+    fn revert_all_dyn(&self, db: &mut dyn Driver) -> Result<Report, RunError> {
         self.run(db, |history| history.to_revert(0))
     }
 
@@ -513,6 +530,14 @@ impl Migrator {
     pub fn baseline<B: Backend>(
         &self,
         db: &mut B,
+        target: &Migration,
+    ) -> Result<Vec<&'static Migration>, Error> {
+        self.baseline_dyn(db, target)
+    }
+
+    fn baseline_dyn(
+        &self,
+        db: &mut dyn Driver,
         target: &Migration,
     ) -> Result<Vec<&'static Migration>, Error> {
         let target = self.known(target)?;
@@ -551,6 +576,10 @@ impl Migrator {
 
     /// Every migration in the binary or the history table, in version order, with its state.
     pub fn status<B: Backend>(&self, db: &mut B) -> Result<Vec<MigrationStatus>, Error> {
+        self.status_dyn(db)
+    }
+
+    fn status_dyn(&self, db: &mut dyn Driver) -> Result<Vec<MigrationStatus>, Error> {
         self.waiting(db, |db| {
             let rows = db
                 .history(&self.table)
@@ -565,6 +594,15 @@ impl Migrator {
     pub fn resolve<B: Backend>(
         &self,
         db: &mut B,
+        version: i64,
+        resolution: Resolution,
+    ) -> Result<(), Error> {
+        self.resolve_dyn(db, version, resolution)
+    }
+
+    fn resolve_dyn(
+        &self,
+        db: &mut dyn Driver,
         version: i64,
         resolution: Resolution,
     ) -> Result<(), Error> {
@@ -599,9 +637,9 @@ impl Migrator {
     }
 
     /// Plans with `plan` under the lock, from the history as it is then, and runs the plan.
-    fn run<B: Backend>(
+    fn run(
         &self,
-        db: &mut B,
+        db: &mut dyn Driver,
         plan: impl Fn(&History) -> Result<Vec<Step>, Error>,
     ) -> Result<Report, RunError> {
         let mut report = Report::default();
@@ -614,19 +652,19 @@ impl Migrator {
         }
     }
 
-    fn waiting_locked<B: Backend, T>(
+    fn waiting_locked<T>(
         &self,
-        db: &mut B,
-        f: impl FnOnce(&mut B) -> Result<T, Error>,
+        db: &mut dyn Driver,
+        f: impl FnOnce(&mut dyn Driver) -> Result<T, Error>,
     ) -> Result<T, Error> {
         self.waiting(db, |db| self.locked(db, f))
     }
 
     /// Runs `f` with the connection waiting at most the lock timeout for other connections.
-    fn waiting<B: Backend, T>(
+    fn waiting<T>(
         &self,
-        db: &mut B,
-        f: impl FnOnce(&mut B) -> Result<T, Error>,
+        db: &mut dyn Driver,
+        f: impl FnOnce(&mut dyn Driver) -> Result<T, Error>,
     ) -> Result<T, Error> {
         scoped(
             db,
@@ -644,10 +682,10 @@ impl Migrator {
 
     /// Runs `f` holding the migration lock. Refuses a connection inside the caller's transaction:
     /// everything under the lock writes, in transactions of the migrator's own.
-    fn locked<B: Backend, T>(
+    fn locked<T>(
         &self,
-        db: &mut B,
-        f: impl FnOnce(&mut B) -> Result<T, Error>,
+        db: &mut dyn Driver,
+        f: impl FnOnce(&mut dyn Driver) -> Result<T, Error>,
     ) -> Result<T, Error> {
         if db
             .in_transaction()
@@ -672,9 +710,9 @@ impl Migrator {
     }
 
     /// Plans and runs, adding what commits to `report` as it goes.
-    fn run_locked<B: Backend>(
+    fn run_locked(
         &self,
-        db: &mut B,
+        db: &mut dyn Driver,
         plan: &impl Fn(&History) -> Result<Vec<Step>, Error>,
         report: &mut Report,
     ) -> Result<(), Error> {
@@ -687,9 +725,9 @@ impl Migrator {
         restored
     }
 
-    fn run_with<B: Backend>(
+    fn run_with(
         &self,
-        db: &mut B,
+        db: &mut dyn Driver,
         plan: &impl Fn(&History) -> Result<Vec<Step>, Error>,
         foreign_keys: &mut ForeignKeys,
         report: &mut Report,
@@ -804,9 +842,9 @@ impl Migrator {
 
     /// One migration and its history row, in one transaction. `None` when another migrator did it
     /// first.
-    fn step_in_transaction<B: Backend>(
+    fn step_in_transaction(
         &self,
-        db: &mut B,
+        db: &mut dyn Driver,
         step: &Step,
         started: Instant,
     ) -> Result<Option<Duration>, Error> {
@@ -846,9 +884,9 @@ impl Migrator {
     }
 
     /// Opens a step's transaction and reads its history row.
-    fn begin_and_read<B: Backend>(
+    fn begin_and_read(
         &self,
-        db: &mut B,
+        db: &mut dyn Driver,
         step: &Step,
         started: Instant,
     ) -> Result<Option<Row>, Error> {
@@ -864,9 +902,9 @@ impl Migrator {
 
     /// A no-transaction migration: recorded as started, run statement by statement, then recorded
     /// as done, or as failed with its error.
-    fn step_without_transaction<B: Backend>(
+    fn step_without_transaction(
         &self,
-        db: &mut B,
+        db: &mut dyn Driver,
         step: &Step,
         started: Instant,
     ) -> Result<Option<Duration>, Error> {
@@ -953,7 +991,7 @@ impl Migrator {
 
     /// Fails the step if rows reference missing rows: run before committing a migration marked
     /// `-- migrate:foreign-keys-off`, which ran with nothing to stop it from breaking them.
-    fn check_foreign_keys<B: Backend>(&self, db: &mut B, step: &Step) -> Result<(), Error> {
+    fn check_foreign_keys(&self, db: &mut dyn Driver, step: &Step) -> Result<(), Error> {
         let violations = db
             .foreign_key_violations()
             .map_err(Error::database("check foreign keys"))?;
@@ -996,9 +1034,9 @@ impl Migrator {
     /// Runs a step's statements: the whole script in one round trip on a backend that can (see
     /// `run_whole`), else statement by statement. `earlier` are the steps run before it in the
     /// same transaction (a grouped run's).
-    fn run_script<B: Backend>(
+    fn run_script(
         &self,
-        db: &mut B,
+        db: &mut dyn Driver,
         step: &Step,
         earlier: &[Step],
     ) -> Result<Duration, Error> {
@@ -1015,7 +1053,7 @@ impl Migrator {
         Ok(started.elapsed())
     }
 
-    fn run_statements<B: Backend>(&self, db: &mut B, step: &Step) -> Result<(), Error> {
+    fn run_statements(&self, db: &mut dyn Driver, step: &Step) -> Result<(), Error> {
         let script = step.script();
         for statement in script.statements() {
             db.execute(statement.sql).map_err(|source| {
@@ -1032,12 +1070,7 @@ impl Migrator {
     /// Sends the script, from its first statement to the end of its last, as one batch. If it
     /// fails, the error's position says where. An error without one (a constraint, an object
     /// that exists already) does not say which statement: see `locate`.
-    fn run_whole<B: Backend>(
-        &self,
-        db: &mut B,
-        step: &Step,
-        earlier: &[Step],
-    ) -> Result<(), Error> {
+    fn run_whole(&self, db: &mut dyn Driver, step: &Step, earlier: &[Step]) -> Result<(), Error> {
         let Some((first_at, body)) = step.body() else {
             return Ok(());
         };
@@ -1062,7 +1095,7 @@ impl Migrator {
     /// Finds the statement of `step` that fails: rolls the transaction back, runs `earlier` again
     /// and then `step` statement by statement in a new one, which the caller rolls back. Only on
     /// failure, in transactional steps, under the lock: nothing of it is kept.
-    fn locate<B: Backend>(&self, db: &mut B, step: &Step, earlier: &[Step]) -> Option<(u32, u32)> {
+    fn locate(&self, db: &mut dyn Driver, step: &Step, earlier: &[Step]) -> Option<(u32, u32)> {
         db.rollback().ok()?;
         db.begin().ok()?;
         for step in earlier {
@@ -1090,7 +1123,7 @@ impl Migrator {
 
     /// Waits for another migrator's no-transaction migration in progress, or gives up with
     /// `error`. With an exclusive lock nobody else can be at work: the row was left by a crash.
-    fn wait<B: Backend>(&self, db: &B, started: Instant, error: Error) -> Result<(), Error> {
+    fn wait(&self, db: &dyn Driver, started: Instant, error: Error) -> Result<(), Error> {
         if db.lock_is_exclusive() || started.elapsed() >= self.lock_timeout {
             return Err(error);
         }
@@ -1152,7 +1185,7 @@ impl ForeignKeys {
         self.turned_off.is_some()
     }
 
-    fn turn_off<B: Backend>(&mut self, db: &mut B) -> Result<(), Error> {
+    fn turn_off(&mut self, db: &mut dyn Driver) -> Result<(), Error> {
         if self.turned_off.is_none() {
             let was_on = db
                 .foreign_keys_off()
@@ -1162,7 +1195,7 @@ impl ForeignKeys {
         Ok(())
     }
 
-    fn restore<B: Backend>(&mut self, db: &mut B) -> Result<(), Error> {
+    fn restore(&mut self, db: &mut dyn Driver) -> Result<(), Error> {
         if self.turned_off.take() == Some(true) {
             db.foreign_keys_on()
                 .map_err(Error::database("turn foreign keys back on"))?;
@@ -1379,11 +1412,11 @@ fn incomplete(row: &Row) -> Error {
 }
 
 /// Acquires something, runs `f`, and releases it whatever `f` returned; `f`'s error wins.
-fn scoped<B, G, T>(
-    db: &mut B,
-    acquire: impl FnOnce(&mut B) -> Result<G, Error>,
-    f: impl FnOnce(&mut B) -> Result<T, Error>,
-    release: impl FnOnce(&mut B, G) -> Result<(), Error>,
+fn scoped<G, T>(
+    db: &mut dyn Driver,
+    acquire: impl FnOnce(&mut dyn Driver) -> Result<G, Error>,
+    f: impl FnOnce(&mut dyn Driver) -> Result<T, Error>,
+    release: impl FnOnce(&mut dyn Driver, G) -> Result<(), Error>,
 ) -> Result<T, Error> {
     let guard = acquire(db)?;
     let result = f(db);
@@ -1394,9 +1427,9 @@ fn scoped<B, G, T>(
 }
 
 /// Runs `f` in a transaction, committing on success and rolling back on error.
-fn transaction<B: Backend, T>(
-    db: &mut B,
-    f: impl FnOnce(&mut B) -> Result<T, Error>,
+fn transaction<T>(
+    db: &mut dyn Driver,
+    f: impl FnOnce(&mut dyn Driver) -> Result<T, Error>,
 ) -> Result<T, Error> {
     db.begin().map_err(Error::database("begin a transaction"))?;
     match f(db) {
@@ -1410,14 +1443,14 @@ fn transaction<B: Backend, T>(
 
 /// Rolls back after `error`, which is what the caller needs to hear about; a failed rollback
 /// (the connection is likely gone) adds nothing to it.
-fn rollback<B: Backend>(db: &mut B, error: Error) -> Error {
+fn rollback(db: &mut dyn Driver, error: Error) -> Error {
     let _ = db.rollback();
     error
 }
 
 /// The error for a failure to take the lock or begin a transaction: a timeout if the database
 /// was busy, else the failure itself.
-fn lock_error<B: Backend>(db: &mut B, table: &Table, source: DbError, started: Instant) -> Error {
+fn lock_error(db: &mut dyn Driver, table: &Table, source: DbError, started: Instant) -> Error {
     if db.is_busy(&source) {
         Error::LockTimeout {
             waited: started.elapsed(),

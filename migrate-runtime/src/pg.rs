@@ -158,13 +158,9 @@ fn literal(value: &str) -> String {
     format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
 }
 
+/// PostgreSQL needs no wait setting (the lock is polled with its own limit, and reading the
+/// history never waits for writers); its lock is the key of the advisory lock held.
 impl Driver for Client {
-    /// PostgreSQL needs no wait setting: the lock is polled with its own limit, and reading the
-    /// history never waits for writers.
-    type Wait = ();
-    /// The key of the advisory lock held.
-    type Lock = i64;
-
     fn in_transaction(&mut self) -> Result<bool, DbError> {
         // PostgreSQL sets a transaction's start time to its first statement's, so the two are
         // equal exactly when this query runs in a transaction of its own. A simple query keeps
@@ -179,11 +175,11 @@ impl Driver for Client {
         }
     }
 
-    fn set_wait(&mut self, _timeout: Duration) -> Result<(), DbError> {
-        Ok(())
+    fn set_wait(&mut self, _timeout: Duration) -> Result<u64, DbError> {
+        Ok(0)
     }
 
-    fn restore_wait(&mut self, (): ()) -> Result<(), DbError> {
+    fn restore_wait(&mut self, _previous: u64) -> Result<(), DbError> {
         Ok(())
     }
 

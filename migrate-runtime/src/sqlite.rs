@@ -80,12 +80,9 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     })
 }
 
+/// The wait setting is the busy timeout; there is no lock outside transactions
+/// (`BEGIN IMMEDIATE` is the lock), so the lock is 0.
 impl Driver for Connection {
-    /// The busy timeout to restore, in milliseconds.
-    type Wait = u64;
-    /// SQLite has no lock outside transactions: `BEGIN IMMEDIATE` is the lock.
-    type Lock = ();
-
     fn in_transaction(&mut self) -> Result<bool, DbError> {
         Ok(!self.is_autocommit())
     }
@@ -109,7 +106,7 @@ impl Driver for Connection {
         table: &Table,
         _timeout: Duration,
         waiting: &mut dyn FnMut(&str),
-    ) -> Result<(), DbError> {
+    ) -> Result<i64, DbError> {
         let previous = self.set_wait(Duration::ZERO)?;
         let tried = self.execute_batch("BEGIN IMMEDIATE");
         let released = if tried.is_ok() {
@@ -120,19 +117,19 @@ impl Driver for Connection {
         self.restore_wait(previous)?;
         released?;
         match tried {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(0),
             Err(error) => {
                 let error: DbError = error.into();
                 if !Driver::is_busy(self, &error) {
                     return Err(error);
                 }
                 waiting(&self.lock_holder(table));
-                Ok(())
+                Ok(0)
             }
         }
     }
 
-    fn unlock(&mut self, (): ()) -> Result<(), DbError> {
+    fn unlock(&mut self, _lock: i64) -> Result<(), DbError> {
         Ok(())
     }
 
