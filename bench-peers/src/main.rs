@@ -105,7 +105,7 @@ fn migration(i: usize) -> (String, String, String) {
          INSERT INTO t{i} (id, name) VALUES (1, 'first');\n"
     );
     let mut down = format!("DROP INDEX t{i}_name;\nDROP TABLE t{i};\n");
-    if i % 5 == 0 && i > 1 {
+    if i.is_multiple_of(5) && i > 1 {
         let previous = i - 1;
         up += &format!("ALTER TABLE t{previous} ADD COLUMN extra TEXT;\n");
         down = format!("ALTER TABLE t{previous} DROP COLUMN extra;\n{down}");
