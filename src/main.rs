@@ -9,7 +9,7 @@ use std::error::Error;
 use std::process::ExitCode;
 
 use migrate_runtime::rusqlite::Connection;
-use migrate_runtime::{Backend, Migrator, postgres};
+use migrate_runtime::{Backend, Migrator};
 
 /// The app's migrations, checked by `build.rs` and embedded at compile time.
 mod db {
@@ -29,7 +29,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), Box<dyn Error>> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "app.db".to_owned());
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+        let mut client = migrate_runtime::connect_postgres(&url)?;
         migrate(&mut client, &redact(&url))
     } else {
         let path = url

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use migrate_runtime::Migrator;
-use migrate_runtime::postgres::{Client, NoTls};
+use migrate_runtime::postgres::Client;
 use migrate_runtime::rusqlite::Connection;
 
 mod db {
@@ -49,7 +49,7 @@ fn connected(
     sqlite: impl FnOnce(&mut Connection) -> f64,
 ) -> f64 {
     if url.starts_with("postgres") {
-        postgres(&mut Client::connect(url, NoTls).expect("connect"))
+        postgres(&mut migrate_runtime::connect_postgres(url).expect("connect"))
     } else {
         sqlite(&mut Connection::open(url.trim_start_matches("sqlite://")).expect("open"))
     }
