@@ -472,8 +472,13 @@ fn main() {
     let table = table(&options, &samples);
     println!("{table}");
     let path: &Path = &root().join(format!("results-{}.md", options.migrations));
+    let tools = if options.tools.len() == TOOLS.len() {
+        String::new()
+    } else {
+        format!(" --tools {}", options.tools.join(","))
+    };
     let machine = format!(
-        "Measured by `cargo run --release --manifest-path bench-peers/Cargo.toml -- --migrations {} --rounds {}` on {} cores.\n\n",
+        "Measured by `cargo run --release --manifest-path bench-peers/Cargo.toml -- --migrations {} --rounds {}{tools}` on {} cores.\n\n",
         options.migrations,
         options.rounds,
         std::thread::available_parallelism().map_or(1, |n| n.get())
