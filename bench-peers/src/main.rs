@@ -21,7 +21,7 @@
 //!
 //! ```text
 //! cargo run --release --manifest-path bench-peers/Cargo.toml -- [--migrations 500] [--rounds 3]
-//!     [--skip-rebuild] [--skip-apply]
+//!     [--tools migrate,diesel] [--skip-rebuild] [--skip-apply]
 //! ```
 //!
 //! The PostgreSQL server is `MIGRATE_TEST_POSTGRES_URL` (default
@@ -68,6 +68,9 @@ fn options() -> Options {
             "--skip-rebuild" => options.rebuild = false,
             "--tools" => {
                 let list = args.next().expect("--tools takes a list");
+                if let Some(unknown) = list.split(',').find(|l| !TOOLS.contains(l)) {
+                    panic!("unknown tool {unknown}: the tools are {}", TOOLS.join(", "));
+                }
                 options.tools = TOOLS
                     .into_iter()
                     .filter(|t| list.split(',').any(|l| l == *t))
@@ -359,11 +362,13 @@ fn measure_rebuild(options: &Options, samples: &mut Samples) {
 fn stats(samples: &[f64]) -> (f64, f64, f64) {
     let mut sorted = samples.to_vec();
     sorted.sort_by(f64::total_cmp);
-    (
-        sorted[sorted.len() / 2],
-        sorted[0],
-        sorted[sorted.len() - 1],
-    )
+    let n = sorted.len();
+    let median = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    };
+    (median, sorted[0], sorted[n - 1])
 }
 
 fn show(seconds: f64) -> String {
@@ -472,11 +477,17 @@ fn main() {
     let table = table(&options, &samples);
     println!("{table}");
     let path: &Path = &root().join(format!("results-{}.md", options.migrations));
-    let tools = if options.tools.len() == TOOLS.len() {
+    let mut tools = if options.tools.len() == TOOLS.len() {
         String::new()
     } else {
         format!(" --tools {}", options.tools.join(","))
     };
+    if !options.apply {
+        tools += " --skip-apply";
+    }
+    if !options.rebuild {
+        tools += " --skip-rebuild";
+    }
     let machine = format!(
         "Measured by `cargo run --release --manifest-path bench-peers/Cargo.toml -- --migrations {} --rounds {}{tools}` on {} cores.\n\n",
         options.migrations,
