@@ -276,35 +276,35 @@ fn measure_apply(options: &Options, samples: &mut Samples) {
             }
             for (who, extra) in runs {
                 let command = if who == "limit" { "limit" } else { "migrate" };
-                // SQLite: a new file.
-                let file = scratch.join(format!("{}.db", who.replace(' ', "_")));
-                let _ = fs::remove_file(&file);
-                let url = file.display().to_string();
-                let args: Vec<&str> = [command, url.as_str()]
-                    .into_iter()
-                    .chain(extra.iter().copied())
-                    .collect();
-                record(samples, "SQLite: apply", who, run_app(tool, &args));
-                if who != "limit" {
-                    record(samples, "SQLite: no-op start", who, run_app(tool, &args));
-                }
-                let _ = fs::remove_file(&file);
-                // PostgreSQL: a new database.
-                let name = format!("peer_bench_{}", who.replace(' ', "_"));
-                let url = pg.fresh(&name);
-                let args: Vec<&str> = [command, url.as_str()]
-                    .into_iter()
-                    .chain(extra.iter().copied())
-                    .collect();
-                record(samples, "PostgreSQL: apply", who, run_app(tool, &args));
-                if who != "limit" {
+                // Applies on `url`, a new database, then starts again on it (the limit has no
+                // bookkeeping to start from).
+                let mut measure = |database: &str, url: &str| {
+                    let args: Vec<&str> = [command, url]
+                        .into_iter()
+                        .chain(extra.iter().copied())
+                        .collect();
                     record(
                         samples,
-                        "PostgreSQL: no-op start",
+                        &format!("{database}: apply"),
                         who,
                         run_app(tool, &args),
                     );
-                }
+                    if who != "limit" {
+                        record(
+                            samples,
+                            &format!("{database}: no-op start"),
+                            who,
+                            run_app(tool, &args),
+                        );
+                    }
+                };
+                let file = scratch.join(format!("{}.db", who.replace(' ', "_")));
+                let _ = fs::remove_file(&file);
+                measure("SQLite", &file.display().to_string());
+                let _ = fs::remove_file(&file);
+                let name = format!("peer_bench_{}", who.replace(' ', "_"));
+                let url = pg.fresh(&name);
+                measure("PostgreSQL", &url);
                 pg.drop(&name);
             }
         }

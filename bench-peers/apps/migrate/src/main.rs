@@ -4,9 +4,9 @@
 
 use std::time::Instant;
 
-use migrate_runtime::Migrator;
 use migrate_runtime::postgres::Client;
 use migrate_runtime::rusqlite::Connection;
+use migrate_runtime::{Backend, Migrator};
 
 mod db {
     migrate_runtime::migrations!();
@@ -17,27 +17,11 @@ fn main() {
     let (command, url) = (args[1].as_str(), args[2].as_str());
     let seconds = match command {
         "migrate" => {
-            // The migrator is made inside the timed region, as each peer's runner is.
             let grouped = args.get(3).is_some_and(|a| a == "grouped");
-            let migrator = || Migrator::new(&db::MIGRATIONS).grouped(grouped);
             connected(
                 url,
-                |conn| {
-                    timed(|| {
-                        migrator()
-                            .migrate(conn)
-                            .map(drop)
-                            .map_err(|e| e.to_string())
-                    })
-                },
-                |conn| {
-                    timed(|| {
-                        migrator()
-                            .migrate(conn)
-                            .map(drop)
-                            .map_err(|e| e.to_string())
-                    })
-                },
+                |conn| apply(conn, grouped),
+                |conn| apply(conn, grouped),
             )
         }
         "limit" => {
@@ -56,6 +40,18 @@ fn main() {
         other => panic!("unknown command {other}"),
     };
     println!("{seconds}");
+}
+
+/// Applies the embedded migrations: the seconds it took. The migrator is made inside the timed
+/// region, as each peer's runner is.
+fn apply<B: Backend>(conn: &mut B, grouped: bool) -> f64 {
+    timed(|| {
+        Migrator::new(&db::MIGRATIONS)
+            .grouped(grouped)
+            .migrate(conn)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    })
 }
 
 fn connected(
