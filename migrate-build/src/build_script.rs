@@ -5,7 +5,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::{DEV_DATABASE_URL, check_package, generate};
+use crate::{DEV_DATABASE_URL, check_package_cached, generate};
 
 /// The variable the build script sets for the crate's compilation: the file it wrote the
 /// generated code to.
@@ -67,7 +67,10 @@ pub fn run() {
         );
         std::process::exit(1);
     };
-    let checked = check_package(&manifest_dir, None, None);
+    let out_dir = env::var_os("OUT_DIR").map(PathBuf::from);
+    // The SQLite check's snapshots: the next build replays only what changed.
+    let cache = out_dir.as_ref().map(|dir| dir.join("sqlite-check"));
+    let checked = check_package_cached(&manifest_dir, None, None, cache.as_deref());
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "cargo::rerun-if-changed=Cargo.toml");
     let _ = writeln!(stdout, "cargo::rerun-if-env-changed={DEV_DATABASE_URL}");
@@ -88,7 +91,7 @@ pub fn run() {
     }
     let errors: Vec<_> = checked.errors().collect();
     if errors.is_empty() {
-        if let Some(out_dir) = env::var_os("OUT_DIR").map(PathBuf::from) {
+        if let Some(out_dir) = out_dir {
             let path = out_dir.join("migrations.rs");
             match fs::write(&path, generate(&checked)) {
                 Ok(()) => {

@@ -134,8 +134,18 @@ pub fn check_package(
     directory: Option<&str>,
     dialects: Option<&[Dialect]>,
 ) -> Checked {
+    check_package_cached(manifest_dir, directory, dialects, None)
+}
+
+/// [`check_package`], with the SQLite check's snapshots kept in `cache` (the build script's).
+fn check_package_cached(
+    manifest_dir: &Path,
+    directory: Option<&str>,
+    dialects: Option<&[Dialect]>,
+    cache: Option<&Path>,
+) -> Checked {
     match package_config(manifest_dir, directory, dialects) {
-        Ok(config) => check_directory(manifest_dir, &config),
+        Ok(config) => check_cached(manifest_dir, &config, cache).0,
         Err(diagnostics) => Checked {
             directory: manifest_dir.join(config::DEFAULT_DIRECTORY),
             config: Config::default(),
@@ -181,6 +191,24 @@ struct FileCheck {
 /// Checks the migrations in `config.directory` (relative to `manifest_dir`, which is also what
 /// diagnostics show paths relative to).
 pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
+    check_cached(manifest_dir, config, None).0
+}
+
+/// [`check_directory`], with the SQLite check's snapshots kept in `cache` between runs (see
+/// `engine::cache`). Also returns how many migrations the SQLite check took from a snapshot
+/// rather than replaying them.
+fn check_cached(manifest_dir: &Path, config: &Config, cache: Option<&Path>) -> (Checked, usize) {
+    let mut resumed = 0;
+    let checked = check_with(manifest_dir, config, cache, &mut resumed);
+    (checked, resumed)
+}
+
+fn check_with(
+    manifest_dir: &Path,
+    config: &Config,
+    cache: Option<&Path>,
+    resumed: &mut usize,
+) -> Checked {
     let directory = manifest_dir.join(&config.directory);
     if config.dialects.is_empty() {
         return Checked {
@@ -242,7 +270,7 @@ pub fn check_directory(manifest_dir: &Path, config: &Config) -> Checked {
         let setup = read_setup(manifest_dir, config, dialect);
         let steps = steps_of(&found, &pairs, &files, index);
         let run = match &setup {
-            Ok(setup) => engine_check(config, dialect, &steps, setup.as_ref(), gap),
+            Ok(setup) => engine_check(config, dialect, &steps, setup.as_ref(), gap, cache, resumed),
             Err(problem) => EngineRun::Failed(problem.clone()),
         };
         drop(steps);
@@ -468,9 +496,11 @@ fn engine_check(
     steps: &[Step<'_>],
     setup: Option<&Setup>,
     gap: Option<i64>,
+    cache: Option<&Path>,
+    resumed: &mut usize,
 ) -> EngineRun {
     match dialect {
-        Dialect::Sqlite => sqlite_check(steps, setup, gap),
+        Dialect::Sqlite => sqlite_check(steps, setup, gap, cache, resumed),
         Dialect::Postgres => postgres_check(config, steps, setup, gap),
     }
 }
@@ -499,7 +529,13 @@ impl Setup {
 }
 
 #[cfg(feature = "sqlite")]
-fn sqlite_check(steps: &[Step<'_>], setup: Option<&Setup>, gap: Option<i64>) -> EngineRun {
+fn sqlite_check(
+    steps: &[Step<'_>],
+    setup: Option<&Setup>,
+    gap: Option<i64>,
+    cache: Option<&Path>,
+    resumed: &mut usize,
+) -> EngineRun {
     let mut engine = match engine::sqlite::Sqlite::open(steps) {
         Ok(engine) => engine,
         Err(message) => {
@@ -514,11 +550,29 @@ fn sqlite_check(steps: &[Step<'_>], setup: Option<&Setup>, gap: Option<i64>) -> 
     {
         return setup.failed(Dialect::Sqlite, &message);
     }
-    EngineRun::Ran(engine::replay(&mut engine, steps, gap))
+    let mut cache = cache.map(|dir| {
+        engine::cache::Cache::new(
+            dir,
+            &[
+                b"sqlite",
+                rusqlite::version().as_bytes(),
+                setup.map_or(&b""[..], |s| s.sql.as_bytes()),
+            ],
+        )
+    });
+    let outcome = engine::replay(&mut engine, steps, gap, cache.as_mut());
+    *resumed = cache.map_or(0, |c| c.resumed());
+    EngineRun::Ran(outcome)
 }
 
 #[cfg(not(feature = "sqlite"))]
-fn sqlite_check(_steps: &[Step<'_>], _setup: Option<&Setup>, _gap: Option<i64>) -> EngineRun {
+fn sqlite_check(
+    _steps: &[Step<'_>],
+    _setup: Option<&Setup>,
+    _gap: Option<i64>,
+    _cache: Option<&Path>,
+    _resumed: &mut usize,
+) -> EngineRun {
     EngineRun::Off(
         "the SQLite check is off: enable the `sqlite` feature of `migrate-build`".to_owned(),
     )
@@ -554,7 +608,7 @@ fn postgres_check(
     {
         return setup.failed(Dialect::Postgres, &message);
     }
-    EngineRun::Ran(engine::replay(scratch.engine(), steps, gap))
+    EngineRun::Ran(engine::replay(scratch.engine(), steps, gap, None))
 }
 
 #[cfg(not(feature = "postgres"))]
@@ -1392,5 +1446,158 @@ mod tests {
         ]);
         let codes: Vec<Code> = checked.diagnostics.iter().map(|d| d.code).collect();
         assert_eq!(codes, [Code::Syntax]);
+    }
+
+    /// A set of `n` migrations, each creating a table and adding a column to the one before.
+    fn growing_set(dir: &Path, n: usize) {
+        let migrations = dir.join("migrations");
+        std::fs::create_dir_all(&migrations).unwrap();
+        for i in 1..=n {
+            let mut up = format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY, name TEXT);\n");
+            let mut down = format!("DROP TABLE t{i};\n");
+            if i > 1 {
+                up += &format!("ALTER TABLE t{} ADD COLUMN extra TEXT;\n", i - 1);
+                down = format!("ALTER TABLE t{} DROP COLUMN extra;\n{down}", i - 1);
+            }
+            std::fs::write(migrations.join(format!("{i}_m{i}.up.sql")), up).unwrap();
+            std::fs::write(migrations.join(format!("{i}_m{i}.down.sql")), down).unwrap();
+        }
+    }
+
+    /// What a check found and made of every statement, and how many migrations it took from a
+    /// snapshot; the first part must not depend on the cache.
+    fn checked_with(dir: &Path, cache: Option<&Path>) -> (String, usize) {
+        let (checked, resumed) = check_cached(dir, &Config::default(), cache);
+        (
+            format!("{:?}\n{:?}", checked.migrations, checked.diagnostics),
+            resumed,
+        )
+    }
+
+    /// Checks `dir` with the cache and without, asserts both find the same, and returns how many
+    /// migrations the cached check did not replay.
+    fn resumed(dir: &Path, cache: &Path) -> usize {
+        let (cached, resumed) = checked_with(dir, Some(cache));
+        let (fresh, _) = checked_with(dir, None);
+        assert_eq!(cached, fresh, "the snapshots changed what the check found");
+        resumed
+    }
+
+    fn edit(dir: &Path, name: &str, change: impl FnOnce(String) -> String) {
+        let path = dir.join("migrations").join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(path, change(text)).unwrap();
+    }
+
+    #[test]
+    fn the_sqlite_check_replays_only_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        growing_set(dir.path(), 20);
+        assert_eq!(resumed(dir.path(), &cache), 0);
+        assert_eq!(resumed(dir.path(), &cache), 20, "nothing changed");
+        // A comment between statements reaches no database.
+        edit(dir.path(), "10_m10.up.sql", |t| t + "-- a note\n");
+        assert_eq!(resumed(dir.path(), &cache), 20);
+        // Editing the newest migration replays it alone, and its error is found.
+        edit(dir.path(), "20_m20.up.sql", |t| {
+            t + "ALTER TABLE nowhere ADD x INTEGER;\n"
+        });
+        assert_eq!(resumed(dir.path(), &cache), 19);
+        let (checked, _) = check_cached(dir.path(), &Config::default(), Some(&cache));
+        let errors: Vec<String> = checked.errors().map(|d| d.render_short()).collect();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("20_m20.up.sql") && e.contains("no such table: nowhere")),
+            "{errors:?}"
+        );
+        edit(dir.path(), "20_m20.up.sql", |t| {
+            t.replace("ALTER TABLE nowhere ADD x INTEGER;\n", "")
+        });
+        // An older migration's change is judged with everything after it: migration 12 adds a
+        // column that migration 5 now already adds.
+        edit(dir.path(), "5_m5.up.sql", |t| {
+            t + "ALTER TABLE t5 ADD COLUMN extra TEXT;\n"
+        });
+        let n = resumed(dir.path(), &cache);
+        assert!(n < 5, "resumed after the edited migration: {n}");
+        let (checked, _) = check_cached(dir.path(), &Config::default(), Some(&cache));
+        let errors: Vec<String> = checked.errors().map(|d| d.render_short()).collect();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("6_m6.up.sql") && e.contains("duplicate column name")),
+            "{errors:?}"
+        );
+        // A prefix with findings is not kept: the replay from the edit on is not clean.
+        assert!(resumed(dir.path(), &cache) < 5);
+        // Adding a migration replays only it.
+        edit(dir.path(), "5_m5.up.sql", |t| {
+            t.replace("ALTER TABLE t5 ADD COLUMN extra TEXT;\n", "")
+        });
+        assert!(resumed(dir.path(), &cache) < 5);
+        growing_set(dir.path(), 21);
+        assert_eq!(resumed(dir.path(), &cache), 20);
+        let kept = std::fs::read_dir(&cache).unwrap().count();
+        assert!((2..=10).contains(&kept), "{kept} snapshots kept");
+    }
+
+    #[test]
+    fn state_outside_the_database_file_is_never_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        growing_set(dir.path(), 8);
+        // A pragma that changes how later statements run, and a temporary table, live on the
+        // connection: no snapshot may be taken after them.
+        edit(dir.path(), "3_m3.up.sql", |t| {
+            t + "PRAGMA case_sensitive_like = ON;\n"
+        });
+        edit(dir.path(), "3_m3.down.sql", |t| {
+            t + "PRAGMA case_sensitive_like = OFF;\n"
+        });
+        assert_eq!(resumed(dir.path(), &cache), 0);
+        assert_eq!(resumed(dir.path(), &cache), 2);
+        edit(dir.path(), "3_m3.up.sql", |t| {
+            t.replace(
+                "PRAGMA case_sensitive_like = ON;",
+                "PRAGMA user_version = 3;",
+            )
+        });
+        edit(dir.path(), "3_m3.down.sql", |t| {
+            t.replace(
+                "PRAGMA case_sensitive_like = OFF;",
+                "PRAGMA main.user_version = 0;",
+            )
+        });
+        edit(dir.path(), "6_m6.up.sql", |t| {
+            t + "CREATE TEMP TABLE scratch (x INTEGER);\n"
+        });
+        edit(dir.path(), "6_m6.down.sql", |t| {
+            t + "DROP TABLE IF EXISTS temp.scratch;\n"
+        });
+        assert_eq!(resumed(dir.path(), &cache), 2);
+        assert_eq!(
+            resumed(dir.path(), &cache),
+            5,
+            "user_version is in the file"
+        );
+    }
+
+    #[test]
+    fn a_damaged_snapshot_is_replayed_instead() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("cache");
+        growing_set(dir.path(), 6);
+        assert_eq!(resumed(dir.path(), &cache), 0);
+        for entry in std::fs::read_dir(&cache).unwrap() {
+            let path = entry.unwrap().path();
+            let mut bytes = std::fs::read(&path).unwrap();
+            let half = bytes.len() / 2;
+            bytes.truncate(half);
+            std::fs::write(&path, bytes).unwrap();
+        }
+        assert_eq!(resumed(dir.path(), &cache), 0);
+        assert_eq!(resumed(dir.path(), &cache), 6);
     }
 }

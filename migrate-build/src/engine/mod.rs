@@ -41,6 +41,9 @@ use crate::rules::transaction_control::is_transaction_control;
 use crate::script::{Check, Script};
 use crate::split::{RawStatement, Split};
 
+// Only SQLite's state fits in a file; the code is plain Rust either way.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+pub(crate) mod cache;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 #[cfg(feature = "sqlite")]
@@ -270,7 +273,20 @@ pub(crate) trait Engine {
     fn prepare(&mut self, _script: &Script) -> Result<(), Failure> {
         Ok(())
     }
+    /// The whole state of the database and of the engine, between steps, for a later
+    /// [`Engine::restore`]; `None` when part of it would be lost.
+    fn snapshot(&mut self) -> Option<Vec<u8>> {
+        None
+    }
+    /// Puts back a state [`Engine::snapshot`] took. On error the engine is as it was.
+    fn restore(&mut self, _state: &[u8]) -> Result<(), String> {
+        Err("this engine takes no snapshots".to_owned())
+    }
 }
+
+/// What the replay says of a statement it does not run because the check attached its database
+/// before starting.
+const ATTACHED: &str = "attached before the check";
 
 /// One migration as the replay sees it: indices of its files, and their scripts.
 pub(crate) struct Step<'a> {
@@ -291,23 +307,75 @@ pub(crate) struct Outcome {
 /// Replays the migrations in `steps`: each up, then its down, then the up again, as `redo` would
 /// run them. `gap`: the version of the first migration the replay cannot run (a bad name, a
 /// duplicate version); the scratch database is tainted from there on.
-pub(crate) fn replay(engine: &mut dyn Engine, steps: &[Step<'_>], gap: Option<i64>) -> Outcome {
+///
+/// With a `cache` (SQLite's, between builds), the replay starts from the latest snapshot of a
+/// clean prefix of `steps`, and keeps snapshots of the clean prefixes it replays.
+pub(crate) fn replay(
+    engine: &mut dyn Engine,
+    steps: &[Step<'_>],
+    gap: Option<i64>,
+    mut cache: Option<&mut cache::Cache>,
+) -> Outcome {
     let mut replay = Replay {
         engine,
         outcome: Outcome::default(),
         taint: None,
     };
-    for step in steps {
+    let start = cache
+        .as_mut()
+        .map_or(0, |cache| cache.resume(replay.engine, steps, gap));
+    for step in &steps[..start] {
+        replay.outcome.verdicts.extend(clean_verdicts(step));
+    }
+    // Whether every step so far replayed cleanly: only then is a snapshot worth keeping.
+    let mut clean = true;
+    for (i, step) in steps.iter().enumerate().skip(start) {
         if gap.is_some_and(|gap| step.version >= gap) && replay.taint.is_none() {
             replay.taint =
                 Some("a migration the check could not run (see the errors above)".to_owned());
         }
+        let (verdicts, diagnostics) = (
+            replay.outcome.verdicts.len(),
+            replay.outcome.diagnostics.len(),
+        );
         if let Err(failure) = replay.step(step) {
             replay.outcome.broken = Some(failure.message);
             break;
         }
+        clean = clean
+            && replay.taint.is_none()
+            && replay.outcome.diagnostics.len() == diagnostics
+            && replay.outcome.verdicts[verdicts..] == clean_verdicts(step)[..];
+        if clean && let Some(cache) = cache.as_mut() {
+            cache.checkpoint(replay.engine, i + 1);
+        }
+    }
+    if let Some(cache) = cache {
+        cache.finish();
     }
     replay.outcome
+}
+
+/// The verdicts of a step that replays cleanly: each statement of its up and its down run and
+/// accepted, or skipped as its plan says.
+fn clean_verdicts(step: &Step<'_>) -> Vec<(usize, usize, Verdict)> {
+    std::iter::once(step.up)
+        .chain(step.down)
+        .flat_map(|(file, script)| {
+            script
+                .statements
+                .iter()
+                .enumerate()
+                .map(move |(index, statement)| {
+                    let verdict = match &statement.plan {
+                        Plan::Run | Plan::Blank(_) => Verdict::Accepted,
+                        Plan::Attach(_) => Verdict::Skipped(ATTACHED),
+                        Plan::Skip { why, .. } => Verdict::Skipped(why),
+                    };
+                    (file, index, verdict)
+                })
+        })
+        .collect()
 }
 
 struct Replay<'e> {
@@ -428,12 +496,7 @@ impl Replay<'_> {
                     text
                 }
                 Plan::Attach(_) => {
-                    self.verdict(
-                        judge,
-                        file,
-                        index,
-                        Verdict::Skipped("attached before the check"),
-                    );
+                    self.verdict(judge, file, index, Verdict::Skipped(ATTACHED));
                     continue;
                 }
                 Plan::Skip { why, taints, .. } => {

@@ -7,7 +7,7 @@
 //! transaction is open, so a file can run with foreign keys off, as the runtime runs it.
 
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
-use rusqlite::{Connection, ErrorCode};
+use rusqlite::{Connection, ErrorCode, MAIN_DB};
 
 use super::{Engine, Failure, Kind, Notice, Plan, Step};
 use crate::codes::Code;
@@ -20,6 +20,9 @@ pub(crate) struct Sqlite {
     references: bool,
     /// What the statement being run showed.
     notice: Option<Notice>,
+    /// Whether some state lives outside the main database, where a snapshot would lose it: an
+    /// attached database, or a pragma that set something on the connection.
+    outside: bool,
 }
 
 impl Sqlite {
@@ -38,22 +41,18 @@ impl Sqlite {
                 }
             }
         }
+        let outside = !attached.is_empty();
         for name in attached {
             // The name as the migration wrote it, quoted or not: valid as an identifier here.
             conn.execute_batch(&format!("ATTACH DATABASE ':memory:' AS {name}"))
                 .map_err(|e| e.to_string())?;
         }
-        conn.authorizer(Some(|context: AuthContext<'_>| match context.action {
-            AuthAction::Attach { filename } if !filename.is_empty() && filename != ":memory:" => {
-                Authorization::Deny
-            }
-            _ => Authorization::Allow,
-        }))
-        .map_err(|e| e.to_string())?;
+        only_memory(&mut conn).map_err(|e| e.to_string())?;
         Ok(Sqlite {
             conn,
             references: false,
             notice: None,
+            outside,
         })
     }
 
@@ -122,6 +121,7 @@ impl Engine for Sqlite {
             None
         };
         self.references |= contains_ignoring_case(sql, "references");
+        self.outside |= sets_connection(sql);
         let mut statement = self.conn.prepare(sql).map_err(|e| failure(&e))?;
         let mut rows = statement.raw_query();
         while rows.next().map_err(|e| failure(&e))?.is_some() {}
@@ -154,6 +154,37 @@ impl Engine for Sqlite {
         self.batch(&format!("SAVEPOINT {name}"))
     }
 
+    fn snapshot(&mut self) -> Option<Vec<u8>> {
+        // Temporary objects live in `temp`, outside the main database.
+        let temporary: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM temp.sqlite_schema", [], |r| r.get(0))
+            .ok()?;
+        if self.outside || temporary > 0 {
+            return None;
+        }
+        let main = self.conn.serialize(MAIN_DB).ok()?;
+        let mut state = Vec::with_capacity(main.len() + 1);
+        state.push(u8::from(self.references));
+        state.extend_from_slice(&main);
+        Some(state)
+    }
+
+    fn restore(&mut self, state: &[u8]) -> Result<(), String> {
+        let (&references, main) = state.split_first().ok_or("an empty snapshot")?;
+        // SQLite attaches the image itself, by a name the authorizer would refuse.
+        self.conn
+            .authorizer(None::<fn(AuthContext<'_>) -> Authorization>)
+            .map_err(|e| e.to_string())?;
+        let restored = self
+            .conn
+            .deserialize_read_exact(MAIN_DB, main, main.len(), false);
+        only_memory(&mut self.conn).map_err(|e| e.to_string())?;
+        restored.map_err(|e| e.to_string())?;
+        self.references = references == 1;
+        Ok(())
+    }
+
     fn rollback_to(&mut self, name: &str) -> Result<(), Failure> {
         // A trigger's `RAISE(ROLLBACK)` and some errors roll the whole transaction back: the
         // savepoint, the outermost, went with it, and the database is where it began.
@@ -169,6 +200,16 @@ impl Engine for Sqlite {
         }
         self.batch(&format!("RELEASE {name}"))
     }
+}
+
+/// Refuses to attach anything but an in-memory database.
+fn only_memory(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.authorizer(Some(|context: AuthContext<'_>| match context.action {
+        AuthAction::Attach { filename } if !filename.is_empty() && filename != ":memory:" => {
+            Authorization::Deny
+        }
+        _ => Authorization::Allow,
+    }))
 }
 
 fn contains_ignoring_case(text: &str, word: &str) -> bool {
@@ -191,6 +232,47 @@ fn turns_foreign_keys_off(script: &Script) -> bool {
                 w[0] == "FOREIGN_KEYS" && matches!(w[1].as_str(), "OFF" | "0" | "FALSE" | "NO")
             })
     })
+}
+
+/// Whether a statement may set something on the connection rather than in the database: a
+/// pragma other than those the replay sets itself, those kept in the database file, and those
+/// that only read.
+fn sets_connection(sql: &str) -> bool {
+    let Some(rest) = sql
+        .get(..6)
+        .filter(|word| word.eq_ignore_ascii_case("PRAGMA"))
+        .map(|_| &sql[6..])
+    else {
+        return false;
+    };
+    let identifier = |text: &str| -> usize {
+        text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(text.len())
+    };
+    // `PRAGMA [schema.]name`.
+    let rest = rest.trim_start();
+    let mut name = &rest[..identifier(rest)];
+    if let Some(after) = rest[name.len()..].trim_start().strip_prefix('.') {
+        let after = after.trim_start();
+        name = &after[..identifier(after)];
+    }
+    ![
+        "foreign_keys",
+        "user_version",
+        "application_id",
+        "foreign_key_check",
+        "foreign_key_list",
+        "integrity_check",
+        "quick_check",
+        "table_info",
+        "table_xinfo",
+        "table_list",
+        "index_list",
+        "index_info",
+        "index_xinfo",
+    ]
+    .iter()
+    .any(|known| name.eq_ignore_ascii_case(known))
 }
 
 /// The table a `DROP TABLE [IF EXISTS] [schema.]name` drops, unquoted.
