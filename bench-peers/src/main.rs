@@ -13,8 +13,9 @@
 //!   bookkeeping.
 //! - **no-op start**: the same call again, with everything applied: what every start of an app
 //!   costs.
-//! - **rebuild**: `cargo build`, release and debug, after editing one migration, after adding one,
-//!   and after `touch src/main.rs` (what every compile of the crate that embeds them costs).
+//! - **rebuild**: `cargo build`, release and debug, after editing one migration's SQL (the middle
+//!   one, and the newest: the one a developer is writing), after adding one, and after
+//!   `touch src/main.rs` (what every compile of the crate that embeds them costs).
 //!
 //! It prints medians with min and max, and the ratio of migrate to the best peer and to the limit,
 //! and writes the table to `bench-peers/results-<N>.md`.
@@ -312,25 +313,35 @@ fn measure_apply(options: &Options, samples: &mut Samples) {
 }
 
 fn measure_rebuild(options: &Options, samples: &mut Samples) {
-    let edited = options.migrations.div_ceil(2);
+    let edits = [
+        ("one migration", options.migrations.div_ceil(2)),
+        ("the newest migration", options.migrations),
+    ];
     let added = options.migrations + 1;
     for round in 0..options.rounds {
         eprintln!("rebuild, round {} of {}", round + 1, options.rounds);
         for tool in rotated(&options.tools, round) {
             for (release, profile) in [(true, "release"), (false, "debug")] {
                 cargo_build(tool, release);
-                // Edit one migration: a comment at its end.
-                let (name, up, _) = migration(edited);
-                let (up_path, _) = files(tool, edited, &name);
-                fs::write(&up_path, format!("{up}-- edited in round {round}\n")).unwrap();
-                record(
-                    samples,
-                    &format!("rebuild after editing one migration ({profile})"),
-                    tool,
-                    cargo_build(tool, release),
-                );
-                fs::write(&up_path, up).unwrap();
-                cargo_build(tool, release);
+                // Edit a migration's SQL: one more index on its table, named for the round, so
+                // that what the database runs changes (a comment alone would not).
+                for (which, edited) in edits {
+                    let (name, up, _) = migration(edited);
+                    let (up_path, _) = files(tool, edited, &name);
+                    fs::write(
+                        &up_path,
+                        format!("{up}CREATE INDEX t{edited}_round{round} ON t{edited} (note);\n"),
+                    )
+                    .unwrap();
+                    record(
+                        samples,
+                        &format!("rebuild after editing {which} ({profile})"),
+                        tool,
+                        cargo_build(tool, release),
+                    );
+                    fs::write(&up_path, up).unwrap();
+                    cargo_build(tool, release);
+                }
                 // Add one.
                 write_migration(tool, added);
                 record(
@@ -418,6 +429,8 @@ fn table(options: &Options, samples: &Samples) -> String {
         "PostgreSQL: no-op start",
         "rebuild after editing one migration (release)",
         "rebuild after editing one migration (debug)",
+        "rebuild after editing the newest migration (release)",
+        "rebuild after editing the newest migration (debug)",
         "rebuild after adding one migration (release)",
         "rebuild after adding one migration (debug)",
         "rebuild after `touch src/main.rs` (release)",

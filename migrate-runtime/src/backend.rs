@@ -244,6 +244,22 @@ pub(crate) mod driver {
             self.commit()
         }
 
+        /// Runs a transactional step in one round trip, where the backend can: opens a
+        /// transaction, runs `body` (the script's statements, as [`Driver::execute`] would),
+        /// records the step as [`Driver::record_and_commit`] does (the row's duration measured
+        /// by the database) and commits. Called only under an exclusive lock, where the history
+        /// read when it was taken still holds. `Ok(false)`: the backend does not, and nothing
+        /// was sent. On `Err` nothing was committed; the caller rolls back.
+        fn run_and_record(
+            &mut self,
+            _table: &Table,
+            _body: &str,
+            _version: i64,
+            _row: Option<&NewRow<'_>>,
+        ) -> Result<bool, DbError> {
+            Ok(false)
+        }
+
         /// Records many migrations at once, inside the caller's transaction: `applied` rows are
         /// inserted, the rows of `reverted` versions deleted. A backend may send it all at once.
         fn record_many(

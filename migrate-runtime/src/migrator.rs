@@ -81,7 +81,8 @@ pub enum Event<'a> {
         migration: &'static Migration,
         /// Applied or reverted.
         direction: Direction,
-        /// How long its statements took.
+        /// How long its statements took (on PostgreSQL, with its history row and commit, which
+        /// are sent with them).
         duration: Duration,
     },
 }
@@ -794,7 +795,7 @@ impl Migrator {
             let result = (|| {
                 let (mut applied, mut reverted) = (Vec::new(), Vec::new());
                 for (i, step) in steps.iter().enumerate() {
-                    let duration = self.run_script(db, step, &steps[..i])?;
+                    let duration = self.run_script(db, step, &steps[..i], true)?;
                     match self.new_row(step, duration) {
                         Some(row) => applied.push(row),
                         None => reverted.push(step.migration.version()),
@@ -848,6 +849,11 @@ impl Migrator {
         step: &Step,
         started: Instant,
     ) -> Result<Option<Duration>, Error> {
+        let announced = match self.step_at_once(db, step) {
+            AtOnce::Done(duration) => return Ok(Some(duration)),
+            AtOnce::Failed => true,
+            AtOnce::Cannot => false,
+        };
         loop {
             let row = self.begin_and_read(db, step, started)?;
             let result = (|| -> Result<Option<Duration>, Error> {
@@ -856,7 +862,7 @@ impl Migrator {
                     Guard::Done => return Ok(None),
                     Guard::Busy(error) => return Err(error),
                 }
-                let duration = self.run_script(db, step, &[])?;
+                let duration = self.run_script(db, step, &[], !announced)?;
                 if step.script().disables_foreign_keys() {
                     self.check_foreign_keys(db, step)?;
                 }
@@ -879,6 +885,30 @@ impl Migrator {
                     self.wait(db, started, error)?;
                 }
                 Err(error) => return Err(rollback(db, error)),
+            }
+        }
+    }
+
+    /// A transactional step in one round trip, on a backend that can and under an exclusive lock
+    /// (the history read under it still holds, so the step's row need not be read again). When
+    /// it fails, it was rolled back, and the long way runs it again and says where it fails.
+    fn step_at_once(&self, db: &mut dyn Driver, step: &Step) -> AtOnce {
+        if !db.lock_is_exclusive() || step.script().disables_foreign_keys() {
+            return AtOnce::Cannot;
+        }
+        self.emit(Event::Started {
+            migration: step.migration,
+            direction: step.direction,
+        });
+        let body = step.body().map_or("", |(_, body)| body);
+        let started = Instant::now();
+        let row = self.new_row(step, Duration::ZERO);
+        match db.run_and_record(&self.table, body, step.migration.version(), row.as_ref()) {
+            Ok(true) => AtOnce::Done(started.elapsed()),
+            Ok(false) => AtOnce::Cannot,
+            Err(_) => {
+                let _ = db.rollback();
+                AtOnce::Failed
             }
         }
     }
@@ -953,7 +983,7 @@ impl Migrator {
                 Err(error) => return Err(rollback(db, error)),
             }
         }
-        let ran = self.run_script(db, step, &[]).and_then(|duration| {
+        let ran = self.run_script(db, step, &[], true).and_then(|duration| {
             if step.script().disables_foreign_keys() {
                 self.check_foreign_keys(db, step)?;
             }
@@ -1032,18 +1062,22 @@ impl Migrator {
     }
 
     /// Runs a step's statements: the whole script in one round trip on a backend that can (see
-    /// `run_whole`), else statement by statement. `earlier` are the steps run before it in the
+    /// `run_whole`), else statement by statement. `announce`: tell the observer it starts
+    /// (unless a failed [`Migrator::step_at_once`] did). `earlier` are the steps run before it in the
     /// same transaction (a grouped run's).
     fn run_script(
         &self,
         db: &mut dyn Driver,
         step: &Step,
         earlier: &[Step],
+        announce: bool,
     ) -> Result<Duration, Error> {
-        self.emit(Event::Started {
-            migration: step.migration,
-            direction: step.direction,
-        });
+        if announce {
+            self.emit(Event::Started {
+                migration: step.migration,
+                direction: step.direction,
+            });
+        }
         let started = Instant::now();
         if db.runs_scripts_whole() && step.script().runs_in_transaction() {
             self.run_whole(db, step, earlier)?;
@@ -1208,6 +1242,16 @@ enum Guard {
     Proceed,
     Done,
     Busy(Error),
+}
+
+/// How [`Migrator::step_at_once`] went.
+enum AtOnce {
+    /// Applied and recorded, in this long.
+    Done(Duration),
+    /// Rolled back: the long way runs the step again.
+    Failed,
+    /// Not tried: the long way runs the step.
+    Cannot,
 }
 
 /// One migration to run, one way.

@@ -450,10 +450,29 @@ impl Driver for Client {
         row: Option<&NewRow<'_>>,
     ) -> Result<(), DbError> {
         let sql = match row {
-            Some(row) => history_writes(table, std::slice::from_ref(row), &[]),
-            None => history_writes(table, &[], &[version]),
+            Some(row) => history_writes(table, std::slice::from_ref(row), &[], false),
+            None => history_writes(table, &[], &[version], false),
         };
         self.batch_execute(&format!("{sql} COMMIT")).map_err(pg)
+    }
+
+    /// One round trip for the whole step. The body is followed by a line break, so that a line
+    /// comment at its end cannot swallow what comes after; anything else left open in it (a
+    /// string, a block comment, a dollar quote) is an error of the whole query.
+    fn run_and_record(
+        &mut self,
+        table: &Table,
+        body: &str,
+        version: i64,
+        row: Option<&NewRow<'_>>,
+    ) -> Result<bool, DbError> {
+        let record = match row {
+            Some(row) => history_writes(table, std::slice::from_ref(row), &[], true),
+            None => history_writes(table, &[], &[version], true),
+        };
+        self.batch_execute(&format!("BEGIN;\n{body}\n;\n{record} COMMIT"))
+            .map_err(pg)?;
+        Ok(true)
     }
 
     /// One round trip for the whole grouped run's history.
@@ -463,7 +482,7 @@ impl Driver for Client {
         applied: &[NewRow<'_>],
         reverted: &[i64],
     ) -> Result<(), DbError> {
-        let sql = history_writes(table, applied, reverted);
+        let sql = history_writes(table, applied, reverted, false);
         if sql.is_empty() {
             return Ok(());
         }
@@ -472,8 +491,14 @@ impl Driver for Client {
 }
 
 /// The statements, each ended by `;`, that insert the `applied` rows and delete the rows of the
-/// `reverted` versions; empty if there are none. Values are literals.
-fn history_writes(table: &Table, applied: &[NewRow<'_>], reverted: &[i64]) -> String {
+/// `reverted` versions; empty if there are none. Values are literals; with `measured`, each
+/// row's duration is the transaction's so far, as the server measures it.
+fn history_writes(
+    table: &Table,
+    applied: &[NewRow<'_>],
+    reverted: &[i64],
+    measured: bool,
+) -> String {
     let mut sql = String::new();
     if !applied.is_empty() {
         let values: Vec<String> = applied
@@ -485,8 +510,13 @@ fn history_writes(table: &Table, applied: &[NewRow<'_>], reverted: &[i64]) -> St
                     literal(row.name),
                     literal(row.checksum),
                     literal(row.state.as_str()),
-                    row.duration_ms
-                        .map_or_else(|| "NULL".to_owned(), |ms| ms.to_string()),
+                    match row.duration_ms {
+                        _ if measured => "(extract(epoch FROM clock_timestamp() - \
+                                          transaction_timestamp()) * 1000)::bigint"
+                            .to_owned(),
+                        Some(ms) => ms.to_string(),
+                        None => "NULL".to_owned(),
+                    },
                 )
             })
             .collect();

@@ -259,6 +259,7 @@ macro_rules! behaviour_suite {
                 refuses_a_target_from_another_set,
                 failing_statement_rolls_back_its_migration_only,
                 error_without_a_position_names_its_statement,
+                events_announce_each_step_once,
                 grouped_mode_is_all_or_nothing,
                 grouped_mode_refuses_no_transaction_migrations,
                 no_transaction_migrations_apply_and_revert,
@@ -533,6 +534,58 @@ pub mod suite {
         assert!(!D::table_exists(&mut conn, "after_broken"));
         let states = states::<D>(&migrator, &mut conn);
         assert_eq!(states, [State::Applied, State::Pending, State::Pending]);
+    }
+
+    /// Every step is announced once, also one that fails, and each one that commits reports
+    /// its time, as its history row does.
+    pub fn events_announce_each_step_once<D: TestDatabase>(db: &D) {
+        use migrate_runtime::Event;
+        use std::sync::{Arc, Mutex};
+
+        let seen: Arc<Mutex<Vec<(&'static str, i64)>>> = Arc::default();
+        let log = Arc::clone(&seen);
+        let observe = move |event: &Event<'_>| {
+            let entry = match event {
+                Event::Started { migration, .. } => ("started", migration.version()),
+                Event::Finished { migration, .. } => ("finished", migration.version()),
+                _ => return,
+            };
+            log.lock().unwrap().push(entry);
+        };
+        let mut conn = db.connect();
+        Migrator::new(&sets::failing::MIGRATIONS)
+            .on_event(observe.clone())
+            .migrate(&mut conn)
+            .unwrap_err();
+        let events = std::mem::take(&mut *seen.lock().unwrap());
+        assert_eq!(events, [("started", 1), ("finished", 1), ("started", 2)]);
+
+        let mut conn = db.connect();
+        D::execute(&mut conn, "DROP TABLE _migrate_history");
+        D::execute(&mut conn, "DROP TABLE accounts");
+        let migrator = Migrator::new(&sets::basic::MIGRATIONS).on_event(observe);
+        migrator.migrate(&mut conn).unwrap();
+        migrator.revert_last(&mut conn).unwrap();
+        let events = std::mem::take(&mut *seen.lock().unwrap());
+        let versions: Vec<i64> = sets::basic::MIGRATIONS
+            .iter()
+            .map(|m| m.version())
+            .collect();
+        let mut expected: Vec<(&str, i64)> = versions
+            .iter()
+            .flat_map(|&v| [("started", v), ("finished", v)])
+            .collect();
+        let last = *versions.last().unwrap();
+        expected.extend([("started", last), ("finished", last)]);
+        assert_eq!(events, expected);
+        assert_eq!(
+            D::scalar(
+                &mut conn,
+                "SELECT count(*) FROM _migrate_history WHERE duration_ms IS NULL OR duration_ms < 0"
+            ),
+            0
+        );
+        assert_eq!(history_rows::<D>(&mut conn), versions.len() as i64 - 1);
     }
 
     pub fn error_without_a_position_names_its_statement<D: TestDatabase>(db: &D) {
