@@ -15,8 +15,10 @@
 //! state is not all in the file (temporary objects, attached databases, a pragma that changes
 //! the connection).
 //!
-//! Snapshots are taken after the last step, the one before it (so editing the newest migration
-//! replays only that one), and at every eighth of the set; at most [`KEEP`] are kept.
+//! Snapshots are taken after the last step, and 1, 2, 4, ... up to [`NEAR`] steps before it (so
+//! editing the newest migration replays it alone, and editing the `d`-th newest replays at most
+//! `2d`), and at every quarter of the set; the newest [`KEEP`] are kept. Each is a copy of the
+//! database: at 500 migrations of a table and an index each, about 4 MB.
 
 use std::collections::HashSet;
 use std::fs;
@@ -32,6 +34,8 @@ const MAGIC: &[u8] = b"migrate check snapshot 1\n";
 const SUFFIX: &str = ".snapshot";
 /// The most snapshots kept in the directory.
 const KEEP: usize = 10;
+/// Near the end of the set, snapshots are taken 1, 2, 4, ... up to this many steps before it.
+const NEAR: usize = 32;
 
 type Key = [u8; 32];
 
@@ -125,8 +129,12 @@ impl Cache {
     /// checkpoint and the engine can take one.
     pub(crate) fn checkpoint(&mut self, engine: &mut dyn Engine, done: usize) {
         let n = self.keys.len();
-        let stride = (n / 8).max(1);
-        if done == 0 || !(done == n || done + 1 == n || done.is_multiple_of(stride)) {
+        let from_end = n - done;
+        let quarter = (n / 4).max(1);
+        let wanted = from_end == 0
+            || (from_end.is_power_of_two() && from_end <= NEAR)
+            || done.is_multiple_of(quarter);
+        if done == 0 || !wanted {
             return;
         }
         let path = self.dir.join(file_name(&self.keys[done - 1]));
@@ -146,27 +154,21 @@ impl Cache {
         }
     }
 
-    /// Removes the snapshots no prefix of the set has any more, and the surplus beyond [`KEEP`]:
-    /// the newest two stay, and of the others those closest to a neighbour go first.
+    /// Removes the snapshots no prefix of the set has any more, and beyond the newest [`KEEP`]
+    /// the oldest.
     pub(crate) fn finish(&self) {
         let present = self.present();
-        let mut kept: Vec<usize> = Vec::new();
-        for (i, key) in self.keys.iter().enumerate() {
-            if present.contains(&file_name(key)) {
-                kept.push(i);
+        let valid: Vec<String> = self
+            .keys
+            .iter()
+            .map(file_name)
+            .filter(|name| present.contains(name))
+            .collect();
+        let kept: HashSet<&String> = valid.iter().rev().take(KEEP).collect();
+        for name in &present {
+            if !kept.contains(name) {
+                let _ = fs::remove_file(self.dir.join(name));
             }
-        }
-        let valid: HashSet<String> = kept.iter().map(|&i| file_name(&self.keys[i])).collect();
-        for name in present.difference(&valid) {
-            let _ = fs::remove_file(self.dir.join(name));
-        }
-        while kept.len() > KEEP {
-            // `kept` is in step order; the last two are never chosen.
-            let crowded = (0..kept.len() - 2)
-                .min_by_key(|&j| kept[j + 1] - kept[j])
-                .unwrap_or(0);
-            let _ = fs::remove_file(self.dir.join(file_name(&self.keys[kept[crowded]])));
-            kept.remove(crowded);
         }
     }
 
