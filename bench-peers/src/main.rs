@@ -14,8 +14,9 @@
 //! - **no-op start**: the same call again, with everything applied: what every start of an app
 //!   costs.
 //! - **rebuild**: `cargo build`, release and debug, after editing one migration's SQL (the middle
-//!   one, and the newest: the one a developer is writing), after adding one, and after
-//!   `touch src/main.rs` (what every compile of the crate that embeds them costs).
+//!   one, and the newest: the one a developer is writing), after adding one, after `touch` of
+//!   one migration (as a checkout does), and after `touch src/main.rs` (what every compile of
+//!   the crate that embeds them costs).
 //!
 //! It prints medians with min and max, and the ratio of migrate to the best peer and to the limit,
 //! and writes the table to `bench-peers/results-<N>.md`.
@@ -352,6 +353,17 @@ fn measure_rebuild(options: &Options, samples: &mut Samples) {
                 );
                 remove_migration(tool, added);
                 cargo_build(tool, release);
+                // Touch one migration: same content, new modification time.
+                let (name, _, _) = migration(edits[0].1);
+                let (up_path, _) = files(tool, edits[0].1, &name);
+                let text = fs::read(&up_path).unwrap();
+                fs::write(&up_path, text).unwrap();
+                record(
+                    samples,
+                    &format!("rebuild after `touch` of one migration ({profile})"),
+                    tool,
+                    cargo_build(tool, release),
+                );
                 // Touch the code that embeds them.
                 let main = app_dir(tool).join("src/main.rs");
                 let text = fs::read(&main).unwrap();
@@ -433,6 +445,8 @@ fn table(options: &Options, samples: &Samples) -> String {
         "rebuild after editing the newest migration (debug)",
         "rebuild after adding one migration (release)",
         "rebuild after adding one migration (debug)",
+        "rebuild after `touch` of one migration (release)",
+        "rebuild after `touch` of one migration (debug)",
         "rebuild after `touch src/main.rs` (release)",
         "rebuild after `touch src/main.rs` (debug)",
     ];

@@ -1533,15 +1533,15 @@ mod tests {
         // The clean prefix ends where the findings start: the replay resumes after the edited
         // migration, and judges migration 6 again.
         assert_eq!(resumed(dir.path(), &cache), 5);
-        // Adding a migration replays only it.
+        // Undoing the edit finds the snapshots of before it.
         edit(dir.path(), "5_m5.up.sql", |t| {
             t.replace("ALTER TABLE t5 ADD COLUMN extra TEXT;\n", "")
         });
-        assert!(resumed(dir.path(), &cache) < 5);
+        assert_eq!(resumed(dir.path(), &cache), 20);
+        // Adding a migration replays only it.
         growing_set(dir.path(), 21);
         assert_eq!(resumed(dir.path(), &cache), 20);
-        let kept = std::fs::read_dir(&cache).unwrap().count();
-        assert!((2..=10).contains(&kept), "{kept} snapshots kept");
+        assert!(std::fs::read_dir(&cache).unwrap().count() >= 2);
     }
 
     #[test]

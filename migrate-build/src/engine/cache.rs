@@ -17,8 +17,8 @@
 //!
 //! Snapshots are taken after the last step, and 1, 2, 4, ... up to [`NEAR`] steps before it (so
 //! editing the newest migration replays it alone, and editing the `d`-th newest replays at most
-//! `2d`), and at every quarter of the set; the newest [`KEEP`] are kept. Each is a copy of the
-//! database: at 500 migrations of a table and an index each, about 4 MB.
+//! `2d`), and at every quarter of the set. Each is a copy of the database (at 500 migrations of a
+//! table and an index each, about 4 MB); the most recently used are kept, up to [`BUDGET`].
 
 use std::collections::HashSet;
 use std::fs;
@@ -32,8 +32,8 @@ use crate::script::Script;
 /// What a snapshot file starts with (see [`wrap`]).
 const MAGIC: &[u8] = b"migrate check snapshot 1\n";
 const SUFFIX: &str = ".snapshot";
-/// The most snapshots kept in the directory.
-const KEEP: usize = 10;
+/// The most bytes of snapshots kept in the directory.
+const BUDGET: u64 = 256 << 20;
 /// Near the end of the set, snapshots are taken 1, 2, 4, ... up to this many steps before it.
 const NEAR: usize = 32;
 
@@ -47,6 +47,8 @@ pub(crate) struct Cache {
     keys: Vec<Key>,
     /// How many leading steps were taken from a snapshot.
     resumed: usize,
+    /// [`BUDGET`], but for tests.
+    budget: u64,
 }
 
 impl Cache {
@@ -76,6 +78,7 @@ impl Cache {
             salt: hasher.finalize().into(),
             keys: Vec::new(),
             resumed: 0,
+            budget: BUDGET,
         }
     }
 
@@ -116,6 +119,11 @@ impl Cache {
                 unwrap(&bytes, key).is_some_and(|state| engine.restore(state).is_ok())
             });
             if restored {
+                // Used: the last to go (see `finish`).
+                let _ = fs::File::options()
+                    .append(true)
+                    .open(&path)
+                    .and_then(|file| file.set_modified(std::time::SystemTime::now()));
                 self.resumed = k;
                 return k;
             }
@@ -154,19 +162,22 @@ impl Cache {
         }
     }
 
-    /// Removes the snapshots no prefix of the set has any more, and beyond the newest [`KEEP`]
-    /// the oldest.
+    /// Keeps the most recently written or used snapshots, within [`BUDGET`] bytes (the newest
+    /// two always): those of an edit undone, or of another branch, may serve again.
     pub(crate) fn finish(&self) {
-        let present = self.present();
-        let valid: Vec<String> = self
-            .keys
-            .iter()
-            .map(file_name)
-            .filter(|name| present.contains(name))
+        let mut files: Vec<(std::time::SystemTime, u64, String)> = self
+            .present()
+            .into_iter()
+            .filter_map(|name| {
+                let meta = fs::metadata(self.dir.join(&name)).ok()?;
+                Some((meta.modified().ok()?, meta.len(), name))
+            })
             .collect();
-        let kept: HashSet<&String> = valid.iter().rev().take(KEEP).collect();
-        for name in &present {
-            if !kept.contains(name) {
+        files.sort_by(|a, b| b.0.cmp(&a.0));
+        let mut total = 0;
+        for (i, (_, len, name)) in files.iter().enumerate() {
+            total += len;
+            if name.ends_with(".partial") || (i >= 2 && total > self.budget) {
                 let _ = fs::remove_file(self.dir.join(name));
             }
         }
@@ -234,4 +245,35 @@ fn file_name(key: &Key) -> String {
     let mut name: String = key.iter().map(|b| format!("{b:02x}")).collect();
     name.push_str(SUFFIX);
     name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn the_most_recently_used_snapshots_are_kept_within_the_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = Cache::new(dir.path(), &[]);
+        cache.budget = 250;
+        let start = SystemTime::now() - Duration::from_secs(60);
+        for (i, name) in ["a", "b", "c", "d"].iter().enumerate() {
+            let path = dir.path().join(format!("{name}{SUFFIX}"));
+            fs::write(&path, [0u8; 100]).unwrap();
+            let file = fs::File::options().append(true).open(&path).unwrap();
+            file.set_modified(start + Duration::from_secs(i as u64))
+                .unwrap();
+        }
+        fs::write(dir.path().join("e.partial"), b"torn").unwrap();
+        fs::write(dir.path().join("unrelated.txt"), b"kept").unwrap();
+        cache.finish();
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        // The two newest fit (200 bytes); the third would not; the torn write goes.
+        assert_eq!(left, ["c.snapshot", "d.snapshot", "unrelated.txt"]);
+    }
 }
