@@ -173,7 +173,7 @@ impl Cache {
                 Some((meta.modified().ok()?, meta.len(), name))
             })
             .collect();
-        files.sort_by(|a, b| b.0.cmp(&a.0));
+        files.sort_by_key(|file| std::cmp::Reverse(file.0));
         let mut total = 0;
         for (i, (_, len, name)) in files.iter().enumerate() {
             total += len;
