@@ -128,6 +128,47 @@ fn added_edited_and_deleted_migrations_are_picked_up_by_the_next_build() {
     );
 }
 
+/// A diesel layout is built in place: its directories embedded, and an edit inside one picked up.
+#[test]
+fn a_diesel_layout_is_built_in_place() {
+    let app = App::new("diesel_layout_app", true);
+    let manifest = app.dir.path().join("Cargo.toml");
+    let mut text = fs::read_to_string(&manifest).unwrap();
+    text += "\n[package.metadata.migrate]\nlayout = \"diesel\"\n";
+    fs::write(&manifest, text).unwrap();
+    let folder = |name: &str| {
+        let dir = app.dir.path().join("migrations").join(name);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    };
+    let first = folder("2017-08-31-230457_create_a");
+    fs::write(first.join("up.sql"), "CREATE TABLE a (id INTEGER);\n").unwrap();
+    fs::write(first.join("down.sql"), "DROP TABLE a;\n").unwrap();
+    let second = folder("20180101000000_create_b");
+    fs::write(second.join("up.sql"), "CREATE TABLE b (id INTEGER);\n").unwrap();
+    let built = app.build_and_run();
+    let listed: Vec<&str> = built
+        .iter()
+        .map(|line| line.rsplit_once(' ').unwrap().0)
+        .collect();
+    assert_eq!(
+        listed,
+        ["20170831230457 create_a", "20180101000000 create_b"]
+    );
+
+    fs::write(
+        second.join("up.sql"),
+        "CREATE TABLE b (id INTEGER, name TEXT);\n",
+    )
+    .unwrap();
+    let edited = app.build_and_run();
+    assert_eq!(edited[0], built[0]);
+    assert_ne!(
+        edited[1], built[1],
+        "an edit inside a directory must be picked up"
+    );
+}
+
 /// Broken migrations of several kinds, for the diagnostics test.
 fn break_migrations(app: &App) {
     app.write("1_create_a.sql", "CREATE TABLE a (\n    id INTEGER,\n);\n");

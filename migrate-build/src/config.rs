@@ -30,6 +30,7 @@ use toml::Spanned;
 use crate::codes::{Code, Severity};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::dialect::Dialect;
+use crate::layout::Layout;
 
 pub use migrate_core::{DEFAULT_DIRECTORY, DEFAULT_TABLE};
 
@@ -54,6 +55,8 @@ pub struct Config {
     /// `require-down = true`: every migration has a down migration, or is marked
     /// `-- migrate:irreversible <reason>` (`missing-down` otherwise).
     pub require_down: bool,
+    /// How the directory is laid out: migrate's own, or another tool's, read in place.
+    pub layout: Layout,
 }
 
 impl Default for Config {
@@ -66,6 +69,7 @@ impl Default for Config {
             check_setup: Vec::new(),
             dev_database_url: None,
             require_down: false,
+            layout: Layout::Native,
         }
     }
 }
@@ -95,6 +99,7 @@ struct RawConfig {
     check_setup: Option<Spanned<toml::Value>>,
     #[serde(rename = "require-down")]
     require_down: Option<bool>,
+    layout: Option<Spanned<String>>,
     lints: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
 }
 
@@ -170,7 +175,7 @@ impl Config {
             }
             vec![
                 diagnostic
-                    .help("`[package.metadata.migrate]` takes `directory`, `dialect`, `table`, `check-setup`, `require-down` and `[...lints]`"),
+                    .help("`[package.metadata.migrate]` takes `directory`, `layout`, `dialect`, `table`, `check-setup`, `require-down` and `[...lints]`"),
             ]
         })?;
         let Some(raw) = manifest
@@ -212,6 +217,23 @@ impl Config {
             }
         }
         config.require_down = raw.require_down.unwrap_or(false);
+        if let Some(layout) = raw.layout {
+            match Layout::parse(layout.get_ref()) {
+                Some(parsed) => config.layout = parsed,
+                None => problems.push(
+                    Diagnostic::new(
+                        Code::Config,
+                        format!("unknown layout `{}`", layout.get_ref()),
+                    )
+                    .at(at(layout.span()))
+                    .label("not a layout migrate reads")
+                    .help(format!(
+                        "the layouts are {}",
+                        Layout::ALL.map(|l| format!("`{}`", l.as_str())).join(", ")
+                    )),
+                ),
+            }
+        }
         if let Some(setup) = raw.check_setup {
             match parse_setup(setup.get_ref()) {
                 Ok(setup) => config.check_setup = setup,
@@ -384,9 +406,10 @@ mod tests {
     #[test]
     fn reads_every_key() {
         let config = Config::from_manifest(
-            "[package]\nname = \"app\"\n[package.metadata.migrate]\ndirectory = \"db/migrations\"\ndialect = \"postgres\"\ntable = \"schema_history\"\n",
+            "[package]\nname = \"app\"\n[package.metadata.migrate]\ndirectory = \"db/migrations\"\ndialect = \"postgres\"\ntable = \"schema_history\"\nlayout = \"diesel\"\n",
         )
         .unwrap();
+        assert_eq!(config.layout, Layout::Diesel);
         assert_eq!(config.directory, "db/migrations");
         assert_eq!(config.dialects, [Dialect::Postgres]);
         assert_eq!(config.table, "schema_history");
@@ -435,7 +458,7 @@ mod tests {
     #[test]
     fn bad_values_point_into_cargo_toml() {
         let errors = Config::from_manifest(
-            "[package]\nname = \"app\"\n[package.metadata.migrate]\ndialect = \"oracle\"\ntable = \"drop table x\"\n",
+            "[package]\nname = \"app\"\n[package.metadata.migrate]\ndialect = \"oracle\"\ntable = \"drop table x\"\nlayout = \"liquibase\"\n",
         )
         .unwrap_err();
         let found: Vec<_> = errors
@@ -450,6 +473,7 @@ mod tests {
                     "invalid history table name `drop table x`: it may only contain letters, digits and `_`".to_string(),
                     Some("Cargo.toml:5:9".to_string())
                 ),
+                ("unknown layout `liquibase`".to_string(), Some("Cargo.toml:6:10".to_string())),
             ]
         );
     }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};
+use crate::layout::{self, Entry, Layout};
 
 pub use migrate_core::naming::{FileName, Kind, suggest_file_name};
 use migrate_core::naming::{NAMING, NameError, Problem, normalize_name};
@@ -51,6 +52,9 @@ pub(crate) struct Found {
     pub name: FileName,
     pub path: PathBuf,
     pub display: String,
+    /// The layout says the file runs outside a transaction (diesel's `metadata.toml`, sqlx's
+    /// `-- no-transaction`), as `-- migrate:no-transaction` says it in the native layout.
+    pub outside_transaction: bool,
 }
 
 /// What discovery found: the files with valid names, sorted by version, and the versions of
@@ -60,16 +64,23 @@ pub(crate) struct Listing {
     pub unusable: Vec<Option<i64>>,
 }
 
-/// Lists a migrations directory, with a diagnostic for every entry that is not a migration.
-pub(crate) fn discover(dir: &Path, display_dir: &str, out: &mut Vec<Diagnostic>) -> Listing {
+/// Lists a migrations directory laid out as `layout`, with a diagnostic for every entry that is
+/// not a migration.
+pub(crate) fn discover(
+    dir: &Path,
+    display_dir: &str,
+    layout: Layout,
+    out: &mut Vec<Diagnostic>,
+) -> Listing {
     let mut unusable = Vec::new();
-    let found = list(dir, display_dir, &mut unusable, out);
+    let found = list(dir, display_dir, layout, &mut unusable, out);
     Listing { found, unusable }
 }
 
 fn list(
     dir: &Path,
     display_dir: &str,
+    layout: Layout,
     unusable: &mut Vec<Option<i64>>,
     out: &mut Vec<Diagnostic>,
 ) -> Vec<Found> {
@@ -113,10 +124,23 @@ fn list(
             );
             continue;
         };
+        let display = format!("{display_dir}/{file}");
+        if layout != Layout::Native {
+            match layout::entry(layout, &path, &file, &display) {
+                Entry::Skip => {}
+                Entry::Files(files) => found.extend(files),
+                Entry::Problem(diagnostic, version) => {
+                    if diagnostic.is_error() {
+                        unusable.push(version);
+                    }
+                    out.push(diagnostic);
+                }
+            }
+            continue;
+        }
         if file.starts_with('.') || file == "README.md" {
             continue;
         }
-        let display = format!("{display_dir}/{file}");
         let version_of = |name: &str| {
             let digits: String = name
                 .split('_')
@@ -137,6 +161,7 @@ fn list(
                 name,
                 path,
                 display,
+                outside_transaction: false,
             }),
             Err(diagnostic) => {
                 if diagnostic.is_error() {
@@ -173,7 +198,9 @@ fn directory_entry(path: &Path, file: &str, display: &str) -> Diagnostic {
     diagnostic
         .note("this looks like a diesel migration directory")
         .help(format!(
-            "move `{file}/up.sql` to `{flat}.up.sql` and `{file}/down.sql` to `{flat}.down.sql`"
+            "read the directory as diesel lays it out: `layout = \"diesel\"` in \
+             `[package.metadata.migrate]`; or move `{file}/up.sql` to `{flat}.up.sql` and \
+             `{file}/down.sql` to `{flat}.down.sql`"
         ))
 }
 
@@ -371,6 +398,7 @@ mod tests {
                 name: name(f),
                 path: PathBuf::from(f),
                 display: format!("migrations/{f}"),
+                outside_transaction: false,
             })
             .collect()
     }
@@ -463,7 +491,7 @@ mod tests {
         fs::create_dir(dir.path().join("2018-01-01-000000_old")).unwrap();
         fs::write(dir.path().join("2018-01-01-000000_old/up.sql"), "").unwrap();
         let mut out = Vec::new();
-        let listing = discover(dir.path(), "migrations", &mut out);
+        let listing = discover(dir.path(), "migrations", Layout::Native, &mut out);
         assert_eq!(listing.found.len(), 1);
         assert_eq!(listing.unusable.len(), 2);
         let mut problems: Vec<_> = out.iter().map(|d| d.message.clone()).collect();
@@ -488,7 +516,7 @@ mod tests {
         assert_eq!(
             diesel.help.as_deref(),
             Some(
-                "move `2018-01-01-000000_old/up.sql` to `20180101000000_old.up.sql` and `2018-01-01-000000_old/down.sql` to `20180101000000_old.down.sql`"
+                "read the directory as diesel lays it out: `layout = \"diesel\"` in `[package.metadata.migrate]`; or move `2018-01-01-000000_old/up.sql` to `20180101000000_old.up.sql` and `2018-01-01-000000_old/down.sql` to `20180101000000_old.down.sql`"
             )
         );
     }
@@ -497,9 +525,14 @@ mod tests {
     fn missing_directory() {
         let mut out = Vec::new();
         assert!(
-            discover(Path::new("/definitely/not/here"), "migrations", &mut out)
-                .found
-                .is_empty()
+            discover(
+                Path::new("/definitely/not/here"),
+                "migrations",
+                Layout::Native,
+                &mut out
+            )
+            .found
+            .is_empty()
         );
         assert_eq!(
             out[0].message,

@@ -51,6 +51,7 @@ pub mod discover;
 mod engine;
 mod generate;
 mod heads;
+pub mod layout;
 mod model;
 mod rules;
 mod script;
@@ -67,6 +68,7 @@ pub use dialect::Dialect;
 #[doc(hidden)]
 pub use engine::postgres::touches_cluster;
 pub use generate::generate;
+pub use layout::Layout;
 pub use model::Facts;
 pub use script::{Check, Role, Script, Statement};
 pub use source::SourceFile;
@@ -223,7 +225,7 @@ fn check_with(
     }
     let display_dir = display_directory(&config.directory);
     let mut diagnostics = Vec::new();
-    let listing = discover(&directory, &display_dir, &mut diagnostics);
+    let listing = discover(&directory, &display_dir, config.layout, &mut diagnostics);
     let found = listing.found;
     let pairs = pair(&found, &mut diagnostics);
     // Every file is checked, paired or not, so one build reports every problem.
@@ -878,7 +880,13 @@ fn read_and_check(file: &Found, config: &Config, out: &mut Vec<Diagnostic>) -> O
     let mut dialects: Vec<(Script, Vec<Diagnostic>)> = Vec::with_capacity(config.dialects.len());
     for &dialect in &config.dialects {
         let mut found = Vec::new();
-        let script = script::check_script(source.clone(), dialect, role, &mut found);
+        let script = script::check_script(
+            source.clone(),
+            dialect,
+            role,
+            file.outside_transaction,
+            &mut found,
+        );
         if let Some((first, first_dialect)) = dialects
             .first()
             .map(|(s, _)| s)
@@ -1598,5 +1606,193 @@ mod tests {
         }
         assert_eq!(resumed(dir.path(), &cache), 0);
         assert_eq!(resumed(dir.path(), &cache), 6);
+    }
+
+    /// Checks files (paths relative to `migrations/`, directories made as needed) laid out as
+    /// `layout`.
+    fn check_layout(layout: Layout, dialect: Dialect, files: &[(&str, &str)]) -> Checked {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join("migrations").join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let config = Config {
+            dialects: vec![dialect],
+            layout,
+            ..Config::default()
+        };
+        check_directory(dir.path(), &config)
+    }
+
+    fn listed(checked: &Checked) -> Vec<(i64, &str, bool, bool)> {
+        checked
+            .migrations
+            .iter()
+            .map(|m| {
+                (
+                    m.version,
+                    m.name.as_str(),
+                    m.up.transaction,
+                    m.down.is_some(),
+                )
+            })
+            .collect()
+    }
+
+    fn messages(checked: &Checked) -> Vec<(Code, String)> {
+        checked
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn diesel_directories_are_read_in_place_in_diesel_order() {
+        let create = |t: &str| format!("CREATE TABLE {t} (id INTEGER);");
+        let drop = |t: &str| format!("DROP TABLE {t};");
+        let checked = check_layout(
+            Layout::Diesel,
+            Dialect::Postgres,
+            &[
+                ("00000000000000_diesel_initial_setup/up.sql", "SELECT 1;"),
+                ("00000000000000_diesel_initial_setup/down.sql", "SELECT 1;"),
+                ("2017-08-31-230457_add-users/up.sql", &create("users")),
+                ("2017-08-31-230457_add-users/down.sql", &drop("users")),
+                ("20140924113530_first/up.sql", &create("first")),
+                ("20140924113530_first/down.sql", &drop("first")),
+                // A date alone sorts after a full timestamp of the week before, as text does.
+                ("2024-03-13_later/up.sql", &create("later")),
+                ("2024-03-06-170000_earlier/up.sql", &create("earlier")),
+                (
+                    "2024-03-20-000000_index/up.sql",
+                    "CREATE INDEX CONCURRENTLY users_id ON users (id);",
+                ),
+                ("2024-03-20-000000_index/down.sql", "DROP INDEX users_id;"),
+                (
+                    "2024-03-20-000000_index/metadata.toml",
+                    "run_in_transaction = false\n",
+                ),
+                (".keep", ""),
+                ("README.md", "notes"),
+            ],
+        );
+        assert_eq!(messages(&checked), []);
+        assert_eq!(
+            listed(&checked),
+            [
+                (0, "diesel_initial_setup", true, true),
+                (20140924113530, "first", true, true),
+                (20170831230457, "add_users", true, true),
+                (20240306170000, "earlier", true, false),
+                (20240313000000, "later", true, false),
+                (20240320000000, "index", false, true),
+            ]
+        );
+        let up = &checked.migrations[2].up;
+        assert_eq!(
+            up.source.display,
+            "migrations/2017-08-31-230457_add-users/up.sql"
+        );
+        assert!(
+            checked.migrations[5]
+                .down
+                .as_ref()
+                .is_some_and(|d| !d.transaction)
+        );
+    }
+
+    #[test]
+    fn diesel_layout_problems_name_the_directory() {
+        let checked = check_layout(
+            Layout::Diesel,
+            Dialect::Sqlite,
+            &[
+                ("1_no_up/down.sql", "SELECT 1;"),
+                ("x_bad_version/up.sql", "SELECT 1;"),
+                ("2_bad_metadata/up.sql", "SELECT 1;"),
+                (
+                    "2_bad_metadata/metadata.toml",
+                    "run_in_transaction = \"no\"",
+                ),
+                ("notes.txt", ""),
+            ],
+        );
+        let found = messages(&checked);
+        let expected = [
+            (
+                Code::FileName,
+                "`migrations/1_no_up/` has no `up.sql`".to_owned(),
+            ),
+            (
+                Code::Directive,
+                "`run_in_transaction` in `migrations/2_bad_metadata/metadata.toml` is a string, \
+                 not `true` or `false`"
+                    .to_owned(),
+            ),
+            (
+                Code::StrayFile,
+                "`migrations/notes.txt` is not a diesel migration: it is not a directory"
+                    .to_owned(),
+            ),
+            (
+                Code::FileName,
+                "`migrations/x_bad_version/` does not start with a version number".to_owned(),
+            ),
+        ];
+        for e in &expected {
+            assert!(found.contains(e), "{e:?} not in {found:?}");
+        }
+        assert_eq!(found.len(), expected.len(), "{found:?}");
+    }
+
+    #[test]
+    fn sqlx_and_golang_migrate_files_are_read_in_place() {
+        let checked = check_layout(
+            Layout::Sqlx,
+            Dialect::Postgres,
+            &[
+                ("20220101000000_create.sql", "CREATE TABLE t (id INTEGER);"),
+                (
+                    "20220102000000_index.up.sql",
+                    "-- no-transaction\nCREATE INDEX CONCURRENTLY t_id ON t (id);",
+                ),
+                ("20220102000000_index.down.sql", "DROP INDEX t_id;"),
+                ("notes.txt", ""),
+            ],
+        );
+        assert_eq!(
+            messages(&checked),
+            [(
+                Code::StrayFile,
+                "`migrations/notes.txt` is not a migration: it is not a `.sql` file, so it is never run"
+                    .to_owned()
+            )]
+        );
+        assert_eq!(
+            listed(&checked),
+            [
+                (20220101000000, "create", true, false),
+                (20220102000000, "index", false, true),
+            ]
+        );
+        let checked = check_layout(
+            Layout::GolangMigrate,
+            Dialect::Sqlite,
+            &[
+                ("1_Create-Table.up.sql", "CREATE TABLE t (id INTEGER);"),
+                ("1_Create-Table.down.sql", "DROP TABLE t;"),
+                ("2_seed.sql", "INSERT INTO t VALUES (1);"),
+            ],
+        );
+        assert_eq!(listed(&checked), [(1, "create_table", true, true)]);
+        assert_eq!(
+            messages(&checked),
+            [(
+                Code::FileName,
+                "`migrations/2_seed.sql` is neither `.up.sql` nor `.down.sql`".to_owned()
+            )]
+        );
     }
 }

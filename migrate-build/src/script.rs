@@ -145,6 +145,7 @@ pub(crate) fn check_script(
     source: SourceFile,
     dialect: Dialect,
     role: Role,
+    outside_transaction: bool,
     out: &mut Vec<Diagnostic>,
 ) -> Script {
     let split = match split(&source.text, dialect) {
@@ -163,7 +164,9 @@ pub(crate) fn check_script(
             };
         }
     };
-    let directives = read_directives(&source, &split, out);
+    let mut directives = read_directives(&source, &split, out);
+    // What the layout says of the file (diesel's `metadata.toml`, sqlx's `-- no-transaction`).
+    directives.transaction &= !outside_transaction;
     if role == Role::Down && directives.irreversible.is_some() {
         out.push(
             Diagnostic::new(
@@ -237,7 +240,7 @@ pub(crate) fn check_script(
 pub(crate) fn check_text(sql: &str, dialect: Dialect, role: Role) -> (Script, Vec<Diagnostic>) {
     let source = SourceFile::new("test.sql".into(), "test.sql".into(), sql);
     let mut out = Vec::new();
-    let script = check_script(source, dialect, role, &mut out);
+    let script = check_script(source, dialect, role, false, &mut out);
     (script, out)
 }
 

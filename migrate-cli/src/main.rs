@@ -19,9 +19,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use migrate_build::layout::{self, Layout};
 use migrate_build::{Checked, Config, Dialect};
 use migrate_cli::DatabaseUrl;
-use migrate_core::naming::{Kind, normalize_name, parse_file_name};
+use migrate_core::naming::normalize_name;
 use migrate_runtime::{Error, Migration, Migrations, Migrator, Resolution, RunError, State};
 
 use crate::db::{Db, Open};
@@ -52,6 +53,10 @@ struct Global {
     /// else `migrations`)
     #[arg(long, global = true, value_name = "DIR")]
     dir: Option<String>,
+    /// How the directory is laid out: native, diesel, sqlx or golang-migrate (default: `layout`
+    /// from Cargo.toml, else native)
+    #[arg(long, global = true, value_name = "LAYOUT")]
+    layout: Option<String>,
     /// The dialects the migrations are checked as (default: `dialect` from Cargo.toml, else sqlite)
     #[arg(long, global = true, value_delimiter = ',', value_name = "DIALECT")]
     dialect: Vec<String>,
@@ -531,6 +536,16 @@ impl Project {
                         text.join("\n")
                     ))
                 })?;
+        if let Some(name) = &global.layout {
+            config.layout = migrate_build::Layout::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = migrate_build::Layout::ALL
+                    .iter()
+                    .map(|l| l.as_str())
+                    .collect();
+                Failure::new(format!("unknown layout `{name}`"))
+                    .hint(format!("the layouts are {}", known.join(", ")))
+            })?;
+        }
         if let Some(table) = &global.table {
             migrate_core::check_identifier(table).map_err(|reason| {
                 Failure::new(format!("invalid history table name `{table}`: {reason}"))
@@ -691,32 +706,23 @@ fn new(
             project.config.directory.trim_end_matches('/')
         ));
     }
-    let version = next_version(&directory)?;
-    let stem = format!("{version}_{name}");
-    let files: Vec<(String, String)> = if up_only {
-        let header = match irreversible {
-            Some(reason) => format!("-- migrate:irreversible {}\n", reason.trim()),
-            None => String::new(),
-        };
-        vec![(
-            format!("{stem}{}", Kind::UpOnly.suffix()),
-            format!("{header}-- {raw}\n"),
-        )]
-    } else {
-        vec![
-            (
-                format!("{stem}{}", Kind::Up.suffix()),
-                format!("-- {raw}\n"),
-            ),
-            (
-                format!("{stem}{}", Kind::Down.suffix()),
-                format!("-- Undo: {raw}\n"),
-            ),
-        ]
+    let layout = project.config.layout;
+    let version = next_version(&directory, layout)?;
+    let (up, down) = layout::new_files(layout, &version, &name, up_only);
+    let header = match irreversible {
+        Some(reason) => format!("-- migrate:irreversible {}\n", reason.trim()),
+        None => String::new(),
     };
+    let mut files = vec![(up, format!("{header}-- {raw}\n"))];
+    if let Some(down) = down {
+        files.push((down, format!("-- Undo: {raw}\n")));
+    }
     for (file, text) in &files {
-        debug_assert!(parse_file_name(file).is_ok(), "{file}");
         let path = directory.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Failure::new(format!("cannot create `{}`: {e}", shown(file))))?;
+        }
         let mut handle = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -734,19 +740,11 @@ fn new(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The next version in `directory`: the current UTC time as `YYYYMMDDHHMMSS`, or, where the
-/// existing migrations are numbered `1, 2, 3` (or `0001, 0002`), the next number, as wide. Always
-/// newer than every existing migration.
-fn next_version(directory: &Path) -> Result<String> {
-    let entries = std::fs::read_dir(directory)
-        .map_err(|e| Failure::new(format!("cannot read `{}`: {e}", directory.display())))?;
-    let existing: Vec<(i64, usize)> = entries
-        .filter_map(|entry| {
-            let name = entry.ok()?.file_name().into_string().ok()?;
-            let parsed = parse_file_name(&name).ok()?;
-            Some((parsed.version, parsed.version_text.len()))
-        })
-        .collect();
+/// The next version in `directory`, laid out as `layout`: the current UTC time as
+/// `YYYYMMDDHHMMSS`, or, where the existing migrations are numbered `1, 2, 3` (or `0001, 0002`),
+/// the next number, as wide. Always newer than every existing migration.
+fn next_version(directory: &Path, layout: Layout) -> Result<String> {
+    let existing = layout::versions(directory, layout);
     let newest = existing.iter().map(|&(v, _)| v).max().unwrap_or(0);
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let timestamp: i64 = now

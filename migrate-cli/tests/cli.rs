@@ -185,6 +185,60 @@ fn new_names_numbers_and_never_clobbers() {
     bad.stderr_has("error: `-- !!` has no letters or digits");
 }
 
+/// In another tool's layout, `new` writes that tool's files, and the set is checked and applied
+/// in place.
+#[test]
+fn other_layouts_are_created_checked_and_applied_in_place() {
+    let project = Project::new();
+    fs::write(
+        project.path("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.0.0\"\n\n[package.metadata.migrate]\nlayout = \"diesel\"\n",
+    )
+    .unwrap();
+    let dir = project.path("migrations/2024-03-13_users");
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join("up.sql"), "CREATE TABLE users (id INTEGER);\n").unwrap();
+    fs::write(dir.join("down.sql"), "DROP TABLE users;\n").unwrap();
+    let created = project.run(&["new", "add", "email"]).ok();
+    let lines: Vec<&str> = created.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", created.stdout);
+    // diesel's `YYYY-MM-DD-HHMMSS_name/{up,down}.sql`, newer than the date-only version.
+    let folder = lines[0]
+        .strip_prefix("migrations/")
+        .and_then(|l| l.strip_suffix("_add_email/up.sql"))
+        .unwrap_or_else(|| panic!("{}", lines[0]));
+    assert_eq!(folder.len(), "2026-01-01-000000".len(), "{folder}");
+    assert_eq!(lines[1], format!("migrations/{folder}_add_email/down.sql"));
+    fs::write(
+        project.path(lines[0]),
+        "ALTER TABLE users ADD COLUMN email TEXT;\n",
+    )
+    .unwrap();
+    fs::write(
+        project.path(lines[1]),
+        "ALTER TABLE users DROP COLUMN email;\n",
+    )
+    .unwrap();
+    project
+        .run(&["check"])
+        .ok()
+        .stdout_has("checked 2 migrations");
+    let url = project.sqlite_url();
+    project
+        .run(&["up", "--database-url", &url])
+        .ok()
+        .stdout_has("applied 20240313000000 users");
+    // The same files read as another layout are not migrations.
+    project
+        .run(&["check", "--layout", "sqlx"])
+        .fails()
+        .stderr_has("`migrations/2024-03-13_users/` is a directory, not a migration");
+    project
+        .run(&["check", "--layout", "flyway"])
+        .fails()
+        .stderr_has("unknown layout `flyway`");
+}
+
 #[test]
 fn new_follows_sequence_numbers_and_the_down_policy() {
     let project = Project::new();
