@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::layout::{self, Entry, Layout};
+use crate::script::Outside;
 
 pub use migrate_core::naming::{FileName, Kind, suggest_file_name};
 use migrate_core::naming::{NAMING, NameError, Problem, normalize_name};
@@ -52,9 +53,10 @@ pub(crate) struct Found {
     pub name: FileName,
     pub path: PathBuf,
     pub display: String,
-    /// The layout says the file runs outside a transaction (diesel's `metadata.toml`, sqlx's
-    /// `-- no-transaction`), as `-- migrate:no-transaction` says it in the native layout.
-    pub outside_transaction: bool,
+    /// What the layout says of running the file outside a transaction (diesel's
+    /// `metadata.toml`, sqlx's `-- no-transaction`, Flyway's detection), besides
+    /// `-- migrate:no-transaction`.
+    pub outside: Outside,
 }
 
 /// What discovery found: the files with valid names, sorted by version, and the versions of
@@ -98,6 +100,9 @@ fn list(
             return Vec::new();
         }
     };
+    if layout.walks() {
+        return walk(dir, display_dir, layout, unusable, out);
+    }
     let mut found = Vec::new();
     for entry in entries {
         let entry = match entry {
@@ -161,7 +166,7 @@ fn list(
                 name,
                 path,
                 display,
-                outside_transaction: false,
+                outside: Outside::Never,
             }),
             Err(diagnostic) => {
                 if diagnostic.is_error() {
@@ -171,6 +176,72 @@ fn list(
             }
         }
     }
+    found.sort_by(|a, b| {
+        (a.name.version, a.name.kind, &a.name.name).cmp(&(
+            b.name.version,
+            b.name.kind,
+            &b.name.name,
+        ))
+    });
+    found
+}
+
+/// A layout whose tool reads nested directories (Flyway's): every file under `dir`, the
+/// subdirectories walked.
+fn walk(
+    dir: &Path,
+    display_dir: &str,
+    layout: Layout,
+    unusable: &mut Vec<Option<i64>>,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<Found> {
+    let mut found = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                out.push(Diagnostic::new(
+                    Code::Config,
+                    format!("cannot read migrations directory `{display_dir}`: {error}"),
+                ));
+                continue;
+            }
+        };
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let (Some(file), Some(relative)) = (entry.file_name().to_str(), relative.to_str()) else {
+            out.push(
+                Diagnostic::new(
+                    Code::FileName,
+                    format!(
+                        "`{}` is not a migration: its name is not UTF-8",
+                        entry.path().display()
+                    ),
+                )
+                .at(Location::file(entry.path().display().to_string())),
+            );
+            continue;
+        };
+        let display = format!("{display_dir}/{}", relative.replace('\\', "/"));
+        match layout::entry(layout, entry.path(), file, &display) {
+            Entry::Skip => {}
+            Entry::Files(files) => found.extend(files),
+            Entry::Problem(diagnostic, version) => {
+                if diagnostic.is_error() {
+                    unusable.push(version);
+                }
+                out.push(diagnostic);
+            }
+        }
+    }
+    layout::finish(&mut found, unusable, out);
     found.sort_by(|a, b| {
         (a.name.version, a.name.kind, &a.name.name).cmp(&(
             b.name.version,
@@ -398,7 +469,7 @@ mod tests {
                 name: name(f),
                 path: PathBuf::from(f),
                 display: format!("migrations/{f}"),
-                outside_transaction: false,
+                outside: Outside::Never,
             })
             .collect()
     }

@@ -10,6 +10,8 @@
 //! | `diesel` | `<version>_<name>/up.sql`, `down.sql`; the version's digits, dashes ignored, fewer than 14 padded with zeros after them (diesel orders versions as text) | `metadata.toml` says `run_in_transaction = false` |
 //! | `sqlx` | `<version>_<name>.sql` (up only), or `.up.sql` and `.down.sql` | the file starts with `-- no-transaction` |
 //! | `golang-migrate` | `<version>_<name>.up.sql`, `.down.sql` | never |
+//! | `flyway` | `V<version>__<name>.sql`, undone by `U<version>__<name>.sql`; a version is numbers separated by `.` or `_`; nested directories walked; `R__` files refused | a statement cannot run inside one (as Flyway decides on PostgreSQL) |
+//! | `refinery` | `V<version>__<name>.sql`, the version one number; nested directories walked | never |
 
 use std::fs;
 use std::path::Path;
@@ -17,6 +19,7 @@ use std::path::Path;
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::discover::{FileName, Found, Kind};
+use crate::script::Outside;
 use migrate_core::naming::normalize_name;
 
 /// How a migrations directory is laid out.
@@ -31,6 +34,12 @@ pub enum Layout {
     Sqlx,
     /// golang-migrate's: `<version>_<name>.up.sql` and `.down.sql`.
     GolangMigrate,
+    /// Flyway's: `V<version>__<name>.sql`, and `U<version>__<name>.sql` to undo it; nested
+    /// directories walked.
+    Flyway,
+    /// refinery's: `V<version>__<name>.sql`, the version a whole number; nested directories
+    /// walked.
+    Refinery,
 }
 
 /// The versions of the migrations in `directory`, laid out as `layout`, with the width of each
@@ -54,6 +63,10 @@ pub fn new_files(
 ) -> (String, Option<String>) {
     match layout {
         Layout::Native | Layout::Sqlx if up_only => (format!("{version}_{name}.sql"), None),
+        Layout::Flyway | Layout::Refinery => (
+            format!("V{version}__{name}.sql"),
+            (layout == Layout::Flyway && !up_only).then(|| format!("U{version}__{name}.sql")),
+        ),
         Layout::Native | Layout::Sqlx | Layout::GolangMigrate => (
             format!("{version}_{name}.up.sql"),
             (!up_only).then(|| format!("{version}_{name}.down.sql")),
@@ -82,12 +95,19 @@ pub fn new_files(
 
 impl Layout {
     /// Every layout, as configured.
-    pub const ALL: [Layout; 4] = [
+    pub const ALL: [Layout; 6] = [
         Layout::Native,
         Layout::Diesel,
         Layout::Sqlx,
         Layout::GolangMigrate,
+        Layout::Flyway,
+        Layout::Refinery,
     ];
+
+    /// Whether the tool reads nested directories.
+    pub(crate) const fn walks(self) -> bool {
+        matches!(self, Layout::Flyway | Layout::Refinery)
+    }
 
     /// The value of `layout` in `[package.metadata.migrate]`.
     pub const fn as_str(self) -> &'static str {
@@ -96,6 +116,8 @@ impl Layout {
             Layout::Diesel => "diesel",
             Layout::Sqlx => "sqlx",
             Layout::GolangMigrate => "golang-migrate",
+            Layout::Flyway => "flyway",
+            Layout::Refinery => "refinery",
         }
     }
 
@@ -125,6 +147,7 @@ pub(crate) fn entry(layout: Layout, path: &Path, file: &str, display: &str) -> E
         Layout::Diesel => diesel(path, file, display),
         Layout::Sqlx => flat(path, file, display, layout),
         Layout::GolangMigrate => flat(path, file, display, layout),
+        Layout::Flyway | Layout::Refinery => versioned(path, file, display, layout),
         Layout::Native => unreachable!("the native layout is listed by `discover`"),
     }
 }
@@ -162,6 +185,13 @@ fn bad_name(display: &str, why: &str, layout: Layout, version: Option<i64>) -> E
     let rule = match layout {
         Layout::Diesel => "a diesel migration is a directory `<version>_<name>` holding `up.sql`",
         Layout::Sqlx => "an sqlx migration is `<version>_<name>.sql`, or `.up.sql` and `.down.sql`",
+        Layout::Flyway => {
+            "a Flyway migration is `V<version>__<name>.sql`, its undo `U<version>__<name>.sql`; \
+             a version is numbers separated by `.` or `_`"
+        }
+        Layout::Refinery => {
+            "a refinery migration is `V<version>__<name>.sql`, the version a whole number"
+        }
         _ => "a golang-migrate migration is `<version>_<name>.up.sql` and `.down.sql`",
     };
     Entry::Problem(
@@ -210,7 +240,11 @@ fn diesel(path: &Path, file: &str, display: &str) -> Entry {
         },
         path: path.join(file),
         display: format!("{display}/{file}"),
-        outside_transaction: !transaction,
+        outside: if transaction {
+            Outside::Never
+        } else {
+            Outside::Always
+        },
     };
     let mut files = vec![found(Kind::Up, "up.sql")];
     if path.join("down.sql").is_file() {
@@ -297,7 +331,7 @@ fn flat(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
         Err(why) => return bad_name(display, why, layout, None),
     };
     // sqlx reads the directive from the file's first bytes.
-    let outside_transaction = layout == Layout::Sqlx
+    let no_transaction = layout == Layout::Sqlx
         && fs::read(path).is_ok_and(|bytes| bytes.starts_with(b"-- no-transaction"));
     Entry::Files(vec![Found {
         name: FileName {
@@ -308,6 +342,173 @@ fn flat(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
         },
         path: path.to_owned(),
         display: display.to_owned(),
-        outside_transaction,
+        outside: if no_transaction {
+            Outside::Always
+        } else {
+            Outside::Never
+        },
     }])
+}
+
+/// Parts of a Flyway version after the first, and the largest a part may be.
+const PARTS: u32 = 3;
+const PART: i64 = 1000;
+
+/// A Flyway version (`1`, `1.2`, `1_2_3`): its value if it is one number, else as a number that
+/// orders as Flyway orders versions, the first part times 1000³, then up to three more parts
+/// under 1000 times 1000², 1000 and 1 (`1.2` is 1,002,000,000); and the parts joined by `_`.
+/// A refinery version is a whole number.
+fn flyway_version(text: &str, layout: Layout) -> Result<(i64, String), &'static str> {
+    let parts: Vec<&str> = text.split(['.', '_']).collect();
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err("does not have a version of numbers separated by `.` or `_` after its prefix");
+    }
+    if parts.len() > 1 && layout == Layout::Refinery {
+        return Err("has a version of several numbers, and refinery takes one");
+    }
+    if parts.len() > 1 + PARTS as usize {
+        return Err("has a version of more than four numbers");
+    }
+    let too_large = "has a version too large for a 64-bit integer";
+    let first = parts[0].parse::<i64>().map_err(|_| too_large)?;
+    if parts.len() == 1 {
+        return Ok((first, text.to_owned()));
+    }
+    let mut version = first.checked_mul(PART.pow(PARTS)).ok_or(too_large)?;
+    for (i, part) in parts.iter().enumerate().skip(1) {
+        let value: i64 = part.parse().unwrap_or(PART);
+        if value >= PART {
+            return Err("has a version part of 1000 or more after the first");
+        }
+        version += value * PART.pow(PARTS - i as u32);
+    }
+    Ok((version, parts.join("_")))
+}
+
+/// Flyway's and refinery's files: `V<version>__<name>.sql`, and Flyway's undo `U...`.
+fn versioned(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
+    let Some(stem) = file.strip_suffix(".sql") else {
+        return Entry::Problem(
+            Diagnostic::new(
+                Code::StrayFile,
+                format!("`{display}` is not a migration: it is not a `.sql` file, so it is never run"),
+            )
+            .at(Location::file(display))
+            .help("move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`"),
+            None,
+        );
+    };
+    if stem.starts_with("R__") {
+        return Entry::Problem(
+            Diagnostic::new(
+                Code::FileName,
+                format!("`{display}` is a repeatable migration, which migrate does not support"),
+            )
+            .at(Location::file(display))
+            .note("migrate runs each migration once, in version order, and never again when its file changes")
+            .help("make it a versioned migration (`V<version>__<name>.sql`) that replaces the objects, or run it outside migrate"),
+            None,
+        );
+    }
+    let (kind, rest) = match stem.split_at_checked(1) {
+        Some(("V", rest)) => (Kind::Up, rest),
+        Some(("U", rest)) if layout == Layout::Flyway => (Kind::Down, rest),
+        Some(("U", _)) => {
+            return bad_name(
+                display,
+                "is an unversioned refinery migration, which migrate does not support",
+                layout,
+                None,
+            );
+        }
+        _ => return bad_name(display, "does not start with `V`", layout, None),
+    };
+    let Some((version, name)) = rest.split_once("__") else {
+        return bad_name(
+            display,
+            "has no `__` between its version and its name",
+            layout,
+            None,
+        );
+    };
+    let (version, version_text) = match flyway_version(version, layout) {
+        Ok(parts) => parts,
+        Err(why) => return bad_name(display, why, layout, None),
+    };
+    let name = normalize_name(name);
+    if name.is_empty() {
+        return bad_name(
+            display,
+            "has no name after its version",
+            layout,
+            Some(version),
+        );
+    }
+    Entry::Files(vec![Found {
+        name: FileName {
+            version,
+            version_text,
+            kind,
+            name,
+        },
+        path: path.to_owned(),
+        display: display.to_owned(),
+        outside: if layout == Layout::Flyway {
+            Outside::WhenRefused
+        } else {
+            Outside::Never
+        },
+    }])
+}
+
+/// What Flyway's files need once all are listed. Where any version has several parts, a
+/// version of one number is read as that number with more parts of 0 (`2` as `2.0`), so that
+/// all order together. An undo pairs with its migration by version alone, so it takes its
+/// migration's name.
+pub(crate) fn finish(
+    found: &mut Vec<Found>,
+    unusable: &mut Vec<Option<i64>>,
+    out: &mut Vec<Diagnostic>,
+) {
+    if found.iter().any(|f| f.name.version_text.contains('_')) {
+        found.retain_mut(|file| {
+            if file.name.version_text.contains('_') {
+                return true;
+            }
+            match file.name.version.checked_mul(PART.pow(PARTS)) {
+                Some(version) => {
+                    file.name.version = version;
+                    true
+                }
+                None => {
+                    out.push(
+                        Diagnostic::new(
+                            Code::FileName,
+                            format!(
+                                "`{}` has a version too large to order with the versions of \
+                                 several numbers in this directory",
+                                file.display
+                            ),
+                        )
+                        .at(Location::file(&file.display)),
+                    );
+                    unusable.push(Some(file.name.version));
+                    false
+                }
+            }
+        });
+    }
+    let ups: std::collections::HashMap<i64, String> = found
+        .iter()
+        .filter(|f| f.name.kind != Kind::Down)
+        .map(|f| (f.name.version, f.name.name.clone()))
+        .collect();
+    for file in found.iter_mut().filter(|f| f.name.kind == Kind::Down) {
+        if let Some(name) = ups.get(&file.name.version) {
+            file.name.name.clone_from(name);
+        }
+    }
 }

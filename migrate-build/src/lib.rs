@@ -880,13 +880,7 @@ fn read_and_check(file: &Found, config: &Config, out: &mut Vec<Diagnostic>) -> O
     let mut dialects: Vec<(Script, Vec<Diagnostic>)> = Vec::with_capacity(config.dialects.len());
     for &dialect in &config.dialects {
         let mut found = Vec::new();
-        let script = script::check_script(
-            source.clone(),
-            dialect,
-            role,
-            file.outside_transaction,
-            &mut found,
-        );
+        let script = script::check_script(source.clone(), dialect, role, file.outside, &mut found);
         if let Some((first, first_dialect)) = dialects
             .first()
             .map(|(s, _)| s)
@@ -1792,6 +1786,72 @@ mod tests {
             [(
                 Code::FileName,
                 "`migrations/2_seed.sql` is neither `.up.sql` nor `.down.sql`".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn flyway_and_refinery_files_are_read_in_place() {
+        let checked = check_layout(
+            Layout::Flyway,
+            Dialect::Postgres,
+            &[
+                ("V1_1__initial.sql", "CREATE TABLE t (id INTEGER);"),
+                ("U1_1__drop_it.sql", "DROP TABLE t;"),
+                (
+                    "nested/V1_10__later.sql",
+                    "ALTER TABLE t ADD COLUMN b INTEGER;",
+                ),
+                (
+                    "V1_2__index.sql",
+                    "CREATE INDEX CONCURRENTLY t_id ON t (id);",
+                ),
+                ("V2__two.sql", "ALTER TABLE t ADD COLUMN c INTEGER;"),
+                ("R__views.sql", "SELECT 1;"),
+                ("notes.md", ""),
+            ],
+        );
+        assert_eq!(
+            listed(&checked),
+            [
+                (1_001_000_000, "initial", true, true),
+                (1_002_000_000, "index", false, false),
+                (1_010_000_000, "later", true, false),
+                (2_000_000_000, "two", true, false),
+            ]
+        );
+        assert_eq!(
+            checked.migrations[2].up.source.display,
+            "migrations/nested/V1_10__later.sql"
+        );
+        let found = messages(&checked);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.contains(&(
+            Code::FileName,
+            "`migrations/R__views.sql` is a repeatable migration, which migrate does not support"
+                .to_owned()
+        )));
+        assert!(found.iter().any(|(code, _)| *code == Code::StrayFile));
+
+        let checked = check_layout(
+            Layout::Refinery,
+            Dialect::Sqlite,
+            &[
+                ("V1__first.sql", "CREATE TABLE t (id INTEGER);"),
+                ("V2__second.sql", "CREATE TABLE u (id INTEGER);"),
+                ("V3_1__dotted.sql", "SELECT 1;"),
+            ],
+        );
+        assert_eq!(
+            listed(&checked),
+            [(1, "first", true, false), (2, "second", true, false)]
+        );
+        assert_eq!(
+            messages(&checked),
+            [(
+                Code::FileName,
+                "`migrations/V3_1__dotted.sql` has a version of several numbers, and refinery takes one"
+                    .to_owned()
             )]
         );
     }

@@ -18,6 +18,7 @@ use crate::directive::{self, Directive};
 use crate::engine::{self, Plan, Verdict};
 use crate::heads::{self, Head};
 use crate::rules;
+use crate::rules::requires_no_transaction::refused_in_transaction;
 use crate::source::{Cursor, SourceFile};
 use crate::split::{RawStatement, Split, split};
 
@@ -74,6 +75,18 @@ pub(crate) struct Allow {
     /// The statement it precedes; `None` for the whole file (a file without statements).
     pub statement: Option<usize>,
     pub codes: Vec<Code>,
+}
+
+/// What runs a file outside a transaction besides `-- migrate:no-transaction`: its layout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Outside {
+    /// Nothing.
+    #[default]
+    Never,
+    /// The layout says so (diesel's `run_in_transaction = false`, sqlx's `-- no-transaction`).
+    Always,
+    /// A statement that cannot run inside one, as Flyway decides on PostgreSQL.
+    WhenRefused,
 }
 
 /// A checked migration file.
@@ -145,7 +158,7 @@ pub(crate) fn check_script(
     source: SourceFile,
     dialect: Dialect,
     role: Role,
-    outside_transaction: bool,
+    outside: Outside,
     out: &mut Vec<Diagnostic>,
 ) -> Script {
     let split = match split(&source.text, dialect) {
@@ -165,8 +178,16 @@ pub(crate) fn check_script(
         }
     };
     let mut directives = read_directives(&source, &split, out);
-    // What the layout says of the file (diesel's `metadata.toml`, sqlx's `-- no-transaction`).
-    directives.transaction &= !outside_transaction;
+    // What the layout says of the file (diesel's `metadata.toml`, sqlx's `-- no-transaction`,
+    // Flyway's detection).
+    directives.transaction &= match outside {
+        Outside::Never => true,
+        Outside::Always => false,
+        Outside::WhenRefused => !split
+            .statements
+            .iter()
+            .any(|raw| refused_in_transaction(dialect, &split.words(raw, 24)).is_some()),
+    };
     if role == Role::Down && directives.irreversible.is_some() {
         out.push(
             Diagnostic::new(
@@ -240,7 +261,7 @@ pub(crate) fn check_script(
 pub(crate) fn check_text(sql: &str, dialect: Dialect, role: Role) -> (Script, Vec<Diagnostic>) {
     let source = SourceFile::new("test.sql".into(), "test.sql".into(), sql);
     let mut out = Vec::new();
-    let script = check_script(source, dialect, role, false, &mut out);
+    let script = check_script(source, dialect, role, Outside::Never, &mut out);
     (script, out)
 }
 
