@@ -57,6 +57,9 @@ pub(crate) struct Found {
     /// `metadata.toml`, sqlx's `-- no-transaction`, Flyway's detection), besides
     /// `-- migrate:no-transaction`.
     pub outside: Outside,
+    /// The bytes of the file that hold this script, when the file holds more than one
+    /// (dbmate's sections).
+    pub section: Option<std::ops::Range<usize>>,
 }
 
 /// What discovery found: the files with valid names, sorted by version, and the versions of
@@ -167,6 +170,7 @@ fn list(
                 path,
                 display,
                 outside: Outside::Never,
+                section: None,
             }),
             Err(diagnostic) => {
                 if diagnostic.is_error() {
@@ -470,6 +474,7 @@ mod tests {
                 path: PathBuf::from(f),
                 display: format!("migrations/{f}"),
                 outside: Outside::Never,
+                section: None,
             })
             .collect()
     }

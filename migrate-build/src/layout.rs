@@ -12,6 +12,11 @@
 //! | `golang-migrate` | `<version>_<name>.up.sql`, `.down.sql` | never |
 //! | `flyway` | `V<version>__<name>.sql`, undone by `U<version>__<name>.sql`; a version is numbers separated by `.` or `_`; nested directories walked; `R__` files refused | a statement cannot run inside one (as Flyway decides on PostgreSQL) |
 //! | `refinery` | `V<version>__<name>.sql`, the version one number; nested directories walked | never |
+//! | `dbmate` | `<version>_<name>.sql`: the up after a line `-- migrate:up`, the down after `-- migrate:down` | the section's line says `transaction:false` |
+//!
+//! A dbmate file holds both of a migration's scripts. Each is checked in a copy of the file with
+//! everything outside its section blanked (spaces, the line breaks kept), so that positions are
+//! the file's, and the runtime runs the file's own text between those positions.
 
 use std::fs;
 use std::path::Path;
@@ -40,6 +45,9 @@ pub enum Layout {
     /// refinery's: `V<version>__<name>.sql`, the version a whole number; nested directories
     /// walked.
     Refinery,
+    /// dbmate's: `<version>_<name>.sql`, its up after `-- migrate:up` and its down after
+    /// `-- migrate:down`.
+    Dbmate,
 }
 
 /// The versions of the migrations in `directory`, laid out as `layout`, with the width of each
@@ -63,6 +71,7 @@ pub fn new_files(
 ) -> (String, Option<String>) {
     match layout {
         Layout::Native | Layout::Sqlx if up_only => (format!("{version}_{name}.sql"), None),
+        Layout::Dbmate => (format!("{version}_{name}.sql"), None),
         Layout::Flyway | Layout::Refinery => (
             format!("V{version}__{name}.sql"),
             (layout == Layout::Flyway && !up_only).then(|| format!("U{version}__{name}.sql")),
@@ -95,13 +104,14 @@ pub fn new_files(
 
 impl Layout {
     /// Every layout, as configured.
-    pub const ALL: [Layout; 6] = [
+    pub const ALL: [Layout; 7] = [
         Layout::Native,
         Layout::Diesel,
         Layout::Sqlx,
         Layout::GolangMigrate,
         Layout::Flyway,
         Layout::Refinery,
+        Layout::Dbmate,
     ];
 
     /// Whether the tool reads nested directories.
@@ -118,6 +128,7 @@ impl Layout {
             Layout::GolangMigrate => "golang-migrate",
             Layout::Flyway => "flyway",
             Layout::Refinery => "refinery",
+            Layout::Dbmate => "dbmate",
         }
     }
 
@@ -148,6 +159,7 @@ pub(crate) fn entry(layout: Layout, path: &Path, file: &str, display: &str) -> E
         Layout::Sqlx => flat(path, file, display, layout),
         Layout::GolangMigrate => flat(path, file, display, layout),
         Layout::Flyway | Layout::Refinery => versioned(path, file, display, layout),
+        Layout::Dbmate => dbmate(path, file, display),
         Layout::Native => unreachable!("the native layout is listed by `discover`"),
     }
 }
@@ -191,6 +203,10 @@ fn bad_name(display: &str, why: &str, layout: Layout, version: Option<i64>) -> E
         }
         Layout::Refinery => {
             "a refinery migration is `V<version>__<name>.sql`, the version a whole number"
+        }
+        Layout::Dbmate => {
+            "a dbmate migration is `<version>_<name>.sql`, its up after a line `-- migrate:up` \
+             and its down after a line `-- migrate:down`"
         }
         _ => "a golang-migrate migration is `<version>_<name>.up.sql` and `.down.sql`",
     };
@@ -240,6 +256,7 @@ fn diesel(path: &Path, file: &str, display: &str) -> Entry {
         },
         path: path.join(file),
         display: format!("{display}/{file}"),
+        section: None,
         outside: if transaction {
             Outside::Never
         } else {
@@ -342,6 +359,7 @@ fn flat(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
         },
         path: path.to_owned(),
         display: display.to_owned(),
+        section: None,
         outside: if no_transaction {
             Outside::Always
         } else {
@@ -456,6 +474,7 @@ fn versioned(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
         },
         path: path.to_owned(),
         display: display.to_owned(),
+        section: None,
         outside: if layout == Layout::Flyway {
             Outside::WhenRefused
         } else {
@@ -511,4 +530,121 @@ pub(crate) fn finish(
             file.name.name.clone_from(name);
         }
     }
+}
+
+/// A dbmate section marker on a line of its own: `-- migrate:up` or `-- migrate:down`, maybe
+/// with options (`transaction:false`). The kind, and whether it runs outside a transaction.
+fn marker(line: &str) -> Option<(Kind, bool)> {
+    let rest = line.trim().strip_prefix("--")?.trim_start();
+    let mut words = rest.split_whitespace();
+    let kind = match words.next()? {
+        "migrate:up" => Kind::Up,
+        "migrate:down" => Kind::Down,
+        _ => return None,
+    };
+    let outside = words.any(|option| option == "transaction:false");
+    Some((kind, outside))
+}
+
+/// The sections of a dbmate file: for each marker, its kind, whether it runs outside a
+/// transaction, and the bytes after its line up to the next marker.
+pub(crate) fn sections(text: &str) -> Vec<(Kind, bool, std::ops::Range<usize>)> {
+    let mut found: Vec<(Kind, bool, std::ops::Range<usize>)> = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let end = at + line.len();
+        if let Some((kind, outside)) = marker(line) {
+            if let Some(last) = found.last_mut() {
+                last.2.end = at;
+            }
+            found.push((kind, outside, end..text.len()));
+        }
+        at = end;
+    }
+    found
+}
+
+/// `text` with every byte outside `keep` a space, line breaks kept: the same positions, one
+/// section's statements.
+pub(crate) fn blank_outside(text: &str, keep: &std::ops::Range<usize>) -> String {
+    text.char_indices()
+        .map(|(i, c)| {
+            if keep.contains(&i) || c == '\n' || c == '\r' {
+                c.to_string()
+            } else {
+                " ".repeat(c.len_utf8())
+            }
+        })
+        .collect()
+}
+
+fn dbmate(path: &Path, file: &str, display: &str) -> Entry {
+    if path.is_dir() {
+        return bad_name(
+            &format!("{display}/"),
+            "is a directory, not a migration",
+            Layout::Dbmate,
+            None,
+        );
+    }
+    let Some(stem) = file.strip_suffix(".sql") else {
+        return Entry::Problem(
+            Diagnostic::new(
+                Code::StrayFile,
+                format!("`{display}` is not a migration: it is not a `.sql` file, so it is never run"),
+            )
+            .at(Location::file(display))
+            .help("move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`"),
+            None,
+        );
+    };
+    let (version, version_text, name) = match version_and_name(stem, false) {
+        Ok(parts) => parts,
+        Err(why) => return bad_name(display, why, Layout::Dbmate, None),
+    };
+    // An unreadable file is reported when it is read for checking.
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let sections = sections(&text);
+    let count = |kind: Kind| sections.iter().filter(|s| s.0 == kind).count();
+    let problem = if count(Kind::Up) != 1 {
+        Some("must have one line `-- migrate:up`")
+    } else if count(Kind::Down) > 1 {
+        Some("has more than one line `-- migrate:down`")
+    } else if sections.first().is_some_and(|s| s.0 != Kind::Up) {
+        Some("has its `-- migrate:down` before its `-- migrate:up`")
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return Entry::Problem(
+            Diagnostic::new(Code::FileName, format!("`{display}` {problem}"))
+                .at(Location::file(display))
+                .note("a dbmate migration is its up after a line `-- migrate:up`, then its down after a line `-- migrate:down`"),
+            Some(version),
+        );
+    }
+    let has_down = count(Kind::Down) == 1;
+    let files = sections
+        .into_iter()
+        .map(|(kind, outside, range)| Found {
+            name: FileName {
+                version,
+                version_text: version_text.clone(),
+                name: name.clone(),
+                kind: match kind {
+                    Kind::Up if !has_down => Kind::UpOnly,
+                    other => other,
+                },
+            },
+            path: path.to_owned(),
+            display: display.to_owned(),
+            outside: if outside {
+                Outside::Always
+            } else {
+                Outside::Never
+            },
+            section: Some(range),
+        })
+        .collect();
+    Entry::Files(files)
 }

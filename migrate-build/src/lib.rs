@@ -875,6 +875,11 @@ fn read_and_check(file: &Found, config: &Config, out: &mut Vec<Diagnostic>) -> O
         discover::Kind::Down => Role::Down,
         discover::Kind::Up | discover::Kind::UpOnly => Role::Up,
     };
+    // One section of a file that holds both scripts (dbmate's), at the file's positions.
+    let raw = match &file.section {
+        Some(section) => layout::blank_outside(&raw, section),
+        None => raw,
+    };
     let checksum = checksum(&raw);
     let source = SourceFile::new(file.path.clone(), file.display.clone(), &raw);
     let mut dialects: Vec<(Script, Vec<Diagnostic>)> = Vec::with_capacity(config.dialects.len());
@@ -1853,6 +1858,59 @@ mod tests {
                 "`migrations/V3_1__dotted.sql` has a version of several numbers, and refinery takes one"
                     .to_owned()
             )]
+        );
+    }
+
+    #[test]
+    fn dbmate_sections_are_checked_at_their_place_in_the_file() {
+        let checked = check_layout(
+            Layout::Dbmate,
+            Dialect::Sqlite,
+            &[
+                (
+                    "20240101000000_create.sql",
+                    "-- migrate:up\nCREATE TABLE a (id INTEGER);\n\n-- migrate:down\nDROP TABLE a;\n",
+                ),
+                (
+                    "20240102000000_vacuum.sql",
+                    "-- migrate:up transaction:false\nVACUUM;\n",
+                ),
+                (
+                    "20240103000000_broken.sql",
+                    "-- migrate:up\nCREATE TABLE b (id INTEGER);\n-- migrate:down\nDROP TABLE nowhere;\n",
+                ),
+                (
+                    "20240104000000_no_marker.sql",
+                    "CREATE TABLE c (id INTEGER);\n",
+                ),
+            ],
+        );
+        assert_eq!(
+            listed(&checked)[..2],
+            [
+                (20240101000000, "create", true, true),
+                (20240102000000, "vacuum", false, false),
+            ]
+        );
+        // The down's statement keeps its place: line 5 of the file.
+        let up = &checked.migrations[0].up;
+        assert_eq!(up.statements.len(), 1);
+        assert_eq!(
+            checked.migrations[0].down.as_ref().unwrap().statements[0].line,
+            5
+        );
+        let errors: Vec<String> = checked.errors().map(|d| d.render_short()).collect();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("20240103000000_broken.sql:4:") && e.contains("nowhere")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.contains(
+                "`migrations/20240104000000_no_marker.sql` must have one line `-- migrate:up`"
+            )),
+            "{errors:?}"
         );
     }
 }
