@@ -53,8 +53,8 @@ struct Global {
     /// else `migrations`)
     #[arg(long, global = true, value_name = "DIR")]
     dir: Option<String>,
-    /// How the directory is laid out: native, diesel, sqlx or golang-migrate (default: `layout`
-    /// from Cargo.toml, else native)
+    /// How the directory is laid out: native, diesel, sqlx, golang-migrate, flyway, refinery or
+    /// dbmate (default: `layout` from Cargo.toml, else native)
     #[arg(long, global = true, value_name = "LAYOUT")]
     layout: Option<String>,
     /// The dialects the migrations are checked as (default: `dialect` from Cargo.toml, else sqlite)

@@ -234,9 +234,9 @@ fn other_layouts_are_created_checked_and_applied_in_place() {
         .fails()
         .stderr_has("`migrations/2024-03-13_users/` is a directory, not a migration");
     project
-        .run(&["check", "--layout", "flyway"])
+        .run(&["check", "--layout", "liquibase"])
         .fails()
-        .stderr_has("unknown layout `flyway`");
+        .stderr_has("unknown layout `liquibase`");
 }
 
 #[test]
