@@ -33,6 +33,13 @@ fn name_diagnostic(error: &NameError) -> Diagnostic {
         Problem::NotSql => Diagnostic::new(Code::StrayFile, error.to_string()).help(
             "move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`",
         ),
+        Problem::NoVersion if looks_like_flyway(file) => {
+            Diagnostic::new(Code::FileName, error.to_string()).help(
+                "this looks like a Flyway or refinery migration: read the directory as that tool \
+                 lays it out, with `layout = \"flyway\"` (or `\"refinery\"`) in \
+                 `[package.metadata.migrate]`",
+            )
+        }
         Problem::SuffixCase | Problem::NoVersion | Problem::BadName => {
             rename(Diagnostic::new(Code::FileName, error.to_string()))
         }
@@ -45,6 +52,18 @@ fn name_diagnostic(error: &NameError) -> Diagnostic {
             Diagnostic::new(Code::FileName, error.to_string())
         }
     }
+}
+
+/// `V1__name.sql`, `U1_1__name.sql`, `R__name.sql`: Flyway's (and refinery's) names.
+fn looks_like_flyway(file: &str) -> bool {
+    let Some(rest) = file.strip_prefix(['V', 'U', 'R']) else {
+        return false;
+    };
+    rest.split_once("__").is_some_and(|(version, _)| {
+        version
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'_')
+    })
 }
 
 /// A migration file found on disk.

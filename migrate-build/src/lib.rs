@@ -875,6 +875,23 @@ fn read_and_check(file: &Found, config: &Config, out: &mut Vec<Diagnostic>) -> O
         discover::Kind::Down => Role::Down,
         discover::Kind::Up | discover::Kind::UpOnly => Role::Up,
     };
+    if raw.starts_with("-- no-transaction") && config.layout != Layout::Sqlx {
+        out.push(
+            Diagnostic::new(
+                Code::Directive,
+                "`-- no-transaction` is sqlx's directive, which this layout does not read: the \
+                 file would run inside a transaction",
+            )
+            .at(Location::span(
+                &SourceFile::new(file.path.clone(), file.display.clone(), &raw),
+                0.."-- no-transaction".len(),
+            ))
+            .help(
+                "write `-- migrate:no-transaction`, or read the directory as sqlx lays it out, \
+                 with `layout = \"sqlx\"` in `[package.metadata.migrate]`",
+            ),
+        );
+    }
     // One section of a file that holds both scripts (dbmate's), at the file's positions.
     let raw = match &file.section {
         Some(section) => layout::blank_outside(&raw, section),
@@ -1912,5 +1929,39 @@ mod tests {
             )),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn another_tools_files_in_the_native_layout_name_the_setting() {
+        let checked = check_layout(
+            Layout::Native,
+            Dialect::Sqlite,
+            &[
+                ("V1__init.sql", "CREATE TABLE a (id INTEGER);"),
+                (
+                    "2_both.sql",
+                    "-- migrate:up\nCREATE TABLE b (id INTEGER);\n-- migrate:down\nDROP TABLE b;\n",
+                ),
+                ("3_vacuum.sql", "-- no-transaction\nVACUUM;\n"),
+            ],
+        );
+        let helps: Vec<(String, String)> = checked
+            .errors()
+            .map(|d| (d.message.clone(), d.help.clone().unwrap_or_default()))
+            .collect();
+        let says =
+            |message: &str, layout: &str| {
+                assert!(
+                    helps.iter().any(|(m, h)| m.contains(message)
+                        && h.contains(&format!("layout = \"{layout}\""))),
+                    "{message} / {layout}: {helps:#?}"
+                );
+            };
+        says(
+            "`V1__init.sql` does not start with a version number",
+            "flyway",
+        );
+        says("unknown directive `migrate:up`", "dbmate");
+        says("`-- no-transaction` is sqlx's directive", "sqlx");
     }
 }

@@ -344,7 +344,16 @@ fn read_directives(source: &SourceFile, split: &Split, out: &mut Vec<Diagnostic>
                 problem,
                 suggestion,
             } => {
+                let word = comment.trim().get(8..).unwrap_or_default();
+                let dbmate = ["up", "down"]
+                    .iter()
+                    .any(|w| word.split_whitespace().next() == Some(*w));
                 let help = match suggestion {
+                    // dbmate's sections: the file is in dbmate's layout.
+                    _ if dbmate => "this is dbmate's section marker: read the directory as \
+                                    dbmate lays it out, with `layout = \"dbmate\"` in \
+                                    `[package.metadata.migrate]`"
+                        .to_owned(),
                     Some(meant) => format!("write `{meant}`, alone on its line"),
                     None => format!(
                         "the directives are {}",
