@@ -54,8 +54,16 @@ pub enum Layout {
 /// version as written (for numbering the next one); what is not a migration is left out.
 pub fn versions(directory: &Path, layout: Layout) -> Vec<(i64, usize)> {
     let mut ignored = Vec::new();
-    crate::discover::discover(directory, "", layout, &mut ignored)
-        .found
+    let found = crate::discover::discover(directory, "", layout, &mut ignored).found;
+    // Flyway versions of several numbers: the next is the first number after the largest, as one
+    // number (which such a set reads with zeros after it). Never a timestamp, which would not fit.
+    if found.iter().any(|f| f.name.version_text.contains('_')) {
+        return found
+            .iter()
+            .map(|f| (f.name.version / PART.pow(PARTS), 1))
+            .collect();
+    }
+    found
         .iter()
         .map(|f| (f.name.version, f.name.version_text.len()))
         .collect()
@@ -442,7 +450,19 @@ fn versioned(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
                 None,
             );
         }
-        _ => return bad_name(display, "does not start with `V`", layout, None),
+        // A Flyway callback (`beforeMigrate.sql`) or another file: not a migration.
+        _ => {
+            return Entry::Problem(
+                Diagnostic::new(
+                    Code::StrayFile,
+                    format!("`{display}` is not a migration: its name does not start with `V`"),
+                )
+                .at(Location::file(display))
+                .note("migrate runs no Flyway callbacks (`beforeMigrate.sql` and the like)")
+                .help("move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`"),
+                None,
+            );
+        }
     };
     let Some((version, name)) = rest.split_once("__") else {
         return bad_name(
@@ -606,8 +626,16 @@ fn dbmate(path: &Path, file: &str, display: &str) -> Entry {
     let text = fs::read_to_string(path).unwrap_or_default();
     let sections = sections(&text);
     let count = |kind: Kind| sections.iter().filter(|s| s.0 == kind).count();
+    // dbmate refuses SQL before the first section; blanked, it would never run.
+    let before = &text[..sections.first().map_or(text.len(), |s| s.2.start)];
+    let sql_before = before
+        .lines()
+        .take_while(|line| marker(line).is_none())
+        .any(|line| !line.trim().is_empty() && !line.trim_start().starts_with("--"));
     let problem = if count(Kind::Up) != 1 {
         Some("must have one line `-- migrate:up`")
+    } else if sql_before {
+        Some("has SQL before its `-- migrate:up` line, which would never run")
     } else if count(Kind::Down) > 1 {
         Some("has more than one line `-- migrate:down`")
     } else if sections.first().is_some_and(|s| s.0 != Kind::Up) {

@@ -892,12 +892,18 @@ fn read_and_check(file: &Found, config: &Config, out: &mut Vec<Diagnostic>) -> O
             ),
         );
     }
-    // One section of a file that holds both scripts (dbmate's), at the file's positions.
-    let raw = match &file.section {
-        Some(section) => layout::blank_outside(&raw, section),
-        None => raw,
+    // One section of a file that holds both scripts (dbmate's), at the file's positions; its
+    // checksum is the section's own, so that editing the down leaves the up's as it was.
+    let (raw, checksum) = match &file.section {
+        Some(section) => (
+            layout::blank_outside(&raw, section),
+            checksum(raw.get(section.clone()).unwrap_or_default()),
+        ),
+        None => {
+            let sum = checksum(&raw);
+            (raw, sum)
+        }
     };
-    let checksum = checksum(&raw);
     let source = SourceFile::new(file.path.clone(), file.display.clone(), &raw);
     let mut dialects: Vec<(Script, Vec<Diagnostic>)> = Vec::with_capacity(config.dialects.len());
     for &dialect in &config.dialects {
@@ -1831,6 +1837,7 @@ mod tests {
                 ("V2__two.sql", "ALTER TABLE t ADD COLUMN c INTEGER;"),
                 ("R__views.sql", "SELECT 1;"),
                 ("notes.md", ""),
+                ("beforeMigrate.sql", "SELECT 1;"),
             ],
         );
         assert_eq!(
@@ -1847,7 +1854,14 @@ mod tests {
             "migrations/nested/V1_10__later.sql"
         );
         let found = messages(&checked);
-        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found.len(), 3, "{found:?}");
+        // A callback is not a migration: a warning.
+        assert!(
+            checked
+                .warnings()
+                .any(|d| d.code == Code::StrayFile && d.message.contains("beforeMigrate.sql"))
+        );
+
         assert!(found.contains(&(
             Code::FileName,
             "`migrations/R__views.sql` is a repeatable migration, which migrate does not support"
@@ -1900,6 +1914,10 @@ mod tests {
                     "20240104000000_no_marker.sql",
                     "CREATE TABLE c (id INTEGER);\n",
                 ),
+                (
+                    "20240105000000_before.sql",
+                    "-- a comment is fine\nSELECT 1;\n-- migrate:up\nSELECT 2;\n",
+                ),
             ],
         );
         assert_eq!(
@@ -1928,6 +1946,23 @@ mod tests {
                 "`migrations/20240104000000_no_marker.sql` must have one line `-- migrate:up`"
             )),
             "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("has SQL before its `-- migrate:up` line")),
+            "{errors:?}"
+        );
+        // The up's checksum is its section's: editing the down leaves it as it was.
+        let sum = |down: &str| {
+            let text =
+                format!("-- migrate:up\nCREATE TABLE t (id INTEGER);\n-- migrate:down\n{down}");
+            let checked = check_layout(Layout::Dbmate, Dialect::Sqlite, &[("1_t.sql", &text)]);
+            checked.migrations[0].checksum.clone()
+        };
+        assert_eq!(
+            sum("DROP TABLE t;\n"),
+            sum("-- fixed\nDROP TABLE IF EXISTS t;\n")
         );
     }
 

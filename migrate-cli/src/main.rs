@@ -714,7 +714,15 @@ fn new(
         None => String::new(),
     };
     let mut files = vec![(up, format!("{header}-- {raw}\n"))];
-    if let Some(down) = down {
+    if layout == Layout::Dbmate {
+        // One file, its sections marked.
+        let down = if up_only {
+            String::new()
+        } else {
+            format!("\n-- migrate:down\n-- Undo: {raw}\n")
+        };
+        files[0].1 = format!("-- migrate:up\n{}{down}", files[0].1);
+    } else if let Some(down) = down {
         files.push((down, format!("-- Undo: {raw}\n")));
     }
     for (file, text) in &files {

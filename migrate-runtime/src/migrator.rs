@@ -905,7 +905,8 @@ impl Migrator {
         let row = self.new_row(step, Duration::ZERO);
         match db.run_and_record(&self.table, body, step.migration.version(), row.as_ref()) {
             Ok(true) => AtOnce::Done(started.elapsed()),
-            Ok(false) => AtOnce::Cannot,
+            // Announced already: the long way must not announce it again.
+            Ok(false) => AtOnce::Failed,
             Err(_) => {
                 let _ = db.rollback();
                 AtOnce::Failed
@@ -1248,7 +1249,7 @@ enum Guard {
 enum AtOnce {
     /// Applied and recorded, in this long.
     Done(Duration),
-    /// Rolled back: the long way runs the step again.
+    /// Announced, and not done (rolled back if it was sent): the long way runs the step.
     Failed,
     /// Not tried: the long way runs the step.
     Cannot,

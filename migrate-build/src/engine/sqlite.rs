@@ -160,7 +160,16 @@ impl Engine for Sqlite {
             .conn
             .query_row("SELECT count(*) FROM temp.sqlite_schema", [], |r| r.get(0))
             .ok()?;
-        if self.outside || temporary > 0 {
+        // And attached databases, which a setup script may have attached.
+        let attached: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM pragma_database_list WHERE name NOT IN ('main', 'temp')",
+                [],
+                |r| r.get(0),
+            )
+            .ok()?;
+        if self.outside || temporary > 0 || attached > 0 {
             return None;
         }
         let main = self.conn.serialize(MAIN_DB).ok()?;
@@ -172,13 +181,34 @@ impl Engine for Sqlite {
 
     fn restore(&mut self, state: &[u8]) -> Result<(), String> {
         let (&references, main) = state.split_first().ok_or("an empty snapshot")?;
+        // What to put back if the image is refused: SQLite empties `main` before it reads one.
+        let before = self
+            .conn
+            .serialize(MAIN_DB)
+            .map(|data| data.to_vec())
+            .map_err(|e| e.to_string())?;
         // SQLite attaches the image itself, by a name the authorizer would refuse.
         self.conn
             .authorizer(None::<fn(AuthContext<'_>) -> Authorization>)
             .map_err(|e| e.to_string())?;
-        let restored = self
+        let mut restored = self
             .conn
             .deserialize_read_exact(MAIN_DB, main, main.len(), false);
+        // A damaged image is refused on first read.
+        if restored.is_ok()
+            && let Err(error) = self
+                .conn
+                .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+        {
+            restored = Err(error);
+        }
+        if restored.is_err() {
+            let _ = self
+                .conn
+                .deserialize_read_exact(MAIN_DB, &before[..], before.len(), false);
+        }
         only_memory(&mut self.conn).map_err(|e| e.to_string())?;
         restored.map_err(|e| e.to_string())?;
         self.references = references == 1;
