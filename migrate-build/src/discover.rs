@@ -153,16 +153,12 @@ fn list(
         };
         let display = format!("{display_dir}/{file}");
         if layout != Layout::Native {
-            match layout::entry(layout, &path, &file, &display) {
-                Entry::Skip => {}
-                Entry::Files(files) => found.extend(files),
-                Entry::Problem(diagnostic, version) => {
-                    if diagnostic.is_error() {
-                        unusable.push(version);
-                    }
-                    out.push(diagnostic);
-                }
-            }
+            take(
+                layout::entry(layout, &path, &file, &display),
+                &mut found,
+                unusable,
+                out,
+            );
             continue;
         }
         if file.starts_with('.') || file == "README.md" {
@@ -209,6 +205,26 @@ fn list(
     found
 }
 
+/// Adds what an entry of another tool's layout gave: its files, or its problem (an error's
+/// version is a gap in the set).
+fn take(
+    entry: Entry,
+    found: &mut Vec<Found>,
+    unusable: &mut Vec<Option<i64>>,
+    out: &mut Vec<Diagnostic>,
+) {
+    match entry {
+        Entry::Skip => {}
+        Entry::Files(files) => found.extend(files),
+        Entry::Problem(diagnostic, version) => {
+            if diagnostic.is_error() {
+                unusable.push(version);
+            }
+            out.push(diagnostic);
+        }
+    }
+}
+
 /// A layout whose tool reads nested directories (Flyway's): every file under `dir`, the
 /// subdirectories walked.
 fn walk(
@@ -253,16 +269,12 @@ fn walk(
             continue;
         };
         let display = format!("{display_dir}/{}", relative.replace('\\', "/"));
-        match layout::entry(layout, entry.path(), file, &display) {
-            Entry::Skip => {}
-            Entry::Files(files) => found.extend(files),
-            Entry::Problem(diagnostic, version) => {
-                if diagnostic.is_error() {
-                    unusable.push(version);
-                }
-                out.push(diagnostic);
-            }
-        }
+        take(
+            layout::entry(layout, entry.path(), file, &display),
+            &mut found,
+            unusable,
+            out,
+        );
     }
     layout::finish(&mut found, unusable, out);
     found.sort_by(|a, b| {

@@ -201,6 +201,19 @@ fn version_and_name(stem: &str, diesel: bool) -> Result<(i64, String, String), &
     Ok((version, digits, name))
 }
 
+/// A file that is not SQL, among migrations: a `stray-file` warning.
+fn not_sql(display: &str) -> Entry {
+    Entry::Problem(
+        Diagnostic::new(
+            Code::StrayFile,
+            format!("`{display}` is not a migration: it is not a `.sql` file, so it is never run"),
+        )
+        .at(Location::file(display))
+        .help("move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`"),
+        None,
+    )
+}
+
 fn bad_name(display: &str, why: &str, layout: Layout, version: Option<i64>) -> Entry {
     let rule = match layout {
         Layout::Diesel => "a diesel migration is a directory `<version>_<name>` holding `up.sql`",
@@ -327,15 +340,7 @@ fn flat(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
         );
     }
     let Some(stem) = file.strip_suffix(".sql") else {
-        return Entry::Problem(
-            Diagnostic::new(
-                Code::StrayFile,
-                format!("`{display}` is not a migration: it is not a `.sql` file, so it is never run"),
-            )
-            .at(Location::file(display))
-            .help("move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`"),
-            None,
-        );
+        return not_sql(display);
     };
     let (stem, kind) = if let Some(s) = stem.strip_suffix(".up") {
         (s, Kind::Up)
@@ -417,15 +422,7 @@ fn flyway_version(text: &str, layout: Layout) -> Result<(i64, String), &'static 
 /// Flyway's and refinery's files: `V<version>__<name>.sql`, and Flyway's undo `U...`.
 fn versioned(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
     let Some(stem) = file.strip_suffix(".sql") else {
-        return Entry::Problem(
-            Diagnostic::new(
-                Code::StrayFile,
-                format!("`{display}` is not a migration: it is not a `.sql` file, so it is never run"),
-            )
-            .at(Location::file(display))
-            .help("move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`"),
-            None,
-        );
+        return not_sql(display);
     };
     if stem.starts_with("R__") {
         return Entry::Problem(
@@ -608,15 +605,7 @@ fn dbmate(path: &Path, file: &str, display: &str) -> Entry {
         );
     }
     let Some(stem) = file.strip_suffix(".sql") else {
-        return Entry::Problem(
-            Diagnostic::new(
-                Code::StrayFile,
-                format!("`{display}` is not a migration: it is not a `.sql` file, so it is never run"),
-            )
-            .at(Location::file(display))
-            .help("move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`"),
-            None,
-        );
+        return not_sql(display);
     };
     let (version, version_text, name) = match version_and_name(stem, false) {
         Ok(parts) => parts,
