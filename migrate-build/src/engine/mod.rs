@@ -1,8 +1,10 @@
 //! The engine check: the migrations run in a real database made for the check and thrown away.
 //!
 //! - SQLite (feature `sqlite`): in memory, in-process, with the SQLite the runtime bundles, on
-//!   every build. Nothing touches the disk: an `ATTACH` gets an in-memory database of the same
-//!   name, and an authorizer refuses any other file.
+//!   every build. The migrations never touch the disk: an `ATTACH` gets an in-memory database
+//!   of the same name, and an authorizer refuses any other file. The build script keeps
+//!   snapshots of the database between builds, so that a build replays only what changed (see
+//!   [`cache`]).
 //! - PostgreSQL (feature `postgres`): in a scratch database on the server named by
 //!   `MIGRATE_DEV_DATABASE_URL`, created for the check and dropped after it (see [`postgres`]).
 //!

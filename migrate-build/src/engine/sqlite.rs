@@ -1,10 +1,12 @@
 //! The SQLite engine: an in-memory database, with the SQLite the runtime bundles.
 //!
-//! Nothing reaches the disk. The database is `:memory:`; every `ATTACH` in the migrations gets
-//! an in-memory database of its name before the replay starts; an authorizer refuses to attach
+//! The migrations never reach the disk. The database is `:memory:`; every `ATTACH` in the
+//! migrations gets an in-memory database of its name before the replay starts; an authorizer refuses to attach
 //! anything else, and extension loading is off (SQLite's default). Each step of the replay is a
 //! savepoint, committed to the in-memory database when it is released; between steps no
 //! transaction is open, so a file can run with foreign keys off, as the runtime runs it.
+//! Between builds, copies of the database may be kept as files by the build script (see
+//! [`super::cache`]): `snapshot` and `restore`.
 
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::{Connection, ErrorCode, MAIN_DB};
