@@ -97,7 +97,14 @@ pub(crate) fn discover(
     out: &mut Vec<Diagnostic>,
 ) -> Listing {
     let mut unusable = Vec::new();
-    let found = list(dir, display_dir, layout, &mut unusable, out);
+    let mut found = list(dir, display_dir, layout, &mut unusable, out);
+    found.sort_by(|a, b| {
+        (a.name.version, a.name.kind, &a.name.name).cmp(&(
+            b.name.version,
+            b.name.kind,
+            &b.name.name,
+        ))
+    });
     Listing { found, unusable }
 }
 
@@ -139,16 +146,7 @@ fn list(
         };
         let path = entry.path();
         let Some(file) = entry.file_name().to_str().map(str::to_owned) else {
-            out.push(
-                Diagnostic::new(
-                    Code::FileName,
-                    format!(
-                        "`{}` is not a migration: its name is not UTF-8",
-                        path.display()
-                    ),
-                )
-                .at(Location::file(path.display().to_string())),
-            );
+            out.push(not_utf8(&path));
             continue;
         };
         let display = format!("{display_dir}/{file}");
@@ -195,13 +193,6 @@ fn list(
             }
         }
     }
-    found.sort_by(|a, b| {
-        (a.name.version, a.name.kind, &a.name.name).cmp(&(
-            b.name.version,
-            b.name.kind,
-            &b.name.name,
-        ))
-    });
     found
 }
 
@@ -256,16 +247,7 @@ fn walk(
         }
         let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
         let (Some(file), Some(relative)) = (entry.file_name().to_str(), relative.to_str()) else {
-            out.push(
-                Diagnostic::new(
-                    Code::FileName,
-                    format!(
-                        "`{}` is not a migration: its name is not UTF-8",
-                        entry.path().display()
-                    ),
-                )
-                .at(Location::file(entry.path().display().to_string())),
-            );
+            out.push(not_utf8(entry.path()));
             continue;
         };
         let display = format!("{display_dir}/{}", relative.replace('\\', "/"));
@@ -277,14 +259,18 @@ fn walk(
         );
     }
     layout::finish(&mut found, unusable, out);
-    found.sort_by(|a, b| {
-        (a.name.version, a.name.kind, &a.name.name).cmp(&(
-            b.name.version,
-            b.name.kind,
-            &b.name.name,
-        ))
-    });
     found
+}
+
+fn not_utf8(path: &Path) -> Diagnostic {
+    Diagnostic::new(
+        Code::FileName,
+        format!(
+            "`{}` is not a migration: its name is not UTF-8",
+            path.display()
+        ),
+    )
+    .at(Location::file(path.display().to_string()))
 }
 
 fn directory_entry(path: &Path, file: &str, display: &str) -> Diagnostic {

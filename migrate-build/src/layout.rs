@@ -164,8 +164,7 @@ pub(crate) fn entry(layout: Layout, path: &Path, file: &str, display: &str) -> E
     }
     match layout {
         Layout::Diesel => diesel(path, file, display),
-        Layout::Sqlx => flat(path, file, display, layout),
-        Layout::GolangMigrate => flat(path, file, display, layout),
+        Layout::Sqlx | Layout::GolangMigrate => flat(path, file, display, layout),
         Layout::Flyway | Layout::Refinery => versioned(path, file, display, layout),
         Layout::Dbmate => dbmate(path, file, display),
         Layout::Native => unreachable!("the native layout is listed by `discover`"),
@@ -201,15 +200,20 @@ fn version_and_name(stem: &str, diesel: bool) -> Result<(i64, String, String), &
     Ok((version, digits, name))
 }
 
-/// A file that is not SQL, among migrations: a `stray-file` warning.
+/// A file among migrations that is not one: a `stray-file` warning saying `why`.
+fn stray(display: &str, why: &str) -> Diagnostic {
+    Diagnostic::new(Code::StrayFile, format!("`{display}` is not {why}"))
+        .at(Location::file(display))
+        .help("move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`")
+}
+
+/// A file that is not SQL, among migrations.
 fn not_sql(display: &str) -> Entry {
     Entry::Problem(
-        Diagnostic::new(
-            Code::StrayFile,
-            format!("`{display}` is not a migration: it is not a `.sql` file, so it is never run"),
-        )
-        .at(Location::file(display))
-        .help("move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`"),
+        stray(
+            display,
+            "a migration: it is not a `.sql` file, so it is never run",
+        ),
         None,
     )
 }
@@ -242,12 +246,7 @@ fn bad_name(display: &str, why: &str, layout: Layout, version: Option<i64>) -> E
 fn diesel(path: &Path, file: &str, display: &str) -> Entry {
     if !path.is_dir() {
         return Entry::Problem(
-            Diagnostic::new(
-                Code::StrayFile,
-                format!("`{display}` is not a diesel migration: it is not a directory"),
-            )
-            .at(Location::file(display))
-            .help("move it out of the migrations directory"),
+            stray(display, "a diesel migration: it is not a directory"),
             None,
         );
     }
@@ -360,9 +359,7 @@ fn flat(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
         Ok(parts) => parts,
         Err(why) => return bad_name(display, why, layout, None),
     };
-    // sqlx reads the directive from the file's first bytes.
-    let no_transaction = layout == Layout::Sqlx
-        && fs::read(path).is_ok_and(|bytes| bytes.starts_with(b"-- no-transaction"));
+
     Entry::Files(vec![Found {
         name: FileName {
             version,
@@ -373,8 +370,8 @@ fn flat(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
         path: path.to_owned(),
         display: display.to_owned(),
         section: None,
-        outside: if no_transaction {
-            Outside::Always
+        outside: if layout == Layout::Sqlx {
+            Outside::WhenMarked
         } else {
             Outside::Never
         },
@@ -450,13 +447,8 @@ fn versioned(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
         // A Flyway callback (`beforeMigrate.sql`) or another file: not a migration.
         _ => {
             return Entry::Problem(
-                Diagnostic::new(
-                    Code::StrayFile,
-                    format!("`{display}` is not a migration: its name does not start with `V`"),
-                )
-                .at(Location::file(display))
-                .note("migrate runs no Flyway callbacks (`beforeMigrate.sql` and the like)")
-                .help("move it out of the migrations directory, or allow `stray-file` in `[package.metadata.migrate.lints]`"),
+                stray(display, "a migration: its name does not start with `V`")
+                    .note("migrate runs no Flyway callbacks (`beforeMigrate.sql` and the like)"),
                 None,
             );
         }

@@ -75,6 +75,7 @@ pub use source::SourceFile;
 
 use discover::{Found, discover, pair};
 use engine::{Outcome, Step, Verdict};
+use script::{Outside, SQLX_NO_TRANSACTION};
 
 /// The environment variable naming the PostgreSQL server the check creates its scratch databases
 /// on (a user allowed to create databases).
@@ -875,23 +876,7 @@ fn read_and_check(file: &Found, config: &Config, out: &mut Vec<Diagnostic>) -> O
         discover::Kind::Down => Role::Down,
         discover::Kind::Up | discover::Kind::UpOnly => Role::Up,
     };
-    if raw.starts_with("-- no-transaction") && config.layout != Layout::Sqlx {
-        out.push(
-            Diagnostic::new(
-                Code::Directive,
-                "`-- no-transaction` is sqlx's directive, which this layout does not read: the \
-                 file would run inside a transaction",
-            )
-            .at(Location::span(
-                &SourceFile::new(file.path.clone(), file.display.clone(), &raw),
-                0.."-- no-transaction".len(),
-            ))
-            .help(
-                "write `-- migrate:no-transaction`, or read the directory as sqlx lays it out, \
-                 with `layout = \"sqlx\"` in `[package.metadata.migrate]`",
-            ),
-        );
-    }
+    let sqlx_marked = raw.starts_with(SQLX_NO_TRANSACTION);
     // One section of a file that holds both scripts (dbmate's), at the file's positions; its
     // checksum is the section's own, so that editing the down leaves the up's as it was.
     let (raw, checksum) = match &file.section {
@@ -905,6 +890,20 @@ fn read_and_check(file: &Found, config: &Config, out: &mut Vec<Diagnostic>) -> O
         }
     };
     let source = SourceFile::new(file.path.clone(), file.display.clone(), &raw);
+    if sqlx_marked && file.outside != Outside::WhenMarked {
+        out.push(
+            Diagnostic::new(
+                Code::Directive,
+                "`-- no-transaction` is sqlx's directive, which this layout does not read: the \
+                 file would run inside a transaction",
+            )
+            .at(Location::span(&source, 0..SQLX_NO_TRANSACTION.len()))
+            .help(
+                "write `-- migrate:no-transaction`, or read the directory as sqlx lays it out, \
+                 with `layout = \"sqlx\"` in `[package.metadata.migrate]`",
+            ),
+        );
+    }
     let mut dialects: Vec<(Script, Vec<Diagnostic>)> = Vec::with_capacity(config.dialects.len());
     for &dialect in &config.dialects {
         let mut found = Vec::new();

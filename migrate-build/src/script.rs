@@ -77,14 +77,20 @@ pub(crate) struct Allow {
     pub codes: Vec<Code>,
 }
 
+/// sqlx's directive, at the start of a file: it runs outside a transaction.
+pub(crate) const SQLX_NO_TRANSACTION: &str = "-- no-transaction";
+
 /// What runs a file outside a transaction besides `-- migrate:no-transaction`: its layout.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Outside {
     /// Nothing.
     #[default]
     Never,
-    /// The layout says so (diesel's `run_in_transaction = false`, sqlx's `-- no-transaction`).
+    /// The layout says so (diesel's `run_in_transaction = false`, dbmate's
+    /// `transaction:false`).
     Always,
+    /// The file starts with sqlx's `-- no-transaction`.
+    WhenMarked,
     /// A statement that cannot run inside one, as Flyway decides on PostgreSQL.
     WhenRefused,
 }
@@ -183,6 +189,10 @@ pub(crate) fn check_script(
     directives.transaction &= match outside {
         Outside::Never => true,
         Outside::Always => false,
+        // As sqlx reads it: the file's first bytes, a byte-order mark included.
+        Outside::WhenMarked => {
+            !(source.bom_len == 0 && source.text.starts_with(SQLX_NO_TRANSACTION))
+        }
         Outside::WhenRefused => !split
             .statements
             .iter()

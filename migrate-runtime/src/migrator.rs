@@ -851,8 +851,8 @@ impl Migrator {
     ) -> Result<Option<Duration>, Error> {
         let announced = match self.step_at_once(db, step) {
             AtOnce::Done(duration) => return Ok(Some(duration)),
-            AtOnce::Failed => true,
-            AtOnce::Cannot => false,
+            AtOnce::Announced => true,
+            AtOnce::NotTried => false,
         };
         loop {
             let row = self.begin_and_read(db, step, started)?;
@@ -894,7 +894,7 @@ impl Migrator {
     /// it fails, it was rolled back, and the long way runs it again and says where it fails.
     fn step_at_once(&self, db: &mut dyn Driver, step: &Step) -> AtOnce {
         if !db.lock_is_exclusive() || step.script().disables_foreign_keys() {
-            return AtOnce::Cannot;
+            return AtOnce::NotTried;
         }
         self.emit(Event::Started {
             migration: step.migration,
@@ -905,11 +905,10 @@ impl Migrator {
         let row = self.new_row(step, Duration::ZERO);
         match db.run_and_record(&self.table, body, step.migration.version(), row.as_ref()) {
             Ok(true) => AtOnce::Done(started.elapsed()),
-            // Announced already: the long way must not announce it again.
-            Ok(false) => AtOnce::Failed,
+            Ok(false) => AtOnce::Announced,
             Err(_) => {
                 let _ = db.rollback();
-                AtOnce::Failed
+                AtOnce::Announced
             }
         }
     }
@@ -1064,8 +1063,8 @@ impl Migrator {
 
     /// Runs a step's statements: the whole script in one round trip on a backend that can (see
     /// `run_whole`), else statement by statement. `announce`: tell the observer it starts
-    /// (unless a failed [`Migrator::step_at_once`] did). `earlier` are the steps run before it in the
-    /// same transaction (a grouped run's).
+    /// (unless [`Migrator::step_at_once`] did). `earlier` are the steps run before it in the same
+    /// transaction (a grouped run's).
     fn run_script(
         &self,
         db: &mut dyn Driver,
@@ -1249,10 +1248,11 @@ enum Guard {
 enum AtOnce {
     /// Applied and recorded, in this long.
     Done(Duration),
-    /// Announced, and not done (rolled back if it was sent): the long way runs the step.
-    Failed,
+    /// Announced to the observer, and not done (rolled back if it was sent): the long way runs
+    /// the step without announcing it again.
+    Announced,
     /// Not tried: the long way runs the step.
-    Cannot,
+    NotTried,
 }
 
 /// One migration to run, one way.

@@ -449,10 +449,7 @@ impl Driver for Client {
         version: i64,
         row: Option<&NewRow<'_>>,
     ) -> Result<(), DbError> {
-        let sql = match row {
-            Some(row) => history_writes(table, std::slice::from_ref(row), &[], false),
-            None => history_writes(table, &[], &[version], false),
-        };
+        let sql = step_writes(table, version, row, false);
         self.batch_execute(&format!("{sql} COMMIT")).map_err(pg)
     }
 
@@ -466,10 +463,7 @@ impl Driver for Client {
         version: i64,
         row: Option<&NewRow<'_>>,
     ) -> Result<bool, DbError> {
-        let record = match row {
-            Some(row) => history_writes(table, std::slice::from_ref(row), &[], true),
-            None => history_writes(table, &[], &[version], true),
-        };
+        let record = step_writes(table, version, row, true);
         self.batch_execute(&format!("BEGIN;\n{body}\n;\n{record} COMMIT"))
             .map_err(pg)?;
         Ok(true)
@@ -487,6 +481,14 @@ impl Driver for Client {
             return Ok(());
         }
         self.batch_execute(&sql).map_err(pg)
+    }
+}
+
+/// The history write of one step: its row inserted (`Some`), or its version's row deleted.
+fn step_writes(table: &Table, version: i64, row: Option<&NewRow<'_>>, measured: bool) -> String {
+    match row {
+        Some(row) => history_writes(table, std::slice::from_ref(row), &[], measured),
+        None => history_writes(table, &[], &[version], measured),
     }
 }
 

@@ -1,8 +1,8 @@
 //! The SQLite engine: an in-memory database, with the SQLite the runtime bundles.
 //!
 //! The migrations never reach the disk. The database is `:memory:`; every `ATTACH` in the
-//! migrations gets an in-memory database of its name before the replay starts; an authorizer refuses to attach
-//! anything else, and extension loading is off (SQLite's default). Each step of the replay is a
+//! migrations gets an in-memory database of its name before the replay starts; an authorizer
+//! refuses to attach anything else, and extension loading is off (SQLite's default). Each step of the replay is a
 //! savepoint, committed to the in-memory database when it is released; between steps no
 //! transaction is open, so a file can run with foreign keys off, as the runtime runs it.
 //! Between builds, copies of the database may be kept as files by the build script (see
@@ -22,9 +22,9 @@ pub(crate) struct Sqlite {
     references: bool,
     /// What the statement being run showed.
     notice: Option<Notice>,
-    /// Whether some state lives outside the main database, where a snapshot would lose it: an
-    /// attached database, or a pragma that set something on the connection.
-    outside: bool,
+    /// Whether a pragma set something on the connection, which a snapshot of the database
+    /// would lose.
+    set_connection: bool,
 }
 
 impl Sqlite {
@@ -43,7 +43,6 @@ impl Sqlite {
                 }
             }
         }
-        let outside = !attached.is_empty();
         for name in attached {
             // The name as the migration wrote it, quoted or not: valid as an identifier here.
             conn.execute_batch(&format!("ATTACH DATABASE ':memory:' AS {name}"))
@@ -54,7 +53,7 @@ impl Sqlite {
             conn,
             references: false,
             notice: None,
-            outside,
+            set_connection: false,
         })
     }
 
@@ -123,7 +122,7 @@ impl Engine for Sqlite {
             None
         };
         self.references |= contains_ignoring_case(sql, "references");
-        self.outside |= sets_connection(sql);
+        self.set_connection |= sets_connection(sql);
         let mut statement = self.conn.prepare(sql).map_err(|e| failure(&e))?;
         let mut rows = statement.raw_query();
         while rows.next().map_err(|e| failure(&e))?.is_some() {}
@@ -157,21 +156,18 @@ impl Engine for Sqlite {
     }
 
     fn snapshot(&mut self) -> Option<Vec<u8>> {
-        // Temporary objects live in `temp`, outside the main database.
-        let temporary: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM temp.sqlite_schema", [], |r| r.get(0))
-            .ok()?;
-        // And attached databases, which a setup script may have attached.
-        let attached: i64 = self
+        // Temporary objects live in `temp`, and attached databases (the migrations' or a setup
+        // script's) beside `main`: a snapshot of `main` would lose them.
+        let outside: i64 = self
             .conn
             .query_row(
-                "SELECT count(*) FROM pragma_database_list WHERE name NOT IN ('main', 'temp')",
+                "SELECT (SELECT count(*) FROM temp.sqlite_schema) + \
+                 (SELECT count(*) FROM pragma_database_list WHERE name NOT IN ('main', 'temp'))",
                 [],
                 |r| r.get(0),
             )
             .ok()?;
-        if self.outside || temporary > 0 || attached > 0 {
+        if self.set_connection || outside > 0 {
             return None;
         }
         let main = self.conn.serialize(MAIN_DB).ok()?;
