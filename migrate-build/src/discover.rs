@@ -137,10 +137,7 @@ fn list(
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                out.push(Diagnostic::new(
-                    Code::Config,
-                    format!("cannot read migrations directory `{display_dir}`: {error}"),
-                ));
+                out.push(unreadable(display_dir, &error));
                 continue;
             }
         };
@@ -235,10 +232,7 @@ fn walk(
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                out.push(Diagnostic::new(
-                    Code::Config,
-                    format!("cannot read migrations directory `{display_dir}`: {error}"),
-                ));
+                out.push(unreadable(display_dir, &error));
                 continue;
             }
         };
@@ -260,6 +254,13 @@ fn walk(
     }
     layout::finish(&mut found, unusable, out);
     found
+}
+
+fn unreadable(display_dir: &str, error: &dyn std::fmt::Display) -> Diagnostic {
+    Diagnostic::new(
+        Code::Config,
+        format!("cannot read migrations directory `{display_dir}`: {error}"),
+    )
 }
 
 fn not_utf8(path: &Path) -> Diagnostic {
