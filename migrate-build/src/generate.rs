@@ -20,14 +20,20 @@ pub fn generate(checked: &Checked) -> String {
             Some(down) => format!("::core::option::Option::Some({})", script(down)),
             None => "::core::option::Option::None".to_owned(),
         };
-        let irreversible = match &m.up.irreversible {
+        let mut extra = match &m.up.irreversible {
             Some(reason) => format!(".__irreversible({reason:?})"),
             None => String::new(),
         };
+        if let Some(version) = &m.recorded_version {
+            let _ = write!(extra, ".__recorded_version({version:?})");
+        }
+        if let Some(checksum) = &m.recorded_checksum {
+            let _ = write!(extra, ".__recorded_checksum({checksum:?})");
+        }
         let _ = writeln!(
             out,
             "#[doc = {doc:?}]\npub const {ident}: &::migrate_runtime::Migration = \
-             &::migrate_runtime::Migration::__new({version}, {name:?}, {checksum:?}, {up}, {down}){irreversible};",
+             &::migrate_runtime::Migration::__new({version}, {name:?}, {checksum:?}, {up}, {down}){extra};",
             doc = format!("`{}`", m.up.source.display),
             version = m.version,
             name = m.name,
@@ -39,9 +45,13 @@ pub fn generate(checked: &Checked) -> String {
     let _ = writeln!(
         out,
         "/// Every migration, in version order.\npub static MIGRATIONS: ::migrate_runtime::Migrations = \
-         ::migrate_runtime::Migrations::__new({table:?}, &[{list}]);",
+         ::migrate_runtime::Migrations::__new({table:?}, &[{list}]){after};",
         table = checked.config.table,
         list = names.join(", "),
+        after = match checked.config.layout.predecessor() {
+            Some(variant) => format!(".__after(::migrate_runtime::Predecessor::{variant})"),
+            None => String::new(),
+        },
     );
     out
 }

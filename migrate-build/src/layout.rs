@@ -140,6 +140,20 @@ impl Layout {
         }
     }
 
+    /// The `migrate_runtime::Predecessor` variant of the layout's tool, whose history table a
+    /// set's first run takes over; `None` for the native layout.
+    pub const fn predecessor(self) -> Option<&'static str> {
+        match self {
+            Layout::Native => None,
+            Layout::Diesel => Some("Diesel"),
+            Layout::Sqlx => Some("Sqlx"),
+            Layout::GolangMigrate => Some("GolangMigrate"),
+            Layout::Flyway => Some("Flyway"),
+            Layout::Refinery => Some("Refinery"),
+            Layout::Dbmate => Some("Dbmate"),
+        }
+    }
+
     /// The layout a configured value names.
     pub fn parse(value: &str) -> Option<Layout> {
         Layout::ALL.into_iter().find(|l| l.as_str() == value)
@@ -198,6 +212,43 @@ fn version_and_name(stem: &str, diesel: bool) -> Result<(i64, String, String), &
         return Err("has no name after its version");
     }
     Ok((version, digits, name))
+}
+
+/// What this layout's tool records of a migration in its history table, for taking it over: the
+/// version as the tool writes it where that is not the version in decimal, and the tool's
+/// checksum of the up file (`raw`: its text as on disk) where it keeps one.
+pub(crate) fn recorded(
+    layout: Layout,
+    up: &Found,
+    raw: impl FnOnce() -> String,
+) -> (Option<String>, Option<String>) {
+    let name = &up.name;
+    let version = match layout {
+        // diesel records the digits (dashes dropped, not padded), dbmate the text before `_`.
+        Layout::Diesel | Layout::Dbmate => Some(name.version_text.clone()),
+        Layout::Flyway => migrate_core::naming::flyway_version(&name.version_text),
+        _ => None,
+    }
+    .filter(|v| *v != name.version.to_string());
+    let checksum = match layout {
+        Layout::Sqlx => Some(crate::checksum::sqlx(&raw())),
+        Layout::Flyway => Some(crate::checksum::flyway(&raw())),
+        Layout::Refinery => {
+            // refinery's name: the word characters after `V<version>__`.
+            let file = up.path.file_name().and_then(|f| f.to_str()).unwrap_or("");
+            let after = file.split_once("__").map_or("", |(_, rest)| rest);
+            let end = after
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            Some(crate::checksum::refinery(
+                &after[..end],
+                name.version,
+                &raw(),
+            ))
+        }
+        _ => None,
+    };
+    (version, checksum)
 }
 
 /// A file among migrations that is not one: a `stray-file` warning saying `why`.

@@ -96,6 +96,11 @@ pub struct Migration {
     pub down: Option<Script>,
     /// The checksum of the up migration (see [`checksum`]).
     pub checksum: String,
+    /// The version as the layout's tool records it in its history table, where that is not
+    /// the version in decimal (diesel's unpadded digits, dbmate's leading zeros, Flyway's `1.2`).
+    pub recorded_version: Option<String>,
+    /// The layout's tool's checksum of the up file, where it keeps one (sqlx, refinery, Flyway).
+    pub recorded_checksum: Option<String>,
 }
 
 /// The result of checking a migrations directory.
@@ -343,13 +348,18 @@ fn check_with(
             .and_then(|d| files[d].take())
             .map(|file| file.dialects.into_iter().next().expect("a dialect").0);
         let name = &found[p.up].name;
+        let up_script = up.dialects.into_iter().next().expect("a dialect").0;
+        let (recorded_version, recorded_checksum) =
+            layout::recorded(config.layout, &found[p.up], || up_script.source.raw());
         migrations.push(Migration {
             version: name.version,
             version_text: name.version_text.clone(),
             name: name.name.clone(),
-            up: up.dialects.into_iter().next().expect("a dialect").0,
+            up: up_script,
             down,
             checksum: up.checksum,
+            recorded_version,
+            recorded_checksum,
         });
     }
     // Findings outside any file (configuration, the check's database) are not per statement.

@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use migrate_build::Checked;
-use migrate_runtime::{Migration, Migrations, Script};
+use migrate_runtime::{Migration, Migrations, Predecessor, Script};
 
 /// The migrations of a [`Checked`] set as runtime values, made the way the macro's generated code
 /// makes them. They live as long as the program (a command line makes one set).
@@ -50,13 +50,23 @@ pub fn load_listing(checked: &Checked) -> &'static Migrations {
             if let Some(reason) = &m.up.irreversible {
                 migration = migration.__irreversible(leak(reason));
             }
+            if let Some(version) = &m.recorded_version {
+                migration = migration.__recorded_version(leak(version));
+            }
+            if let Some(checksum) = &m.recorded_checksum {
+                migration = migration.__recorded_checksum(leak(checksum));
+            }
             &*Box::leak(Box::new(migration))
         })
         .collect();
-    Box::leak(Box::new(Migrations::__new(
+    let mut set = Migrations::__new(
         leak(&checked.config.table),
         Box::leak(list.into_boxed_slice()),
-    )))
+    );
+    if let Some(predecessor) = Predecessor::from_name(checked.config.layout.as_str()) {
+        set = set.__after(predecessor);
+    }
+    Box::leak(Box::new(set))
 }
 
 /// A set with no migrations, recorded in `table`: for what only reads and writes the history.

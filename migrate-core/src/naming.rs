@@ -228,6 +228,31 @@ pub fn suggest_file_name(file: &str) -> Option<String> {
     valid.then(|| format!("{digits}_{name}{suffix}"))
 }
 
+/// A Flyway version as Flyway compares versions: its numbers (separated by `.` or `_`) without
+/// leading zeros, trailing zero parts dropped, joined by `.`. `1_2`, `1.02` and `1.2.0` are all
+/// `1.2`, the text Flyway records for them. `None` if `text` is not numbers so separated.
+///
+/// ```
+/// use migrate_core::naming::flyway_version;
+///
+/// assert_eq!(flyway_version("001_2_0").as_deref(), Some("1.2"));
+/// assert_eq!(flyway_version("1.x"), None);
+/// ```
+pub fn flyway_version(text: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for part in text.split(['.', '_']) {
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let digits = part.trim_start_matches('0');
+        parts.push(if digits.is_empty() { "0" } else { digits });
+    }
+    while parts.len() > 1 && parts.last() == Some(&"0") {
+        parts.pop();
+    }
+    Some(parts.join("."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use std::env;
 use std::path::PathBuf;
 
 use migrate_build::{
-    BuildScriptSet, Checked, Config, Dialect, check_directory, generate, package_config,
+    BuildScriptSet, Checked, Config, Dialect, Layout, check_directory, generate, package_config,
 };
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -13,22 +13,26 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitBool, LitStr, Token};
 
 /// `migrations!()`, `migrations!("dir")`, `migrations!("dir", dialect = "postgres")`,
-/// `migrations!("dir", build_script = false)`.
+/// `migrations!("dir", build_script = false)`, `migrations!("dir", layout = "diesel")`.
 struct Args {
     directory: Option<LitStr>,
     dialect: Option<Dialect>,
+    /// Another layout than `[package.metadata.migrate]` says.
+    layout: Option<Layout>,
     /// `Some(false)`: a set the build script does not check, which the macro checks by itself.
     build_script: Option<bool>,
 }
 
 const USAGE: &str = "expected `migrations!()`, `migrations!(\"path/to/migrations\")`, or options \
-                     after the path: `dialect = \"postgres\"`, `build_script = false`";
+                     after the path: `dialect = \"postgres\"`, `layout = \"diesel\"`, \
+                     `build_script = false`";
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Args> {
         let mut args = Args {
             directory: None,
             dialect: None,
+            layout: None,
             build_script: None,
         };
         if input.is_empty() {
@@ -58,6 +62,18 @@ impl Parse for Args {
                         ),
                     )
                 })?);
+            } else if key == "layout" && args.layout.is_none() {
+                let value: LitStr = input.parse()?;
+                args.layout = Some(Layout::parse(&value.value()).ok_or_else(|| {
+                    syn::Error::new(
+                        value.span(),
+                        format!(
+                            "unknown layout `{}`: the layouts are {}",
+                            value.value(),
+                            Layout::ALL.map(|l| format!("`{}`", l.as_str())).join(", ")
+                        ),
+                    )
+                })?);
             } else if key == "build_script" && args.build_script.is_none() {
                 args.build_script = Some(input.parse::<LitBool>()?.value);
             } else {
@@ -82,17 +98,24 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     };
     let directory = args.directory.as_ref().map(LitStr::value);
     let dialects = args.dialect.map(|d| [d]);
-    let config = package_config(
+    let mut config = package_config(
         &manifest_dir,
         directory.as_deref(),
         dialects.as_ref().map(|d| &d[..]),
     );
+    // Another layout than the build script reads: never the build script's code.
+    let mut other_layout = false;
+    if let (Ok(config), Some(layout)) = (&mut config, args.layout) {
+        other_layout = config.layout != layout;
+        config.layout = layout;
+    }
     // The build script checked this very directory as these dialects, and wrote the code:
     // include it rather than check every file again on each compile of the crate.
     if let Ok(config) = &config
         && let Some(built) = BuildScriptSet::of_package(&manifest_dir)
     {
         if config.covered_by(&built.key)
+            && !other_layout
             && let Some(path) = &built.output
         {
             return quote_spanned!(span=> ::core::include!(#path););

@@ -196,6 +196,20 @@ pub(crate) mod driver {
             Ok(Vec::new())
         }
 
+        /// Whether the backend is PostgreSQL, for the few queries whose SQL differs.
+        fn is_postgres(&self) -> bool;
+        /// Whether the history table exists.
+        fn history_exists(&mut self, table: &Table) -> Result<bool, DbError>;
+        /// Another tool's history table, read with `sql`: `None` if no table `name` exists
+        /// (PostgreSQL: on the search path; SQLite: in the main database), else every row, each
+        /// column as text (`NULL` as `None`). Checked first, so a missing table never aborts the
+        /// transaction.
+        #[allow(clippy::type_complexity)]
+        fn foreign_rows(
+            &mut self,
+            name: &str,
+            sql: &str,
+        ) -> Result<Option<Vec<Vec<Option<String>>>>, DbError>;
         /// Creates the history table if it does not exist.
         fn create_history(&mut self, table: &Table) -> Result<(), DbError>;
         /// Calls `visit` with the version, checksum and state of every row, in one query (on

@@ -60,6 +60,35 @@ pub enum Drift {
         /// The newest applied version.
         newest_applied: i64,
     },
+    /// The history table of the tool being taken over (see
+    /// [`Predecessor`](crate::Predecessor)) records a migration that is not in the binary.
+    PredecessorMissing {
+        /// The tool: `diesel`, `sqlx`, ...
+        tool: &'static str,
+        /// Its history table.
+        table: &'static str,
+        /// The version, as the tool recorded it.
+        version: String,
+    },
+    /// The file of a migration the tool being taken over applied has changed since: the
+    /// tool's checksum of it differs from the one it recorded.
+    PredecessorModified {
+        /// The tool: `sqlx`, `refinery` or `flyway`.
+        tool: &'static str,
+        /// Its history table.
+        table: &'static str,
+        /// The migration's version.
+        version: i64,
+        /// Its name.
+        name: &'static str,
+        /// Its up script, as shown in errors.
+        path: &'static str,
+        /// The checksum the tool recorded.
+        recorded: String,
+        /// The tool's checksum of the file in the binary (more than one, separated by spaces,
+        /// where the tool's settings change it).
+        current: &'static str,
+    },
 }
 
 impl fmt::Display for Drift {
@@ -89,6 +118,29 @@ impl fmt::Display for Drift {
                 f,
                 "migration {version} {name} ({path}) is pending, but the newer migration \
                  {newest_applied} is already applied"
+            ),
+            Drift::PredecessorMissing {
+                tool,
+                table,
+                version,
+            } => write!(
+                f,
+                "migration {version} is applied according to {tool}'s history table {table}, \
+                 but is not in this binary"
+            ),
+            Drift::PredecessorModified {
+                tool,
+                table,
+                version,
+                name,
+                path,
+                recorded,
+                current,
+            } => write!(
+                f,
+                "migration {version} {name} ({path}) was modified after {tool} applied it \
+                 ({table} records checksum {recorded}, {tool}'s checksum of the file is now \
+                 {current})"
             ),
         }
     }
@@ -190,6 +242,18 @@ pub enum Error {
     HistoryNotEmpty {
         /// How many migrations it records.
         rows: usize,
+    },
+    /// The history table of the tool being taken over (see
+    /// [`Predecessor`](crate::Predecessor)) records a migration as failed (sqlx, Flyway) or
+    /// dirty (golang-migrate): the database may hold part of it. Settle it with that tool, or by
+    /// hand, before the first run takes the history over.
+    PredecessorIncomplete {
+        /// The tool.
+        tool: &'static str,
+        /// Its history table.
+        table: &'static str,
+        /// The version, as the tool recorded it.
+        version: String,
     },
     /// The connection is inside a transaction; the migrator needs to manage its own.
     InTransaction,
@@ -323,6 +387,16 @@ impl fmt::Display for Error {
                 "the history table already records {rows} migration{s}: a baseline is only \
                  recorded on a database whose history is empty",
                 s = if *rows == 1 { "" } else { "s" }
+            ),
+            Error::PredecessorIncomplete {
+                tool,
+                table,
+                version,
+            } => write!(
+                f,
+                "{tool}'s history table {table} records migration {version} as failed or dirty, \
+                 so the database may hold part of it; settle it with {tool} (or by hand, and \
+                 correct {table}) before migrate takes the history over"
             ),
             Error::InTransaction => write!(
                 f,

@@ -50,13 +50,16 @@ mod migrator;
 mod pg;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod takeover;
 
 pub use backend::Backend;
 pub use error::{DbError, Direction, Drift, Error, RunError};
 pub use migration::{Migration, Migrations, Script, StatementRef};
 pub use migrator::{
     Applied, DEFAULT_LOCK_TIMEOUT, Event, MigrationStatus, Migrator, Report, Resolution, State,
+    TakenOver,
 };
+pub use takeover::Predecessor;
 
 /// Embeds the package's migrations as a module of `const` data, checked at compile time.
 ///

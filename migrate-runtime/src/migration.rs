@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::Predecessor;
+
 /// One migration: its version, name, up and optional down script, and checksum.
 ///
 /// Values are made by the `migrations!()` macro, one `const` per migration file, named
@@ -15,6 +17,8 @@ pub struct Migration {
     up: Script,
     down: Option<Script>,
     irreversible: Option<&'static str>,
+    recorded_version: Option<&'static str>,
+    recorded_checksum: Option<&'static str>,
 }
 
 impl Migration {
@@ -33,12 +37,26 @@ impl Migration {
             up,
             down,
             irreversible: None,
+            recorded_version: None,
+            recorded_checksum: None,
         }
     }
 
     #[doc(hidden)]
     pub const fn __irreversible(mut self, reason: &'static str) -> Migration {
         self.irreversible = Some(reason);
+        self
+    }
+
+    #[doc(hidden)]
+    pub const fn __recorded_version(mut self, version: &'static str) -> Migration {
+        self.recorded_version = Some(version);
+        self
+    }
+
+    #[doc(hidden)]
+    pub const fn __recorded_checksum(mut self, checksum: &'static str) -> Migration {
+        self.recorded_checksum = Some(checksum);
         self
     }
 
@@ -76,6 +94,20 @@ impl Migration {
     /// `-- migrate:irreversible <reason>` (it then has no down script).
     pub const fn irreversible(&self) -> Option<&'static str> {
         self.irreversible
+    }
+
+    /// The version as the set's [`Predecessor`](crate::Predecessor) records it in its history
+    /// table, where that is not [`Migration::version`] written in decimal (diesel's unpadded
+    /// digits, dbmate's leading zeros, Flyway's `1.2`).
+    pub const fn recorded_version(&self) -> Option<&'static str> {
+        self.recorded_version
+    }
+
+    /// The checksum the set's [`Predecessor`](crate::Predecessor) records for the up file, where
+    /// it keeps one: sqlx's SHA-384 in hex, refinery's SipHash (for 32-bit, then 64-bit
+    /// versions, separated by a space), Flyway's CRC-32.
+    pub const fn recorded_checksum(&self) -> Option<&'static str> {
+        self.recorded_checksum
     }
 
     /// Whether `other` is this migration (same version, name and checksum).
@@ -175,12 +207,29 @@ pub struct StatementRef {
 pub struct Migrations {
     table: &'static str,
     list: &'static [&'static Migration],
+    predecessor: Option<Predecessor>,
 }
 
 impl Migrations {
     #[doc(hidden)]
     pub const fn __new(table: &'static str, list: &'static [&'static Migration]) -> Migrations {
-        Migrations { table, list }
+        Migrations {
+            table,
+            list,
+            predecessor: None,
+        }
+    }
+
+    #[doc(hidden)]
+    pub const fn __after(mut self, predecessor: Predecessor) -> Migrations {
+        self.predecessor = Some(predecessor);
+        self
+    }
+
+    /// The tool whose layout the set is read in (`layout` in `[package.metadata.migrate]`), whose
+    /// history table the first run takes over; `None` for migrate's own layout.
+    pub const fn predecessor(&self) -> Option<Predecessor> {
+        self.predecessor
     }
 
     /// The history table configured in `[package.metadata.migrate]` (default `_migrate_history`).

@@ -22,6 +22,7 @@ use crate::backend::Backend;
 use crate::backend::driver::{BeginOr, Driver, NewRow, Row, RowState, Table};
 use crate::error::{DbError, Direction, Drift, Error, RunError};
 use crate::migration::{Migration, Migrations, Script};
+use crate::takeover::{self, Predecessor};
 
 /// How long a migrator waits for another one by default: five minutes.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
@@ -104,12 +105,38 @@ pub struct Report {
     pub applied: Vec<Applied>,
     /// Migrations reverted, in order.
     pub reverted: Vec<Applied>,
+    /// Migrations another tool had applied, recorded as applied by this run, which took its
+    /// history over.
+    pub taken_over: Option<TakenOver>,
 }
 
 impl Report {
     /// Whether the run changed nothing.
     pub fn is_empty(&self) -> bool {
-        self.applied.is_empty() && self.reverted.is_empty()
+        self.applied.is_empty() && self.reverted.is_empty() && self.taken_over.is_none()
+    }
+}
+
+/// The history a run took over from another tool (see [`Predecessor`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TakenOver {
+    /// The tool.
+    pub from: Predecessor,
+    /// The versions its table recorded as applied, now recorded in ours, in order.
+    pub versions: Vec<i64>,
+}
+
+impl fmt::Display for TakenOver {
+    /// `took over 3 migrations applied by diesel (__diesel_schema_migrations)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.versions.len();
+        write!(
+            f,
+            "took over {count} migration{s} applied by {tool} ({table})",
+            s = if count == 1 { "" } else { "s" },
+            tool = self.from.name(),
+            table = self.from.table(),
+        )
     }
 }
 
@@ -125,17 +152,24 @@ pub struct Applied {
 }
 
 impl fmt::Display for Report {
-    /// One line per migration: `applied 3 add_keys (12 ms)`.
+    /// One line per migration: `applied 3 add_keys (12 ms)`, after the history taken over, if
+    /// any.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        if let Some(taken_over) = &self.taken_over {
+            write!(f, "{taken_over}")?;
+            first = false;
+        }
         let lines = self
             .applied
             .iter()
             .map(|a| ("applied", a))
             .chain(self.reverted.iter().map(|a| ("reverted", a)));
-        for (i, (verb, applied)) in lines.enumerate() {
-            if i > 0 {
+        for (verb, applied) in lines {
+            if !first {
                 writeln!(f)?;
             }
+            first = false;
             write!(f, "{verb} {applied}")?;
         }
         Ok(())
@@ -497,7 +531,13 @@ impl Migrator {
     fn revert_steps_dyn(&self, db: &mut dyn Driver, steps: usize) -> Result<Report, RunError> {
         // A row missing from the binary among them is refused by `to_revert`.
         self.run(db, |history| {
-            let target = history.rows.keys().rev().nth(steps).copied().unwrap_or(0);
+            let target = history
+                .rows
+                .keys()
+                .rev()
+                .nth(steps)
+                .copied()
+                .unwrap_or(i64::MIN);
             history.to_revert(target)
         })
     }
@@ -522,7 +562,7 @@ impl Migrator {
     }
 
     fn revert_all_dyn(&self, db: &mut dyn Driver) -> Result<Report, RunError> {
-        self.run(db, |history| history.to_revert(0))
+        self.run(db, |history| history.to_revert(i64::MIN))
     }
 
     /// Records every migration up to and including `target` as applied without running it: for
@@ -558,16 +598,7 @@ impl Migrator {
                     .iter()
                     .take_while(|m| m.version() <= target)
                     .collect();
-                let rows: Vec<NewRow<'static>> = recorded
-                    .iter()
-                    .map(|m| NewRow {
-                        version: m.version(),
-                        name: m.name(),
-                        checksum: m.checksum(),
-                        state: RowState::Applied,
-                        duration_ms: None,
-                    })
-                    .collect();
+                let rows: Vec<NewRow<'static>> = recorded.iter().map(|m| applied_row(m)).collect();
                 db.record_many(&self.table, &rows, &[])
                     .map_err(Error::database("write the history table"))?;
                 Ok(recorded)
@@ -582,10 +613,34 @@ impl Migrator {
 
     fn status_dyn(&self, db: &mut dyn Driver) -> Result<Vec<MigrationStatus>, Error> {
         self.waiting(db, |db| {
-            let rows = db
+            let rows = match db
                 .history(&self.table)
                 .map_err(Error::database("read the history table"))?
-                .unwrap_or_default();
+            {
+                Some(rows) => rows,
+                // Before the first run: what it will take over.
+                None => match self.migrations.predecessor() {
+                    Some(predecessor) => takeover::applied(db, self.migrations, predecessor)?
+                        .map(|(applied, drift)| self.refuse(drift).map(|()| applied))
+                        .transpose()?
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|m| {
+                            let row = applied_row(m);
+                            Row {
+                                version: row.version,
+                                name: row.name.to_owned(),
+                                checksum: row.checksum.to_owned(),
+                                state: row.state,
+                                applied_at: String::new(),
+                                duration_ms: None,
+                                error: None,
+                            }
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                },
+            };
             Ok(History::new(self.migrations, rows).status())
         })
     }
@@ -734,22 +789,32 @@ impl Migrator {
         report: &mut Report,
     ) -> Result<(), Error> {
         let started = Instant::now();
+        // Recorded in the transaction that reads the history, so it commits with it.
+        let mut taken_over: Option<TakenOver>;
         // Read the history under the lock; wait while another migrator's no-transaction
         // migration is in progress.
         let steps = loop {
             db.begin()
                 .map_err(|source| lock_error(db, &self.table, source, started))?;
             let read = (|| {
+                let predecessor = self.to_take_over(db)?;
                 db.create_history(&self.table)
                     .map_err(Error::database("create the history table"))?;
+                let taken_over = match predecessor {
+                    Some(predecessor) => self.take_over(db, predecessor)?,
+                    None => None,
+                };
                 let rows = db
                     .history(&self.table)
                     .map_err(Error::database("read the history table"))?
                     .unwrap_or_default();
-                Ok(History::new(self.migrations, rows))
+                Ok((History::new(self.migrations, rows), taken_over))
             })();
             let history = match read {
-                Ok(history) => history,
+                Ok((history, taken)) => {
+                    taken_over = taken;
+                    history
+                }
                 Err(error) => return Err(rollback(db, error)),
             };
             if let Some(row) = history.incomplete() {
@@ -782,6 +847,7 @@ impl Migrator {
                 Ok(steps) if self.grouped => break steps,
                 Ok(steps) => {
                     db.commit().map_err(Error::database("commit"))?;
+                    report.taken_over = taken_over.take();
                     break steps;
                 }
                 Err(error) => return Err(rollback(db, error)),
@@ -791,7 +857,10 @@ impl Migrator {
         if self.grouped {
             // Still inside the transaction that read the history; the rows are written at the end,
             // in the same transaction. Nothing is done until it commits.
-            let mut grouped = Report::default();
+            let mut grouped = Report {
+                taken_over,
+                ..Report::default()
+            };
             let result = (|| {
                 let (mut applied, mut reverted) = (Vec::new(), Vec::new());
                 for (i, step) in steps.iter().enumerate() {
@@ -1165,13 +1234,49 @@ impl Migrator {
         Ok(())
     }
 
+    /// The tool whose history this run takes over: the set's predecessor, if the history table
+    /// does not exist yet. Only then: once it exists, its rows are the whole truth (after
+    /// reverting everything, an empty history must not take the other tool's rows again).
+    fn to_take_over(&self, db: &mut dyn Driver) -> Result<Option<Predecessor>, Error> {
+        let Some(predecessor) = self.migrations.predecessor() else {
+            return Ok(None);
+        };
+        let exists = db
+            .history_exists(&self.table)
+            .map_err(Error::database("look for the history table"))?;
+        Ok((!exists).then_some(predecessor))
+    }
+
+    /// Records what `predecessor`'s table says is applied, inside the caller's transaction.
+    fn take_over(
+        &self,
+        db: &mut dyn Driver,
+        predecessor: Predecessor,
+    ) -> Result<Option<TakenOver>, Error> {
+        let Some((applied, drift)) = takeover::applied(db, self.migrations, predecessor)? else {
+            return Ok(None);
+        };
+        self.refuse(drift)?;
+        let rows: Vec<NewRow<'static>> = applied.iter().map(|m| applied_row(m)).collect();
+        db.record_many(&self.table, &rows, &[])
+            .map_err(Error::database("write the history table"))?;
+        Ok(Some(TakenOver {
+            from: predecessor,
+            versions: applied.iter().map(|m| m.version()).collect(),
+        }))
+    }
+
     fn check_drift(&self, history: &History) -> Result<(), Error> {
-        let drift: Vec<Drift> = history
-            .drift()
+        self.refuse(history.drift())
+    }
+
+    /// An error for the drift the migrator was not told to allow, if there is any.
+    fn refuse(&self, drift: Vec<Drift>) -> Result<(), Error> {
+        let drift: Vec<Drift> = drift
             .into_iter()
             .filter(|d| match d {
-                Drift::Modified { .. } => !self.allow_modified,
-                Drift::Missing { .. } => !self.allow_missing,
+                Drift::Modified { .. } | Drift::PredecessorModified { .. } => !self.allow_modified,
+                Drift::Missing { .. } | Drift::PredecessorMissing { .. } => !self.allow_missing,
                 Drift::OutOfOrder { .. } => !self.allow_out_of_order,
             })
             .collect();
@@ -1425,7 +1530,8 @@ impl History {
                 version: row.version,
                 name: migration.map_or_else(|| row.name.clone(), |m| m.name().to_owned()),
                 state,
-                applied_at: Some(row.applied_at.clone()),
+                // Empty for a row not recorded yet (what the first run will take over).
+                applied_at: Some(row.applied_at.clone()).filter(|at| !at.is_empty()),
                 duration: row
                     .duration_ms
                     .and_then(|ms| u64::try_from(ms).ok())
@@ -1436,6 +1542,18 @@ impl History {
         }
         out.sort_by_key(|s| s.version);
         out
+    }
+}
+
+/// The history row of a migration recorded as applied without running it (a baseline, or
+/// another tool's history taken over).
+fn applied_row(m: &'static Migration) -> NewRow<'static> {
+    NewRow {
+        version: m.version(),
+        name: m.name(),
+        checksum: m.checksum(),
+        state: RowState::Applied,
+        duration_ms: None,
     }
 }
 

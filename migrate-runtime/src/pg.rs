@@ -294,6 +294,41 @@ impl Driver for Client {
         }
     }
 
+    fn is_postgres(&self) -> bool {
+        true
+    }
+
+    fn history_exists(&mut self, table: &Table) -> Result<bool, DbError> {
+        // Quoted names, validated: no quote of either kind inside.
+        simple_bool(
+            self,
+            &format!("SELECT to_regclass('{}') IS NOT NULL", table.sql),
+        )
+    }
+
+    fn foreign_rows(
+        &mut self,
+        name: &str,
+        sql: &str,
+    ) -> Result<Option<Vec<Vec<Option<String>>>>, DbError> {
+        let exists = simple_bool(
+            self,
+            &format!("SELECT to_regclass({}) IS NOT NULL", literal(name)),
+        )?;
+        if !exists {
+            return Ok(None);
+        }
+        let rows = simple_rows(self, sql)?
+            .iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_owned))
+                    .collect()
+            })
+            .collect();
+        Ok(Some(rows))
+    }
+
     fn create_history(&mut self, table: &Table) -> Result<(), DbError> {
         if let Some(schema) = &table.schema {
             // Not `CREATE SCHEMA IF NOT EXISTS`: it needs the CREATE privilege on the database

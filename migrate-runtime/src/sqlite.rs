@@ -21,6 +21,7 @@
 
 use std::time::Duration;
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::backend::Backend;
@@ -204,6 +205,46 @@ impl Driver for Connection {
             });
         }
         Ok(found)
+    }
+
+    fn is_postgres(&self) -> bool {
+        false
+    }
+
+    fn history_exists(&mut self, table: &Table) -> Result<bool, DbError> {
+        Ok(history_exists(self, table)?)
+    }
+
+    fn foreign_rows(
+        &mut self,
+        name: &str,
+        sql: &str,
+    ) -> Result<Option<Vec<Vec<Option<String>>>>, DbError> {
+        let exists = self
+            .prepare_cached("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1")?
+            .exists([name])?;
+        if !exists {
+            return Ok(None);
+        }
+        let mut statement = self.prepare(sql)?;
+        let columns = statement.column_count();
+        let rows = statement
+            .query_map([], |row| {
+                (0..columns)
+                    .map(|i| {
+                        Ok(match row.get_ref(i)? {
+                            ValueRef::Null => None,
+                            ValueRef::Integer(i) => Some(i.to_string()),
+                            ValueRef::Real(r) => Some(r.to_string()),
+                            ValueRef::Text(t) | ValueRef::Blob(t) => {
+                                Some(String::from_utf8_lossy(t).into_owned())
+                            }
+                        })
+                    })
+                    .collect()
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(Some(rows))
     }
 
     fn create_history(&mut self, table: &Table) -> Result<(), DbError> {
