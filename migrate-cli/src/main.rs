@@ -286,7 +286,11 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             let migrator = allow(migrator, run);
             let mut db = project.open(&url, Open::Create)?;
             if !allow_existing_tables {
-                db.refuse_unmanaged_tables(global.schema.as_deref(), migrations.table())?;
+                db.refuse_unmanaged_tables(
+                    global.schema.as_deref(),
+                    migrations.table(),
+                    migrations.predecessor(),
+                )?;
             }
             backup(&mut db, run.backup, out)?;
             let migrator = out.observe(migrator, *grouped);

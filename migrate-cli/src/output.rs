@@ -105,6 +105,9 @@ impl Out {
                     progress.enable_steady_tick(Duration::from_millis(100));
                 }
             }
+            Event::TookOver { taken_over } if !quiet => {
+                progress.suspend(|| println!("{taken_over}"));
+            }
             Event::Started {
                 migration,
                 direction,

@@ -223,11 +223,35 @@ fn other_layouts_are_created_checked_and_applied_in_place() {
         .run(&["check"])
         .ok()
         .stdout_has("checked 2 migrations");
+    // A database diesel migrated up to the first migration: its history is taken over, and
+    // only the new migration runs.
+    let conn = Connection::open(project.path("app.db")).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, \
+         run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);
+         INSERT INTO __diesel_schema_migrations (version) VALUES ('20240313');
+         CREATE TABLE users (id INTEGER);",
+    )
+    .unwrap();
     let url = project.sqlite_url();
-    project
-        .run(&["up", "--database-url", &url])
-        .ok()
-        .stdout_has("applied 20240313000000 users");
+    let up = project.run(&["up", "--database-url", &url]).ok();
+    assert!(
+        up.stdout.starts_with(
+            "took over 1 migration applied by diesel (__diesel_schema_migrations)\napplied "
+        ),
+        "{}",
+        up.stdout
+    );
+    up.stdout_has(" add_email");
+    assert!(!up.stdout.contains("users"), "{}", up.stdout);
+    let status = project.run(&["status", "--database-url", &url]).ok();
+    status.stdout_has("2 applied");
+    let diesel_rows: i64 = conn
+        .query_row("SELECT count(*) FROM __diesel_schema_migrations", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(diesel_rows, 1, "diesel's table is left as it was");
     // The same files read as another layout are not migrations.
     project
         .run(&["check", "--layout", "sqlx"])

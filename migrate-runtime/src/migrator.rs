@@ -68,6 +68,11 @@ pub enum Event<'a> {
         /// Who holds it, as far as the database tells.
         holder: &'a str,
     },
+    /// The run took over another tool's history (see [`Predecessor`]): it is committed.
+    TookOver {
+        /// What it recorded.
+        taken_over: &'a TakenOver,
+    },
     /// A migration's script starts.
     Started {
         /// The migration.
@@ -847,6 +852,9 @@ impl Migrator {
                 Ok(steps) if self.grouped => break steps,
                 Ok(steps) => {
                     db.commit().map_err(Error::database("commit"))?;
+                    if let Some(taken_over) = &taken_over {
+                        self.emit(Event::TookOver { taken_over });
+                    }
                     report.taken_over = taken_over.take();
                     break steps;
                 }
@@ -879,6 +887,9 @@ impl Migrator {
                 db.commit().map_err(Error::database("commit"))
             })();
             result.map_err(|error| rollback(db, error))?;
+            if let Some(taken_over) = &grouped.taken_over {
+                self.emit(Event::TookOver { taken_over });
+            }
             *report = grouped;
             return Ok(());
         }
