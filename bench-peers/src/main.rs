@@ -26,6 +26,8 @@
 //!     [--tools migrate,diesel] [--skip-rebuild] [--skip-apply]
 //! ```
 //!
+//! `--takeover` instead checks that migrate takes the peers' histories over (see `takeover.rs`).
+//!
 //! The PostgreSQL server is `MIGRATE_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`), a user that may create databases.
 
@@ -35,6 +37,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+
+mod takeover;
 
 /// The tools, as their apps are named under `apps/`.
 const TOOLS: [&str; 4] = ["migrate", "diesel", "refinery", "sqlx"];
@@ -118,9 +122,9 @@ fn migration(i: usize) -> (String, String, String) {
     (format!("table_{i}"), up, down)
 }
 
-/// Where a tool keeps the up file of migration `i`, and where its down file (if it has one).
-fn files(tool: &str, i: usize, name: &str) -> (PathBuf, Option<PathBuf>) {
-    let dir = app_dir(tool).join("migrations");
+/// Where a tool keeps the up file of migration `i` in `dir`, and where its down file (if it has
+/// one).
+fn files(dir: &Path, tool: &str, i: usize, name: &str) -> (PathBuf, Option<PathBuf>) {
     let version = format!("{i:05}");
     match tool {
         "migrate" | "sqlx" => (
@@ -137,8 +141,12 @@ fn files(tool: &str, i: usize, name: &str) -> (PathBuf, Option<PathBuf>) {
 }
 
 fn write_migration(tool: &str, i: usize) {
+    write_migration_in(&app_dir(tool).join("migrations"), tool, i);
+}
+
+fn write_migration_in(dir: &Path, tool: &str, i: usize) {
     let (name, up, down) = migration(i);
-    let (up_path, down_path) = files(tool, i, &name);
+    let (up_path, down_path) = files(dir, tool, i, &name);
     fs::create_dir_all(up_path.parent().unwrap()).unwrap();
     fs::write(&up_path, up).unwrap();
     if let Some(down_path) = down_path {
@@ -147,8 +155,12 @@ fn write_migration(tool: &str, i: usize) {
 }
 
 fn remove_migration(tool: &str, i: usize) {
+    remove_migration_in(&app_dir(tool).join("migrations"), tool, i);
+}
+
+fn remove_migration_in(dir: &Path, tool: &str, i: usize) {
     let (name, _, _) = migration(i);
-    let (up_path, down_path) = files(tool, i, &name);
+    let (up_path, down_path) = files(dir, tool, i, &name);
     fs::remove_file(&up_path).unwrap();
     if let Some(down_path) = down_path {
         fs::remove_file(down_path).unwrap();
@@ -328,7 +340,8 @@ fn measure_rebuild(options: &Options, samples: &mut Samples) {
                 // that what the database runs changes (a comment alone would not).
                 for (which, edited) in edits {
                     let (name, up, _) = migration(edited);
-                    let (up_path, _) = files(tool, edited, &name);
+                    let (up_path, _) =
+                        files(&app_dir(tool).join("migrations"), tool, edited, &name);
                     fs::write(
                         &up_path,
                         format!("{up}CREATE INDEX t{edited}_round{round} ON t{edited} (note);\n"),
@@ -355,7 +368,8 @@ fn measure_rebuild(options: &Options, samples: &mut Samples) {
                 cargo_build(tool, release);
                 // Touch one migration: same content, new modification time.
                 let (name, _, _) = migration(edits[0].1);
-                let (up_path, _) = files(tool, edits[0].1, &name);
+                let (up_path, _) =
+                    files(&app_dir(tool).join("migrations"), tool, edits[0].1, &name);
                 let text = fs::read(&up_path).unwrap();
                 fs::write(&up_path, text).unwrap();
                 record(
@@ -481,6 +495,10 @@ fn table(options: &Options, samples: &Samples) -> String {
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--takeover") {
+        takeover::run();
+        return;
+    }
     let options = options();
     eprintln!(
         "generating {} migrations in each layout",

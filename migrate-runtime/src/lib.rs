@@ -73,6 +73,8 @@ pub use takeover::Predecessor;
 /// - `migrations!("dir", build_script = false)`: a second set, which the build script does not
 ///   check; the macro checks it by itself. Without it, a call that embeds another set than the
 ///   build script checks is an error, because the build would not see that set change.
+/// - `migrations!("dir", layout = "diesel", build_script = false)`: a set in another tool's
+///   layout than `[package.metadata.migrate]` says (see [`Predecessor`]).
 pub use migrate_macros::migrations;
 
 #[cfg(feature = "postgres")]
