@@ -433,8 +433,9 @@ impl StdError for Error {
 pub struct RunError {
     /// Why the run stopped.
     pub error: Error,
-    /// What it applied or reverted, and committed, before it stopped.
-    pub done: crate::Report,
+    /// What it applied or reverted, and committed, before it stopped (boxed: the error path
+    /// pays for it, not every `Result`).
+    pub done: Box<crate::Report>,
 }
 
 impl fmt::Display for RunError {
@@ -465,7 +466,7 @@ impl RunError {
     pub(crate) fn nothing_done(error: Error) -> RunError {
         RunError {
             error,
-            done: crate::Report::default(),
+            done: Box::default(),
         }
     }
 }

@@ -480,7 +480,7 @@ impl Migrator {
             Ok(()) => Ok(report),
             Err(error) => Err(RunError {
                 error,
-                done: report,
+                done: Box::new(report),
             }),
         }
     }
@@ -708,7 +708,7 @@ impl Migrator {
             Ok(()) => Ok(report),
             Err(error) => Err(RunError {
                 error,
-                done: report,
+                done: Box::new(report),
             }),
         }
     }

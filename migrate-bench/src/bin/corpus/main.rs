@@ -1,6 +1,8 @@
-//! The corpus check: real migrations from other projects (`../shared/corpus`), read in their own
-//! tools' layouts, checked the way a build checks them, and compared file by file with what a
-//! real database does with them.
+//! The corpus check: real migrations from other projects (`../shared/corpus`), read in place
+//! with the product's layouts (`layout = "diesel"`, `"sqlx"`, `"flyway"`, `"dbmate"`), checked
+//! the way a build checks them, and compared file by file with what a real database does with
+//! them. Two parts follow no migration tool's layout (see `paired.rs`) and are written out in
+//! the native layout first.
 //!
 //! ```text
 //! cargo run -p migrate-bench --release --bin corpus -- [CORPUS_DIR] [--deny] [--part NAME]
@@ -17,7 +19,7 @@
 //! corpus README's list of broken files), or reports nothing on a file of that list. Errors about
 //! what goes wrong only once tables have rows (`sqlite-foreign-keys`) are listed apart.
 
-mod layouts;
+mod paired;
 mod truth;
 
 use std::collections::BTreeMap;
@@ -25,17 +27,26 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use layouts::{Layout, Source};
-use migrate_build::{Check, Checked, Code, Config, Dialect, check_directory};
+use migrate_build::{Check, Checked, Code, Config, Diagnostic, Dialect, Layout, check_directory};
 
-/// A part of the corpus: its directories (merged in version order), dialect, layout, and what
-/// its real database had that its migrations do not create.
+/// A part of the corpus: its directory, dialect, how it is read, and what its real database had
+/// that its migrations do not create.
 struct Part {
     name: &'static str,
-    dirs: &'static [&'static str],
+    dir: &'static str,
     dialect: Dialect,
-    layout: Layout,
+    reading: Reading,
     setup: Option<&'static str>,
+}
+
+/// How a part is read.
+#[derive(Clone, Copy)]
+enum Reading {
+    /// In place, as a package whose `layout` is this one is read: every file, name, order and
+    /// directive as the product reads them.
+    InPlace(Layout),
+    /// Paired files of a runner that is no migration tool's (see `paired.rs`).
+    Paired,
 }
 
 const HARNESS_SETUP: &str = "-- The Go migration tool's own table, which the first migration alters.\n\
@@ -67,128 +78,128 @@ const SUPABASE_SETUP: &str = "\
 const PARTS: &[Part] = &[
     Part {
         name: "Plume sqlite",
-        dirs: &["Plume-org__Plume/sqlite"],
+        dir: "Plume-org__Plume/sqlite",
         dialect: Dialect::Sqlite,
-        layout: Layout::Diesel,
+        reading: Reading::InPlace(Layout::Diesel),
         setup: None,
     },
     Part {
         name: "vaultwarden sqlite",
-        dirs: &["dani-garcia__vaultwarden/sqlite"],
+        dir: "dani-garcia__vaultwarden/sqlite",
         dialect: Dialect::Sqlite,
-        layout: Layout::Diesel,
+        reading: Reading::InPlace(Layout::Diesel),
         setup: None,
     },
     Part {
         name: "atuin ai",
-        dirs: &["atuinsh__atuin/atuin-ai/migrations"],
+        dir: "atuinsh__atuin/atuin-ai/migrations",
         dialect: Dialect::Sqlite,
-        layout: Layout::Sqlx,
+        reading: Reading::InPlace(Layout::Sqlx),
         setup: None,
     },
     Part {
         name: "atuin client",
-        dirs: &["atuinsh__atuin/atuin-client/migrations"],
+        dir: "atuinsh__atuin/atuin-client/migrations",
         dialect: Dialect::Sqlite,
-        layout: Layout::Sqlx,
+        reading: Reading::InPlace(Layout::Sqlx),
         setup: None,
     },
     Part {
         name: "atuin client meta",
-        dirs: &["atuinsh__atuin/atuin-client/meta-migrations"],
+        dir: "atuinsh__atuin/atuin-client/meta-migrations",
         dialect: Dialect::Sqlite,
-        layout: Layout::Sqlx,
+        reading: Reading::InPlace(Layout::Sqlx),
         setup: None,
     },
     Part {
         name: "atuin client record",
-        dirs: &["atuinsh__atuin/atuin-client/record-migrations"],
+        dir: "atuinsh__atuin/atuin-client/record-migrations",
         dialect: Dialect::Sqlite,
-        layout: Layout::Sqlx,
+        reading: Reading::InPlace(Layout::Sqlx),
         setup: None,
     },
     Part {
         name: "atuin kv",
-        dirs: &["atuinsh__atuin/atuin-kv/migrations"],
+        dir: "atuinsh__atuin/atuin-kv/migrations",
         dialect: Dialect::Sqlite,
-        layout: Layout::Sqlx,
+        reading: Reading::InPlace(Layout::Sqlx),
         setup: None,
     },
     Part {
         name: "atuin scripts",
-        dirs: &["atuinsh__atuin/atuin-scripts/migrations"],
+        dir: "atuinsh__atuin/atuin-scripts/migrations",
         dialect: Dialect::Sqlite,
-        layout: Layout::Sqlx,
+        reading: Reading::InPlace(Layout::Sqlx),
         setup: None,
     },
     Part {
         name: "atuin server sqlite",
-        dirs: &["atuinsh__atuin/atuin-server-sqlite/migrations"],
+        dir: "atuinsh__atuin/atuin-server-sqlite/migrations",
         dialect: Dialect::Sqlite,
-        layout: Layout::Sqlx,
+        reading: Reading::InPlace(Layout::Sqlx),
         setup: None,
     },
     Part {
         name: "harness sqlite",
-        dirs: &["harness__harness/sqlite"],
+        dir: "harness__harness/sqlite",
         dialect: Dialect::Sqlite,
-        layout: Layout::Paired,
+        reading: Reading::Paired,
         setup: Some(HARNESS_SETUP),
     },
     Part {
         name: "authelia sqlite",
-        dirs: &["authelia__authelia/sqlite"],
+        dir: "authelia__authelia/sqlite",
         dialect: Dialect::Sqlite,
-        layout: Layout::Paired,
+        reading: Reading::Paired,
         setup: None,
     },
     Part {
         name: "conductor sqlite",
-        dirs: &["conductor-oss__conductor/sqlite-persistence/migration_sqlite"],
+        dir: "conductor-oss__conductor/sqlite-persistence/migration_sqlite",
         dialect: Dialect::Sqlite,
-        layout: Layout::Flyway,
+        reading: Reading::InPlace(Layout::Flyway),
         setup: None,
     },
     Part {
         name: "conductor scheduler sqlite",
-        dirs: &["conductor-oss__conductor/scheduler/sqlite-persistence/migration_scheduler_sqlite"],
+        dir: "conductor-oss__conductor/scheduler/sqlite-persistence/migration_scheduler_sqlite",
         dialect: Dialect::Sqlite,
-        layout: Layout::Flyway,
+        reading: Reading::InPlace(Layout::Flyway),
         setup: None,
     },
     Part {
         name: "crates.io",
-        dirs: &["rust-lang__crates.io"],
+        dir: "rust-lang__crates.io",
         dialect: Dialect::Postgres,
-        layout: Layout::Diesel,
+        reading: Reading::InPlace(Layout::Diesel),
         setup: None,
     },
     Part {
         name: "Plume postgres",
-        dirs: &["Plume-org__Plume/postgres"],
+        dir: "Plume-org__Plume/postgres",
         dialect: Dialect::Postgres,
-        layout: Layout::Diesel,
+        reading: Reading::InPlace(Layout::Diesel),
         setup: None,
     },
     Part {
         name: "vaultwarden postgres",
-        dirs: &["dani-garcia__vaultwarden/postgresql"],
+        dir: "dani-garcia__vaultwarden/postgresql",
         dialect: Dialect::Postgres,
-        layout: Layout::Diesel,
+        reading: Reading::InPlace(Layout::Diesel),
         setup: None,
     },
     Part {
         name: "atuin server postgres",
-        dirs: &["atuinsh__atuin/atuin-server-postgres/migrations"],
+        dir: "atuinsh__atuin/atuin-server-postgres/migrations",
         dialect: Dialect::Postgres,
-        layout: Layout::Sqlx,
+        reading: Reading::InPlace(Layout::Sqlx),
         setup: None,
     },
     Part {
         name: "lemmy",
-        dirs: &["LemmyNet__lemmy"],
+        dir: "LemmyNet__lemmy",
         dialect: Dialect::Postgres,
-        layout: Layout::Diesel,
+        reading: Reading::InPlace(Layout::Diesel),
         setup: Some(
             "-- diesel's history table, which a migration puts a trigger on.\n\
              CREATE TABLE __diesel_schema_migrations (\n\
@@ -199,48 +210,45 @@ const PARTS: &[Part] = &[
     },
     Part {
         name: "harness postgres",
-        dirs: &["harness__harness/postgres"],
+        dir: "harness__harness/postgres",
         dialect: Dialect::Postgres,
-        layout: Layout::Paired,
+        reading: Reading::Paired,
         setup: Some(HARNESS_SETUP),
     },
     Part {
         name: "authelia postgres",
-        dirs: &["authelia__authelia/postgres"],
+        dir: "authelia__authelia/postgres",
         dialect: Dialect::Postgres,
-        layout: Layout::Paired,
+        reading: Reading::Paired,
         setup: None,
     },
     Part {
         name: "kestra postgres",
-        dirs: &["kestra-io__kestra/postgres"],
+        dir: "kestra-io__kestra/postgres",
         dialect: Dialect::Postgres,
-        layout: Layout::Flyway,
+        reading: Reading::InPlace(Layout::Flyway),
         setup: None,
     },
     Part {
         name: "conductor postgres",
-        dirs: &[
-            "conductor-oss__conductor/postgres-persistence/migration_postgres",
-            "conductor-oss__conductor/postgres-persistence/migration_postgres_data",
-            "conductor-oss__conductor/postgres-persistence/migration_postgres_notify",
-        ],
+        // Three Flyway locations, merged in version order: Flyway's layout walks them all.
+        dir: "conductor-oss__conductor/postgres-persistence",
         dialect: Dialect::Postgres,
-        layout: Layout::Flyway,
+        reading: Reading::InPlace(Layout::Flyway),
         setup: None,
     },
     Part {
         name: "conductor scheduler postgres",
-        dirs: &["conductor-oss__conductor/scheduler/postgres-persistence/migration_scheduler"],
+        dir: "conductor-oss__conductor/scheduler/postgres-persistence/migration_scheduler",
         dialect: Dialect::Postgres,
-        layout: Layout::Flyway,
+        reading: Reading::InPlace(Layout::Flyway),
         setup: None,
     },
     Part {
         name: "supabase",
-        dirs: &["supabase__postgres/migrations"],
+        dir: "supabase__postgres/migrations",
         dialect: Dialect::Postgres,
-        layout: Layout::Dbmate,
+        reading: Reading::InPlace(Layout::Dbmate),
         setup: Some(SUPABASE_SETUP),
     },
 ];
@@ -349,11 +357,10 @@ fn main() -> ExitCode {
         {
             continue;
         }
-        let dirs: Vec<PathBuf> = part.dirs.iter().map(|d| root.join(d)).collect();
-        if !dirs.iter().all(|d| d.is_dir()) {
+        if !root.join(part.dir).is_dir() {
             continue;
         }
-        let outcome = check_part(&root, part, &dirs, url.as_deref());
+        let outcome = check_part(&root, part, url.as_deref());
         false_errors.extend(outcome.false_errors);
         missed.extend(outcome.missed);
         uncertain.extend(outcome.uncertain);
@@ -442,7 +449,7 @@ fn main() -> ExitCode {
     let checked_dirs: Vec<&str> = rows
         .iter()
         .filter(|(part, _)| part.dialect == Dialect::Sqlite || url.is_some())
-        .flat_map(|(part, _)| part.dirs.iter().copied())
+        .map(|(part, _)| part.dir)
         .collect();
     let known_missed: Vec<&&str> = KNOWN_BROKEN
         .iter()
@@ -646,56 +653,207 @@ fn claims_refusal(codes: &[Code]) -> bool {
     })
 }
 
-/// Writes a part in the native layout, checks it, applies it to a real database, and compares.
-fn check_part(root: &Path, part: &Part, dirs: &[PathBuf], url: Option<&str>) -> PartOutcome {
-    let sources = layouts::read(dirs, part.layout);
-    let temp = tempfile::tempdir().expect("temporary directory");
-    let native = temp.path().join("migrations");
-    fs::create_dir(&native).expect("create directory");
-    // native file (as diagnostics show it) -> corpus file
-    let mut origin: BTreeMap<String, FileId> = BTreeMap::new();
-    let id = |path: &Path, down_section: bool| {
-        let relative = path
-            .strip_prefix(root)
-            .unwrap_or(path)
-            .display()
-            .to_string();
-        if down_section {
-            format!("{relative} (down)")
-        } else {
-            relative
-        }
-    };
-    let mut down_names: Vec<Option<String>> = Vec::new();
-    for (i, source) in sources.iter().enumerate() {
-        let stem = format!("{:05}_{}", i + 1, layouts::native_name(&source.name));
-        let (up_name, down_name) = match source.down {
-            Some(_) => (format!("{stem}.up.sql"), Some(format!("{stem}.down.sql"))),
-            None => (format!("{stem}.sql"), None),
+/// One migration of a part, as its tool runs it and as the report names its files.
+struct Source {
+    /// The up file, and its text as the check and the truth run see it.
+    up: FileId,
+    up_text: String,
+    down: Option<(FileId, String)>,
+    /// The down file as the check's diagnostics name it.
+    down_display: Option<String>,
+    name: String,
+    /// Whether its tool runs it outside a transaction.
+    no_transaction: bool,
+}
+
+/// A part, checked: what the check found, its migrations, and the file of the report each
+/// diagnostic is about.
+struct Read {
+    checked: Checked,
+    sources: Vec<Source>,
+    /// A file as the diagnostics show it -> the corpus file (paired parts, written out).
+    origin: BTreeMap<String, FileId>,
+    /// A file that holds a down section too (dbmate) -> where that section starts.
+    down_sections: BTreeMap<String, usize>,
+    _temp: tempfile::TempDir,
+}
+
+impl Read {
+    /// The file of the report a diagnostic is about.
+    fn file_of(&self, diagnostic: &Diagnostic) -> FileId {
+        let Some(location) = &diagnostic.location else {
+            return FileId::new();
         };
-        down_names.push(down_name.as_ref().map(|d| format!("migrations/{d}")));
-        fs::write(native.join(&up_name), &source.up_text).expect("write migration");
-        origin.insert(format!("migrations/{up_name}"), id(&source.up, false));
-        if let (Some((path, text)), Some(down_name)) = (&source.down, down_name) {
-            fs::write(native.join(&down_name), text).expect("write migration");
-            let dbmate = path == &source.up;
-            origin.insert(format!("migrations/{down_name}"), id(path, dbmate));
+        let file = &location.file;
+        match self.down_sections.get(file) {
+            Some(&start) if location.offset().is_some_and(|o| o >= start) => {
+                format!("{file} (down)")
+            }
+            _ => self.origin.get(file).cloned().unwrap_or(file.clone()),
         }
     }
+}
+
+/// The check's configuration for a part, its setup script (if any) written under `temp`.
+fn part_config(part: &Part, temp: &Path, url: Option<&str>) -> Config {
     let mut config = Config {
         dialects: vec![part.dialect],
         ..Config::default()
     };
     if let Some(setup) = part.setup {
-        fs::write(temp.path().join("setup.sql"), setup).expect("write setup");
-        config.check_setup = vec![(part.dialect, "setup.sql".to_owned())];
+        let path = temp.join("setup.sql");
+        fs::write(&path, setup).expect("write setup");
+        config.check_setup = vec![(part.dialect, path.display().to_string())];
     }
-    let with_database = part.dialect == Dialect::Sqlite || url.is_some();
     config.dev_database_url = url.map(str::to_owned);
-    let checked = check_directory(temp.path(), &config);
+    config
+}
+
+/// Checks a part in place, laid out as `layout`, as a package at the corpus root whose
+/// `directory` is the part's would be.
+fn read_in_place(root: &Path, part: &Part, layout: Layout, url: Option<&str>) -> Read {
+    let temp = tempfile::tempdir().expect("temporary directory");
+    let mut config = part_config(part, temp.path(), url);
+    config.layout = layout;
+    config.directory = part.dir.to_owned();
+    let base = if layout == Layout::Diesel {
+        restore_diesel_metadata(root, part.dir, temp.path())
+    } else {
+        root.to_owned()
+    };
+    let checked = check_directory(&base, &config);
+    let mut down_sections = BTreeMap::new();
+    let sources = checked
+        .migrations
+        .iter()
+        .map(|m| {
+            let up = m.up.source.display.clone();
+            let down = m.down.as_ref().map(|d| {
+                let display = &d.source.display;
+                if *display == up {
+                    // dbmate: both sections in one file; each script is that file with the
+                    // other section blanked, so the down starts at its first non-blank byte.
+                    let text = &d.source.text;
+                    let start = text.len() - text.trim_start().len();
+                    down_sections.insert(display.clone(), start);
+                    (format!("{display} (down)"), d.source.raw())
+                } else {
+                    (display.clone(), d.source.raw())
+                }
+            });
+            Source {
+                up,
+                up_text: m.up.source.raw(),
+                down,
+                down_display: m.down.as_ref().map(|d| d.source.display.clone()),
+                name: m.name.clone(),
+                no_transaction: !m.up.transaction,
+            }
+        })
+        .collect();
+    Read {
+        checked,
+        sources,
+        origin: BTreeMap::new(),
+        down_sections,
+        _temp: temp,
+    }
+}
+
+/// The corpus keeps no diesel `metadata.toml`. The directories that ran with
+/// `run_in_transaction = false` are the ones using `CONCURRENTLY` (the corpus README): a copy of
+/// the part under `temp`, at the same path, with those files put back. The base to check from.
+fn restore_diesel_metadata(root: &Path, dir: &str, temp: &Path) -> PathBuf {
+    let base = temp.join("corpus");
+    let from = root.join(dir);
+    let to = base.join(dir);
+    fs::create_dir_all(&to).expect("create directory");
+    for entry in fs::read_dir(&from).expect("read part").flatten() {
+        let target = to.join(entry.file_name());
+        if !entry.path().is_dir() {
+            fs::copy(entry.path(), &target).expect("copy file");
+            continue;
+        }
+        fs::create_dir_all(&target).expect("create directory");
+        let mut concurrently = false;
+        for file in fs::read_dir(entry.path())
+            .expect("read migration")
+            .flatten()
+        {
+            let text = fs::read_to_string(file.path()).unwrap_or_default();
+            concurrently |= text.to_ascii_lowercase().contains("concurrently");
+            fs::copy(file.path(), target.join(file.file_name())).expect("copy file");
+        }
+        if concurrently {
+            fs::write(target.join("metadata.toml"), "run_in_transaction = false\n")
+                .expect("write metadata.toml");
+        }
+    }
+    base
+}
+
+/// Writes a paired part out in the native layout, in its runner's order, and checks it.
+fn read_paired(root: &Path, part: &Part, url: Option<&str>) -> Read {
+    let temp = tempfile::tempdir().expect("temporary directory");
+    let config = part_config(part, temp.path(), url);
+    let native = temp.path().join("migrations");
+    fs::create_dir(&native).expect("create directory");
+    let id = |path: &Path| {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    let mut origin = BTreeMap::new();
+    let mut sources = Vec::new();
+    for (i, migration) in paired::read_paired(&root.join(part.dir))
+        .into_iter()
+        .enumerate()
+    {
+        let stem = format!("{:05}_{}", i + 1, paired::native_name(&migration.name));
+        let up_name = if migration.down.is_some() {
+            format!("{stem}.up.sql")
+        } else {
+            format!("{stem}.sql")
+        };
+        fs::write(native.join(&up_name), &migration.up_text).expect("write migration");
+        origin.insert(format!("migrations/{up_name}"), id(&migration.up));
+        let mut down_display = None;
+        if let Some((path, text)) = &migration.down {
+            let down_name = format!("{stem}.down.sql");
+            fs::write(native.join(&down_name), text).expect("write migration");
+            origin.insert(format!("migrations/{down_name}"), id(path));
+            down_display = Some(format!("migrations/{down_name}"));
+        }
+        sources.push(Source {
+            up: id(&migration.up),
+            up_text: migration.up_text,
+            down: migration.down.map(|(path, text)| (id(&path), text)),
+            down_display,
+            name: migration.name,
+            no_transaction: false,
+        });
+    }
+    Read {
+        checked: check_directory(temp.path(), &config),
+        sources,
+        origin,
+        down_sections: BTreeMap::new(),
+        _temp: temp,
+    }
+}
+
+/// Checks a part, applies it to a real database, and compares.
+fn check_part(root: &Path, part: &Part, url: Option<&str>) -> PartOutcome {
+    let read = match part.reading {
+        Reading::InPlace(layout) => read_in_place(root, part, layout, url),
+        Reading::Paired => read_paired(root, part, url),
+    };
+    let (checked, sources) = (&read.checked, &read.sources);
+    let with_database = part.dialect == Dialect::Sqlite || url.is_some();
 
     let mut row = Row {
-        files: origin.len(),
+        files: sources.len() + sources.iter().filter(|s| s.down.is_some()).count(),
         ..Row::default()
     };
     for migration in &checked.migrations {
@@ -723,12 +881,7 @@ fn check_part(root: &Path, part: &Part, dirs: &[PathBuf], url: Option<&str>) -> 
     let mut with_errors: BTreeMap<FileId, Vec<Code>> = BTreeMap::new();
     let mut reported: Vec<FileId> = Vec::new();
     for diagnostic in &checked.diagnostics {
-        let file = diagnostic
-            .location
-            .as_ref()
-            .map(|l| l.file.clone())
-            .unwrap_or_default();
-        let original = origin.get(&file).cloned().unwrap_or(file.clone());
+        let original = read.file_of(diagnostic);
         if diagnostic.is_error() {
             row.errors += 1;
             with_errors
@@ -758,7 +911,7 @@ fn check_part(root: &Path, part: &Part, dirs: &[PathBuf], url: Option<&str>) -> 
         uncertain: Vec::new(),
         reported,
     };
-    let Some(truth) = run_truth(part, &sources, &checked, url) else {
+    let Some(truth) = run_truth(part, sources, checked, url) else {
         // No database to ask: an error is false unless the README lists the file as broken.
         outcome.false_errors = with_errors
             .into_iter()
@@ -774,9 +927,9 @@ fn check_part(root: &Path, part: &Part, dirs: &[PathBuf], url: Option<&str>) -> 
     outcome.row.truth = true;
     let mut fates: Vec<(FileId, truth::Fate)> = Vec::new();
     for (i, source) in sources.iter().enumerate() {
-        fates.push((id(&source.up, false), truth.up[i].clone()));
-        if let Some((path, _)) = &source.down {
-            fates.push((id(path, path == &source.up), truth.down[i].clone()));
+        fates.push((source.up.clone(), truth.up[i].clone()));
+        if let Some((file, _)) = &source.down {
+            fates.push((file.clone(), truth.down[i].clone()));
             if truth.redo[i].rejected() {
                 outcome.row.redo += 1;
             }
@@ -822,7 +975,7 @@ fn check_part(root: &Path, part: &Part, dirs: &[PathBuf], url: Option<&str>) -> 
     }
     outcome.row.false_errors = outcome.false_errors.len();
     outcome.row.missed = outcome.missed.len();
-    outcome.symmetry = measure_model(part, &sources, &checked, &truth, &down_names);
+    outcome.symmetry = measure_model(part, sources, checked, &truth);
     outcome
 }
 
@@ -834,7 +987,6 @@ fn measure_model(
     sources: &[Source],
     checked: &Checked,
     truth: &truth::Truth,
-    down_names: &[Option<String>],
 ) -> Symmetry {
     let mut symmetry = Symmetry::default();
     let mut said: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -856,7 +1008,7 @@ fn measure_model(
         }
     }
     for (i, source) in sources.iter().enumerate() {
-        let Some(Some(down)) = down_names.get(i) else {
+        let Some(down) = &source.down_display else {
             continue;
         };
         let Some(Some(differences)) = truth.symmetry.get(i) else {
