@@ -14,4 +14,8 @@ mod unknown_option {
     migrate_runtime::migrations!("cases/valid", schema = "app");
 }
 
+mod unknown_layout {
+    migrate_runtime::migrations!("cases/valid", layout = "liquibase", build_script = false);
+}
+
 fn main() {}
