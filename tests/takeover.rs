@@ -1,6 +1,6 @@
 //! Taking over another tool's history, on both backends: each tool's table made as that tool
-//! makes it and filled as it fills it, for a set read in that tool's layout
-//! (`tests/fixtures/takeover/<tool>`). The same migrations, run by the tools themselves, are the
+//! makes it and filled as it fills it, with versions and checksums written out (see
+//! [`recorded`]), for a set read in that tool's layout (`tests/fixtures/takeover/<tool>`). The same migrations, run by the tools themselves, are the
 //! peer benchmark's takeover test (`bench-peers`, `--takeover`).
 
 mod common;
@@ -163,19 +163,46 @@ fn record_sql(tool: Predecessor, postgres: bool, version: &str, checksum: &str) 
     }
 }
 
-/// The tool's version of a migration: the recorded version the build script embedded, else the
-/// version.
-fn tool_version(m: &Migration) -> String {
-    m.recorded_version()
-        .map_or_else(|| m.version().to_string(), str::to_owned)
-}
-
-/// The tool's checksum of a migration (its first form, for refinery's 32-bit versions), or a
-/// placeholder where the tool keeps none.
-fn tool_checksum(m: &Migration) -> &'static str {
-    m.recorded_checksum()
-        .and_then(|c| c.split(' ').next())
-        .unwrap_or("00")
+/// What each tool writes in its table for the three migrations of its fixture set: the
+/// version as it writes it, and its checksum (`""` where it keeps none). Written out here, not
+/// computed by migrate: sqlx's by `sha384sum`, refinery's read back from refinery 0.10's own
+/// table after its runner applied these files, Flyway's by Java's `CRC32` over
+/// `BufferedReader.readLine`, as Flyway reads a file.
+fn recorded(tool: Predecessor) -> [(&'static str, &'static str); 3] {
+    match tool {
+        Predecessor::Diesel => [
+            ("00000000000000", ""),
+            ("20240102", ""),
+            ("20240103120000", ""),
+        ],
+        Predecessor::Sqlx => [
+            (
+                "1",
+                "d68f57d137725bffa4ff18085a34a255a03102fa3523869019dd3aafc1f407973bce2e1ed489a6bb8ab20e2714bdbaf1",
+            ),
+            (
+                "2",
+                "592e431d655e7f3ba88da9e0e1fe3f447616cef66e8760006a897288904a9be2bd9c9b620b3e7f27959ee3e673033883",
+            ),
+            (
+                "3",
+                "f1718a0f9fca9959ff02848fb08042724c274cb398e09b0176bb7d8b1cecc50576f5731adbd5393bba77dd363611e95c",
+            ),
+        ],
+        Predecessor::Refinery => [
+            ("1", "13520557463068773899"),
+            ("2", "14384588275518180490"),
+            ("3", "2763502857300609020"),
+        ],
+        Predecessor::Flyway => [
+            ("1", "-787013892"),
+            ("1.1", "1652765503"),
+            ("2", "202319998"),
+        ],
+        Predecessor::Dbmate => [("001", ""), ("002", ""), ("003", "")],
+        Predecessor::GolangMigrate => [("1", ""), ("2", ""), ("3", "")],
+        other => unreachable!("{other:?}"),
+    }
 }
 
 /// A database as the tool leaves it after applying the first `applied` migrations of `set`.
@@ -184,12 +211,11 @@ fn migrated_by_the_tool<D: Backend>(conn: &mut D::Conn, set: &'static Migrations
         .predecessor()
         .expect("a set read in another tool's layout");
     D::execute(conn, create_table(tool, D::POSTGRES));
-    for m in set.iter().take(applied) {
+    for (m, (version, checksum)) in set.iter().zip(recorded(tool)).take(applied) {
         for statement in m.up().statements() {
             D::execute(conn, statement.sql);
         }
-        let sql = record_sql(tool, D::POSTGRES, &tool_version(m), tool_checksum(m));
-        D::execute(conn, &sql);
+        D::execute(conn, &record_sql(tool, D::POSTGRES, version, checksum));
     }
 }
 
@@ -277,7 +303,10 @@ fn a_version_missing_from_the_files_is_drift<D: Backend>(fresh: impl Fn() -> Opt
         let tool = set.predecessor().unwrap();
         let mut conn = db.connect();
         migrated_by_the_tool::<D>(&mut conn, set, 2);
-        D::execute(&mut conn, &record_sql(tool, D::POSTGRES, "999", "00"));
+        D::execute(
+            &mut conn,
+            &record_sql(tool, D::POSTGRES, "999", recorded(tool)[0].1),
+        );
         let error = Migrator::new(set).migrate(&mut conn).unwrap_err();
         match &error.error {
             Error::Drift(drift) => assert!(
@@ -294,12 +323,30 @@ fn a_version_missing_from_the_files_is_drift<D: Backend>(fresh: impl Fn() -> Opt
         )));
         // Nothing was written: the history table is not even there.
         assert!(!D::table_exists(&mut conn, "_migrate_history"), "{tool:?}");
-        assert!(
-            Migrator::new(set)
-                .allow_missing(true)
-                .migrate(&mut conn)
-                .is_ok(),
-            "{tool:?}: allowed"
+        let allowed = Migrator::new(set)
+            .allow_missing(true)
+            .migrate(&mut conn)
+            .unwrap();
+        let versions: Vec<i64> = set.iter().map(Migration::version).collect();
+        // golang-migrate's one row says 999 is current: every migration is applied.
+        let taken = if tool == Predecessor::GolangMigrate {
+            3
+        } else {
+            2
+        };
+        assert_eq!(
+            allowed.taken_over.map(|t| t.versions),
+            Some(versions[..taken].to_vec()),
+            "{tool:?}"
+        );
+        assert_eq!(
+            allowed
+                .applied
+                .iter()
+                .map(|a| a.version)
+                .collect::<Vec<_>>(),
+            versions[taken..],
+            "{tool:?}"
         );
     }
 }
@@ -318,10 +365,10 @@ fn a_changed_file_is_drift_where_the_tool_keeps_checksums<D: Backend>(
         migrated_by_the_tool::<D>(&mut conn, set, 1);
         // The second migration, recorded with the checksum of another file.
         let second = set.iter().nth(1).unwrap();
-        let other = tool_checksum(set.iter().next().unwrap());
+        let other = recorded(tool)[0].1;
         D::execute(
             &mut conn,
-            &record_sql(tool, D::POSTGRES, &tool_version(second), other),
+            &record_sql(tool, D::POSTGRES, recorded(tool)[1].0, other),
         );
         let error = Migrator::new(set).migrate(&mut conn).unwrap_err();
         match &error.error {
@@ -333,6 +380,24 @@ fn a_changed_file_is_drift_where_the_tool_keeps_checksums<D: Backend>(
             other => panic!("{tool:?}: {other}"),
         }
         assert!(!D::table_exists(&mut conn, "_migrate_history"), "{tool:?}");
+
+        // Allowed, the file is recorded as modified, as an edit after migrate's own run is,
+        // and stays so.
+        let migrator = Migrator::new(set).allow_modified(true);
+        let report = migrator.migrate(&mut conn).unwrap();
+        assert_eq!(report.taken_over.unwrap().versions.len(), 2, "{tool:?}");
+        let states: Vec<State> = migrator
+            .status(&mut conn)
+            .unwrap()
+            .iter()
+            .map(|s| s.state)
+            .collect();
+        assert_eq!(
+            states,
+            [State::Applied, State::Modified, State::Applied],
+            "{tool:?}"
+        );
+        assert!(Migrator::new(set).migrate(&mut conn).is_err(), "{tool:?}");
     }
 }
 
@@ -357,7 +422,7 @@ fn a_failed_or_dirty_row_is_refused<D: Backend>(fresh: impl Fn() -> Option<D>) {
         migrated_by_the_tool::<D>(&mut conn, set, 2);
         D::execute(&mut conn, fail);
         let error = Migrator::new(set).migrate(&mut conn).unwrap_err();
-        let second = tool_version(set.iter().nth(1).unwrap());
+        let second = recorded(tool)[1].0;
         assert!(
             matches!(&error.error, Error::PredecessorIncomplete { tool: t, version, .. }
                 if *t == tool.name() && *version == second),
@@ -367,31 +432,62 @@ fn a_failed_or_dirty_row_is_refused<D: Backend>(fresh: impl Fn() -> Option<D>) {
     }
 }
 
-/// Flyway's own kinds of row: a baseline counts every version up to it as applied, an undo
-/// takes its version back.
-fn flyway_baselines_and_undos_are_honoured<D: Backend>(fresh: impl Fn() -> Option<D>) {
+/// Flyway's own kinds of row: a baseline (from `baseline`, or a `B__` file) counts every
+/// version up to it as applied, compared as Flyway compares versions (`1.01` is `1.1`); an undo
+/// takes its version back; so does `flyway repair` marking a version whose file is gone.
+fn flyway_baselines_undos_and_deletions_are_honoured<D: Backend>(fresh: impl Fn() -> Option<D>) {
+    let set = &sets::flyway::MIGRATIONS;
+    for baseline in ["BASELINE", "SQL_BASELINE"] {
+        let Some(db) = fresh() else { return };
+        let mut conn = db.connect();
+        migrated_by_the_tool::<D>(&mut conn, set, 0);
+        for statement in set.iter().take(2).flat_map(|m| m.up().statements()) {
+            D::execute(&mut conn, statement.sql);
+        }
+        D::execute(
+            &mut conn,
+            &format!(
+                "INSERT INTO flyway_schema_history (installed_rank, version, description, type, \
+                 script, checksum, installed_by, execution_time, success) VALUES \
+                 (1, '1.01', 'base', '{baseline}', 'B1_01__base.sql', NULL, 't', 0, TRUE), \
+                 (2, '2', 'create c', 'SQL', 'V2__create_c.sql', 202319998, 't', 1, TRUE), \
+                 (3, '2', 'create c', 'UNDO_SQL', 'U2__create_c.sql', NULL, 't', 1, TRUE), \
+                 (4, '9', 'gone', 'SQL', 'V9__gone.sql', 1, 't', 1, TRUE), \
+                 (5, '9', 'gone', 'DELETE', 'V9__gone.sql', NULL, 't', 0, TRUE), \
+                 (6, NULL, 'view', 'SQL', 'R__view.sql', 1, 't', 1, TRUE)"
+            ),
+        );
+        let report = Migrator::new(set).migrate(&mut conn).unwrap();
+        let versions: Vec<i64> = set.iter().map(Migration::version).collect();
+        assert_eq!(
+            report.taken_over.unwrap().versions,
+            versions[..2],
+            "{baseline}"
+        );
+        assert_eq!(
+            report.applied.iter().map(|a| a.version).collect::<Vec<_>>(),
+            versions[2..],
+            "{baseline}"
+        );
+    }
+}
+
+/// A failed repeatable migration is refused too: Flyway itself would stop on it.
+fn a_failed_flyway_repeatable_is_refused<D: Backend>(fresh: impl Fn() -> Option<D>) {
     let set = &sets::flyway::MIGRATIONS;
     let Some(db) = fresh() else { return };
     let mut conn = db.connect();
-    migrated_by_the_tool::<D>(&mut conn, set, 0);
-    // Baselined at 1.1 (tables a and b were there already), then V2 applied and undone.
-    for statement in set.iter().take(2).flat_map(|m| m.up().statements()) {
-        D::execute(&mut conn, statement.sql);
-    }
+    migrated_by_the_tool::<D>(&mut conn, set, 1);
     D::execute(
         &mut conn,
         "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, \
-         checksum, installed_by, execution_time, success) VALUES \
-         (1, '1.1', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', NULL, 't', 0, TRUE), \
-         (2, '2', 'create c', 'SQL', 'V2__create_c.sql', 0, 't', 1, TRUE), \
-         (3, '2', 'create c', 'UNDO_SQL', 'U2__create_c.sql', NULL, 't', 1, TRUE)",
+         checksum, installed_by, execution_time, success) \
+         VALUES (2, NULL, 'view', 'SQL', 'R__view.sql', 1, 't', 1, FALSE)",
     );
-    let report = Migrator::new(set).migrate(&mut conn).unwrap();
-    let versions: Vec<i64> = set.iter().map(Migration::version).collect();
-    assert_eq!(report.taken_over.unwrap().versions, versions[..2]);
-    assert_eq!(
-        report.applied.iter().map(|a| a.version).collect::<Vec<_>>(),
-        versions[2..]
+    let error = Migrator::new(set).migrate(&mut conn).unwrap_err();
+    assert!(
+        matches!(&error.error, Error::PredecessorIncomplete { version, .. } if version == "(repeatable)"),
+        "{error}"
     );
 }
 
@@ -421,8 +517,13 @@ macro_rules! backend {
             }
 
             #[test]
-            fn flyway_baselines_and_undos_are_honoured() {
-                super::flyway_baselines_and_undos_are_honoured($fresh);
+            fn flyway_baselines_undos_and_deletions_are_honoured() {
+                super::flyway_baselines_undos_and_deletions_are_honoured($fresh);
+            }
+
+            #[test]
+            fn a_failed_flyway_repeatable_is_refused() {
+                super::a_failed_flyway_repeatable_is_refused($fresh);
             }
         }
     };

@@ -437,7 +437,7 @@ const PART: i64 = 1000;
 /// orders as Flyway orders versions, the first part times 1000³, then up to three more parts
 /// under 1000 times 1000², 1000 and 1 (`1.2` is 1,002,000,000); and the parts joined by `_`.
 /// A refinery version is a whole number.
-fn flyway_version(text: &str, layout: Layout) -> Result<(i64, String), &'static str> {
+fn flyway_number(text: &str, layout: Layout) -> Result<(i64, String), &'static str> {
     let parts: Vec<&str> = text.split(['.', '_']).collect();
     if parts
         .iter()
@@ -512,7 +512,7 @@ fn versioned(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
             None,
         );
     };
-    let (version, version_text) = match flyway_version(version, layout) {
+    let (version, version_text) = match flyway_number(version, layout) {
         Ok(parts) => parts,
         Err(why) => return bad_name(display, why, layout, None),
     };

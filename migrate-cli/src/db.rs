@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use migrate_cli::DatabaseUrl;
-use migrate_runtime::Predecessor;
 use migrate_runtime::postgres::{self, Client, NoTls};
 use migrate_runtime::rusqlite::{Connection, OpenFlags};
 
@@ -120,7 +119,6 @@ impl Db {
         &mut self,
         schema: Option<&str>,
         table: &str,
-        predecessor: Option<Predecessor>,
     ) -> Result<(), Failure> {
         let tables = match self {
             Db::Sqlite { conn, .. } => {
@@ -131,13 +129,7 @@ impl Db {
             }
         }
         .map_err(|e| Failure::new(format!("cannot list the database's tables: {e}")))?;
-        // The tables another tool's migrations made: its history is taken over.
-        let taken_over = predecessor.is_some_and(|p| {
-            tables
-                .iter()
-                .any(|t| t.rsplit('.').next() == Some(p.table()))
-        });
-        if tables.is_empty() || taken_over {
+        if tables.is_empty() {
             return Ok(());
         }
         let mut shown: Vec<&str> = tables.iter().take(5).map(String::as_str).collect();

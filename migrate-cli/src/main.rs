@@ -285,12 +285,11 @@ fn run(cli: &Cli, out: &Out, url: Option<Result<DatabaseUrl, String>>) -> Result
             let migrator = project.migrator(migrations, global)?.grouped(*grouped);
             let migrator = allow(migrator, run);
             let mut db = project.open(&url, Open::Create)?;
-            if !allow_existing_tables {
-                db.refuse_unmanaged_tables(
-                    global.schema.as_deref(),
-                    migrations.table(),
-                    migrations.predecessor(),
-                )?;
+            // Tables another tool's migrations made are fine when its history is taken over.
+            let takes_over =
+                with_db!(&mut db, conn => migrator.takes_over(conn)).map_err(runtime_failure)?;
+            if !allow_existing_tables && takes_over.is_none() {
+                db.refuse_unmanaged_tables(global.schema.as_deref(), migrations.table())?;
             }
             backup(&mut db, run.backup, out)?;
             let migrator = out.observe(migrator, *grouped);
@@ -994,9 +993,14 @@ fn run_failure(migrations: &Migrations) -> impl Fn(RunError) -> Failure + '_ {
             None => failure,
         };
         let finished: Vec<String> = done
-            .applied
+            .taken_over
             .iter()
-            .map(|a| format!("applied {} {}", a.version, a.name))
+            .map(ToString::to_string)
+            .chain(
+                done.applied
+                    .iter()
+                    .map(|a| format!("applied {} {}", a.version, a.name)),
+            )
             .chain(
                 done.reverted
                     .iter()

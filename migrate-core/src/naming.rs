@@ -230,7 +230,8 @@ pub fn suggest_file_name(file: &str) -> Option<String> {
 
 /// A Flyway version as Flyway compares versions: its numbers (separated by `.` or `_`) without
 /// leading zeros, trailing zero parts dropped, joined by `.`. `1_2`, `1.02` and `1.2.0` are all
-/// `1.2`, the text Flyway records for them. `None` if `text` is not numbers so separated.
+/// `1.2`: one version to Flyway, whichever of those texts it recorded. `None` if `text` is not
+/// numbers so separated.
 ///
 /// ```
 /// use migrate_core::naming::flyway_version;

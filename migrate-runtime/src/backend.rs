@@ -200,16 +200,11 @@ pub(crate) mod driver {
         fn is_postgres(&self) -> bool;
         /// Whether the history table exists.
         fn history_exists(&mut self, table: &Table) -> Result<bool, DbError>;
-        /// Another tool's history table, read with `sql`: `None` if no table `name` exists
-        /// (PostgreSQL: on the search path; SQLite: in the main database), else every row, each
-        /// column as text (`NULL` as `None`). Checked first, so a missing table never aborts the
-        /// transaction.
-        #[allow(clippy::type_complexity)]
-        fn foreign_rows(
-            &mut self,
-            name: &str,
-            sql: &str,
-        ) -> Result<Option<Vec<Vec<Option<String>>>>, DbError>;
+        /// Whether a table `name` is visible (PostgreSQL: on the search path; SQLite: in the
+        /// main database). Asked without an error, so it never aborts a transaction.
+        fn table_visible(&mut self, name: &str) -> Result<bool, DbError>;
+        /// Every row `sql` returns, each column as text (`NULL` as `None`).
+        fn text_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
         /// Creates the history table if it does not exist.
         fn create_history(&mut self, table: &Table) -> Result<(), DbError>;
         /// Calls `visit` with the version, checksum and state of every row, in one query (on

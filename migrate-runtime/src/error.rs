@@ -441,6 +441,12 @@ pub struct RunError {
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.error)?;
+        if let Some(taken_over) = &self.done.taken_over {
+            write!(
+                f,
+                "\n(before that, the run {taken_over}, which stays recorded)"
+            )?;
+        }
         for (verb, list) in [
             ("applied", &self.done.applied),
             ("reverted", &self.done.reverted),

@@ -623,24 +623,20 @@ impl Migrator {
                 .map_err(Error::database("read the history table"))?
             {
                 Some(rows) => rows,
-                // Before the first run: what it will take over.
+                // Before the first run: what it will take over (or the error it would stop
+                // with).
                 None => match self.migrations.predecessor() {
-                    Some(predecessor) => takeover::applied(db, self.migrations, predecessor)?
-                        .map(|(applied, drift)| self.refuse(drift).map(|()| applied))
-                        .transpose()?
-                        .unwrap_or_default()
+                    Some(predecessor) => self
+                        .taken_over_rows(db, predecessor)?
                         .into_iter()
-                        .map(|m| {
-                            let row = applied_row(m);
-                            Row {
-                                version: row.version,
-                                name: row.name.to_owned(),
-                                checksum: row.checksum.to_owned(),
-                                state: row.state,
-                                applied_at: String::new(),
-                                duration_ms: None,
-                                error: None,
-                            }
+                        .map(|(m, checksum)| Row {
+                            version: m.version(),
+                            name: m.name().to_owned(),
+                            checksum,
+                            state: RowState::Applied,
+                            applied_at: String::new(),
+                            duration_ms: None,
+                            error: None,
                         })
                         .collect(),
                     None => Vec::new(),
@@ -1264,17 +1260,64 @@ impl Migrator {
         db: &mut dyn Driver,
         predecessor: Predecessor,
     ) -> Result<Option<TakenOver>, Error> {
-        let Some((applied, drift)) = takeover::applied(db, self.migrations, predecessor)? else {
+        let taken = self.taken_over_rows(db, predecessor)?;
+        if taken.is_empty() {
+            // No table, or nothing in it.
             return Ok(None);
-        };
-        self.refuse(drift)?;
-        let rows: Vec<NewRow<'static>> = applied.iter().map(|m| applied_row(m)).collect();
+        }
+        let rows: Vec<NewRow<'_>> = taken
+            .iter()
+            .map(|(m, checksum)| NewRow {
+                checksum,
+                ..applied_row(m)
+            })
+            .collect();
         db.record_many(&self.table, &rows, &[])
             .map_err(Error::database("write the history table"))?;
         Ok(Some(TakenOver {
             from: predecessor,
-            versions: applied.iter().map(|m| m.version()).collect(),
+            versions: taken.iter().map(|(m, _)| m.version()).collect(),
         }))
+    }
+
+    /// What `predecessor`'s table says is applied, with the checksum each gets in our history:
+    /// the file's, or, for a file changed since the tool ran it (drift, when allowed), the
+    /// tool's (`<tool>:<checksum>`), so that it stays modified, as an edit after our own run
+    /// does. Drift that is not allowed is an error.
+    fn taken_over_rows(
+        &self,
+        db: &mut dyn Driver,
+        predecessor: Predecessor,
+    ) -> Result<Vec<(&'static Migration, String)>, Error> {
+        let Some(taken) = takeover::read(db, self.migrations, predecessor)? else {
+            return Ok(Vec::new());
+        };
+        self.refuse(taken.drift)?;
+        Ok(taken
+            .applied
+            .into_iter()
+            .map(|(m, differs)| {
+                let checksum = match differs {
+                    Some(theirs) => format!("{}:{theirs}", predecessor.name()),
+                    None => m.checksum().to_owned(),
+                };
+                (m, checksum)
+            })
+            .collect())
+    }
+
+    /// The tool whose history the next run takes over, if it does: the set's
+    /// [`Predecessor`], when this migrator's history table does not exist yet and the tool's
+    /// does (PostgreSQL: on the search path; SQLite: in the main database).
+    pub fn takes_over<B: Backend>(&self, db: &mut B) -> Result<Option<Predecessor>, Error> {
+        self.takes_over_dyn(db)
+    }
+
+    fn takes_over_dyn(&self, db: &mut dyn Driver) -> Result<Option<Predecessor>, Error> {
+        match self.to_take_over(db)? {
+            Some(predecessor) if takeover::exists(db, predecessor)? => Ok(Some(predecessor)),
+            _ => Ok(None),
+        }
     }
 
     fn check_drift(&self, history: &History) -> Result<(), Error> {

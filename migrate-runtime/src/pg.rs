@@ -306,27 +306,22 @@ impl Driver for Client {
         )
     }
 
-    fn foreign_rows(
-        &mut self,
-        name: &str,
-        sql: &str,
-    ) -> Result<Option<Vec<Vec<Option<String>>>>, DbError> {
-        let exists = simple_bool(
+    fn table_visible(&mut self, name: &str) -> Result<bool, DbError> {
+        simple_bool(
             self,
             &format!("SELECT to_regclass({}) IS NOT NULL", literal(name)),
-        )?;
-        if !exists {
-            return Ok(None);
-        }
-        let rows = simple_rows(self, sql)?
+        )
+    }
+
+    fn text_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        Ok(simple_rows(self, sql)?
             .iter()
             .map(|row| {
                 (0..row.len())
                     .map(|i| row.get(i).map(str::to_owned))
                     .collect()
             })
-            .collect();
-        Ok(Some(rows))
+            .collect())
     }
 
     fn create_history(&mut self, table: &Table) -> Result<(), DbError> {

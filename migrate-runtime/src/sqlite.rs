@@ -215,17 +215,13 @@ impl Driver for Connection {
         Ok(history_exists(self, table)?)
     }
 
-    fn foreign_rows(
-        &mut self,
-        name: &str,
-        sql: &str,
-    ) -> Result<Option<Vec<Vec<Option<String>>>>, DbError> {
-        let exists = self
+    fn table_visible(&mut self, name: &str) -> Result<bool, DbError> {
+        Ok(self
             .prepare_cached("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?1")?
-            .exists([name])?;
-        if !exists {
-            return Ok(None);
-        }
+            .exists([name])?)
+    }
+
+    fn text_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         let mut statement = self.prepare(sql)?;
         let columns = statement.column_count();
         let rows = statement
@@ -244,7 +240,7 @@ impl Driver for Connection {
                     .collect()
             })?
             .collect::<Result<_, _>>()?;
-        Ok(Some(rows))
+        Ok(rows)
     }
 
     fn create_history(&mut self, table: &Table) -> Result<(), DbError> {

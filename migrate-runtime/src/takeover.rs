@@ -30,30 +30,13 @@ pub enum Predecessor {
     /// refinery: `refinery_schema_history` (SipHash checksums of name, version and SQL).
     Refinery,
     /// Flyway: `flyway_schema_history` (CRC-32 checksums of the lines; baselines, undos and
-    /// failed rows honoured or refused as Flyway would).
+    /// deletions honoured, failed rows refused).
     Flyway,
     /// dbmate: `schema_migrations`, one row per applied version (as text).
     Dbmate,
     /// golang-migrate: `schema_migrations`, one row: the current version and whether it is
     /// dirty; every migration up to it is applied.
     GolangMigrate,
-}
-
-/// How a tool's table is read: four columns, each as text (the version, the checksum, the kind of
-/// row, and `1` for a failed row), in the order the tool applied them. One query per backend
-/// where they must differ.
-struct Query {
-    postgres: &'static str,
-    sqlite: &'static str,
-}
-
-impl Query {
-    const fn both(sql: &'static str) -> Query {
-        Query {
-            postgres: sql,
-            sqlite: sql,
-        }
-    }
 }
 
 impl Predecessor {
@@ -104,35 +87,39 @@ impl Predecessor {
         }
     }
 
-    fn query(self) -> Query {
+    /// The query that reads the tool's table: four columns, each as text (the version, the
+    /// checksum, the kind of row, and `1` for a failed row), in the order the tool applied them.
+    fn query(self, postgres: bool) -> String {
+        let table = self.table();
         match self {
-            Predecessor::Diesel => Query::both(
-                "SELECT version, NULL, NULL, 0 FROM __diesel_schema_migrations ORDER BY version",
+            Predecessor::Diesel => {
+                format!("SELECT version, NULL, NULL, 0 FROM {table} ORDER BY version")
+            }
+            Predecessor::Sqlx => {
+                // sqlx's checksum is `BYTEA` on PostgreSQL, a `BLOB` on SQLite.
+                let checksum = if postgres {
+                    "encode(checksum, 'hex')"
+                } else {
+                    "lower(hex(checksum))"
+                };
+                format!(
+                    "SELECT CAST(version AS TEXT), {checksum}, NULL, \
+                     CASE WHEN success THEN 0 ELSE 1 END FROM {table} ORDER BY version"
+                )
+            }
+            Predecessor::Refinery => format!(
+                "SELECT CAST(version AS TEXT), checksum, NULL, 0 FROM {table} ORDER BY version"
             ),
-            Predecessor::Sqlx => Query {
-                postgres: "SELECT CAST(version AS TEXT), encode(checksum, 'hex'), NULL, \
-                           CASE WHEN success THEN 0 ELSE 1 END FROM _sqlx_migrations \
-                           ORDER BY version",
-                sqlite: "SELECT CAST(version AS TEXT), lower(hex(checksum)), NULL, \
-                         CASE WHEN success THEN 0 ELSE 1 END FROM _sqlx_migrations \
-                         ORDER BY version",
-            },
-            Predecessor::Refinery => Query::both(
-                "SELECT CAST(version AS TEXT), checksum, NULL, 0 FROM refinery_schema_history \
-                 ORDER BY version",
-            ),
-            Predecessor::Flyway => Query::both(
+            Predecessor::Flyway => format!(
                 "SELECT version, CAST(checksum AS TEXT), type, \
-                 CASE WHEN success THEN 0 ELSE 1 END FROM flyway_schema_history \
-                 ORDER BY installed_rank",
+                 CASE WHEN success THEN 0 ELSE 1 END FROM {table} ORDER BY installed_rank"
             ),
-            Predecessor::Dbmate => Query::both(
-                "SELECT CAST(version AS TEXT), NULL, NULL, 0 FROM schema_migrations \
-                 ORDER BY version",
-            ),
-            Predecessor::GolangMigrate => Query::both(
+            Predecessor::Dbmate => {
+                format!("SELECT CAST(version AS TEXT), NULL, NULL, 0 FROM {table} ORDER BY version")
+            }
+            Predecessor::GolangMigrate => format!(
                 "SELECT CAST(version AS TEXT), NULL, NULL, CASE WHEN dirty THEN 1 ELSE 0 END \
-                 FROM schema_migrations",
+                 FROM {table}"
             ),
         }
     }
@@ -155,134 +142,149 @@ struct Recorded {
     failed: bool,
 }
 
-/// The migrations the predecessor's table records as applied, in version order, and the drift
-/// found on the way (a recorded version that is not a migration of the set, a checksum that
-/// differs from the file's); `None` when the table does not exist. A failed (dirty) row is
-/// refused.
-#[allow(clippy::type_complexity)]
-pub(crate) fn applied(
+/// What the predecessor's table says.
+pub(crate) struct Taken {
+    /// The migrations it records as applied, in version order, each with the tool's checksum
+    /// where that differs from the tool's checksum of the file (drift, unless allowed).
+    pub applied: Vec<(&'static Migration, Option<String>)>,
+    /// A recorded version that is not a migration of the set, a checksum that differs.
+    pub drift: Vec<Drift>,
+}
+
+/// Whether the predecessor's table is there (PostgreSQL: on the search path; SQLite: in the
+/// main database).
+pub(crate) fn exists(db: &mut dyn Driver, predecessor: Predecessor) -> Result<bool, Error> {
+    db.table_visible(predecessor.table())
+        .map_err(Error::database(
+            "look for the history table of the tool taken over",
+        ))
+}
+
+/// What the predecessor's table says is applied; `None` when the table does not exist. A
+/// failed (dirty) row is refused.
+pub(crate) fn read(
     db: &mut dyn Driver,
     migrations: &'static Migrations,
     predecessor: Predecessor,
-) -> Result<Option<(Vec<&'static Migration>, Vec<Drift>)>, Error> {
-    let query = predecessor.query();
-    let sql = if db.is_postgres() {
-        query.postgres
-    } else {
-        query.sqlite
-    };
-    let table = predecessor.table();
-    let Some(rows) = db.foreign_rows(table, sql).map_err(Error::database(
-        "read the history table of the tool taken over",
-    ))?
-    else {
+) -> Result<Option<Taken>, Error> {
+    if !exists(db, predecessor)? {
         return Ok(None);
-    };
-    let rows: Vec<Recorded> = rows
-        .into_iter()
-        .map(|mut columns| {
-            columns.resize(4, None);
-            let mut columns = columns.into_iter();
-            let mut next = || columns.next().flatten();
-            Recorded {
-                version: next(),
-                checksum: next(),
-                kind: next(),
-                failed: next().is_some_and(|f| f != "0"),
-            }
-        })
-        .collect();
+    }
+    let table = predecessor.table();
+    let rows = db
+        .text_rows(&predecessor.query(db.is_postgres()))
+        .map_err(Error::database(
+            "read the history table of the tool taken over (is it that tool's?)",
+        ))?;
+    let rows = rows.into_iter().map(|mut columns| {
+        columns.resize(4, None);
+        let mut columns = columns.into_iter();
+        let mut next = || columns.next().flatten();
+        Recorded {
+            version: next(),
+            checksum: next(),
+            kind: next(),
+            failed: next().is_some_and(|f| f != "0"),
+        }
+    });
 
     let by_key: HashMap<String, &'static Migration> =
         migrations.iter().map(|m| (key_of(m), m)).collect();
-    let mut drift = Vec::new();
-    // Applied versions, with the checksum recorded for each, in the tool's order.
-    let mut applied: Vec<(&'static Migration, Option<String>)> = Vec::new();
+    // Applied versions in the tool's order: the key, the migration (`None`: not in the set), and
+    // the version and checksum as recorded.
+    let mut recorded: Vec<(String, Option<&'static Migration>, String, Option<String>)> =
+        Vec::new();
     let mut baseline: Option<String> = None;
     // golang-migrate's one row: the current version.
     let mut current: Option<i64> = None;
     for row in rows {
-        let Some(version) = row.version else {
-            // Flyway's repeatable migrations have no version; this layout refuses their files.
-            continue;
-        };
         if row.failed {
             return Err(Error::PredecessorIncomplete {
                 tool: predecessor.name(),
                 table,
-                version,
+                version: row.version.unwrap_or_else(|| "(repeatable)".to_owned()),
             });
         }
+        let Some(version) = row.version else {
+            // Flyway's repeatable migrations have no version; this layout refuses their files.
+            continue;
+        };
         if predecessor == Predecessor::GolangMigrate {
             current = version.parse().ok();
         }
         let key = predecessor.key(&version);
         match row.kind.as_deref() {
             Some("SCHEMA") => continue,
-            Some("BASELINE") => {
+            // `BASELINE`, and `SQL_BASELINE` from a `B__` file.
+            Some(kind) if kind.ends_with("BASELINE") => {
                 baseline = Some(key);
                 continue;
             }
+            // Undone, or marked deleted by `flyway repair`.
             Some(kind) if kind == "DELETE" || kind.starts_with("UNDO") => {
-                applied.retain(|(m, _)| key_of(m) != key);
+                recorded.retain(|(other, ..)| *other != key);
                 continue;
             }
             _ => {}
         }
-        match by_key.get(&key) {
-            Some(&m) => {
-                applied.retain(|(other, _)| other.version() != m.version());
-                applied.push((m, row.checksum));
-            }
-            None => drift.push(Drift::PredecessorMissing {
+        recorded.retain(|(other, ..)| *other != key);
+        let m = by_key.get(&key).copied();
+        recorded.push((key, m, version, row.checksum));
+    }
+
+    let mut drift = Vec::new();
+    let mut applied = Vec::new();
+    for (_, m, version, checksum) in recorded {
+        let Some(m) = m else {
+            drift.push(Drift::PredecessorMissing {
                 tool: predecessor.name(),
                 table,
                 version,
-            }),
-        }
-    }
-    for (m, recorded) in &applied {
-        let (Some(recorded), Some(current)) = (recorded, m.recorded_checksum()) else {
+            });
             continue;
         };
-        if !current.split(' ').any(|c| c == recorded) {
+        let differs = match (&checksum, m.recorded_checksum()) {
+            (Some(recorded), Some(current)) => !current.split(' ').any(|c| c == recorded),
+            _ => false,
+        };
+        if differs {
+            let recorded = checksum.clone().unwrap_or_default();
             drift.push(Drift::PredecessorModified {
                 tool: predecessor.name(),
                 table,
                 version: m.version(),
                 name: m.name(),
                 path: m.up().path(),
-                recorded: recorded.clone(),
-                current,
+                recorded,
+                current: m.recorded_checksum().unwrap_or_default(),
             });
         }
+        applied.push((m, checksum.filter(|_| differs)));
     }
-    let mut applied: Vec<&'static Migration> = applied.into_iter().map(|(m, _)| m).collect();
     match predecessor {
         // One row: the current version, and everything before it.
         Predecessor::GolangMigrate => {
             if let Some(current) = current {
-                applied = migrations
-                    .iter()
-                    .take_while(|m| m.version() <= current)
-                    .collect();
+                for m in migrations.iter().take_while(|m| m.version() < current) {
+                    applied.push((m, None));
+                }
             }
         }
         // Flyway's baseline: every version up to it counts as applied.
         Predecessor::Flyway => {
             if let Some(baseline) = baseline.as_deref().and_then(flyway_parts) {
-                applied.extend(
-                    migrations
-                        .iter()
-                        .filter(|m| flyway_parts(&key_of(m)).is_some_and(|v| v <= baseline)),
-                );
+                for m in migrations.iter() {
+                    if flyway_parts(&key_of(m)).is_some_and(|v| v <= baseline) {
+                        applied.push((m, None));
+                    }
+                }
             }
         }
         _ => {}
     }
-    applied.sort_by_key(|m| m.version());
-    applied.dedup_by_key(|m| m.version());
-    Ok(Some((applied, drift)))
+    applied.sort_by_key(|(m, _)| m.version());
+    applied.dedup_by_key(|(m, _)| m.version());
+    Ok(Some(Taken { applied, drift }))
 }
 
 /// A migration's version as its tool records it.
