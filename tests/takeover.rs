@@ -10,48 +10,24 @@ use migrate_runtime::{Drift, Error, Migration, Migrations, Migrator, Predecessor
 use common::{PgDb, SqliteDb, TestDatabase};
 
 mod sets {
-    pub mod diesel {
-        migrate_runtime::migrations!(
-            "tests/fixtures/takeover/diesel",
-            layout = "diesel",
-            build_script = false
-        );
+    /// The fixture set in `dir`, read in `layout`.
+    macro_rules! set {
+        ($module:ident, $dir:literal, $layout:literal) => {
+            pub mod $module {
+                migrate_runtime::migrations!($dir, layout = $layout, build_script = false);
+            }
+        };
     }
-    pub mod sqlx {
-        migrate_runtime::migrations!(
-            "tests/fixtures/takeover/sqlx",
-            layout = "sqlx",
-            build_script = false
-        );
-    }
-    pub mod refinery {
-        migrate_runtime::migrations!(
-            "tests/fixtures/takeover/refinery",
-            layout = "refinery",
-            build_script = false
-        );
-    }
-    pub mod flyway {
-        migrate_runtime::migrations!(
-            "tests/fixtures/takeover/flyway",
-            layout = "flyway",
-            build_script = false
-        );
-    }
-    pub mod dbmate {
-        migrate_runtime::migrations!(
-            "tests/fixtures/takeover/dbmate",
-            layout = "dbmate",
-            build_script = false
-        );
-    }
-    pub mod golang_migrate {
-        migrate_runtime::migrations!(
-            "tests/fixtures/takeover/golang_migrate",
-            layout = "golang-migrate",
-            build_script = false
-        );
-    }
+    set!(diesel, "tests/fixtures/takeover/diesel", "diesel");
+    set!(sqlx, "tests/fixtures/takeover/sqlx", "sqlx");
+    set!(refinery, "tests/fixtures/takeover/refinery", "refinery");
+    set!(flyway, "tests/fixtures/takeover/flyway", "flyway");
+    set!(dbmate, "tests/fixtures/takeover/dbmate", "dbmate");
+    set!(
+        golang_migrate,
+        "tests/fixtures/takeover/golang_migrate",
+        "golang-migrate"
+    );
 }
 
 /// Every set, each three migrations creating tables `a`, `b` and `c`.

@@ -51,29 +51,11 @@ impl Parse for Args {
             let key: Ident = input.parse()?;
             input.parse::<Token![=]>()?;
             if key == "dialect" && args.dialect.is_none() {
-                let value: LitStr = input.parse()?;
-                args.dialect = Some(Dialect::from_name(&value.value()).ok_or_else(|| {
-                    syn::Error::new(
-                        value.span(),
-                        format!(
-                            "unknown dialect `{}`: the dialects are {}",
-                            value.value(),
-                            Dialect::ALL.map(|d| format!("`{d}`")).join(" and ")
-                        ),
-                    )
-                })?);
+                let names = Dialect::ALL.map(|d| d.to_string());
+                args.dialect = Some(named(input, "dialect", &names, Dialect::from_name)?);
             } else if key == "layout" && args.layout.is_none() {
-                let value: LitStr = input.parse()?;
-                args.layout = Some(Layout::parse(&value.value()).ok_or_else(|| {
-                    syn::Error::new(
-                        value.span(),
-                        format!(
-                            "unknown layout `{}`: the layouts are {}",
-                            value.value(),
-                            Layout::ALL.map(|l| format!("`{}`", l.as_str())).join(", ")
-                        ),
-                    )
-                })?);
+                let names = Layout::ALL.map(|l| l.as_str().to_owned());
+                args.layout = Some(named(input, "layout", &names, Layout::parse)?);
             } else if key == "build_script" && args.build_script.is_none() {
                 args.build_script = Some(input.parse::<LitBool>()?.value);
             } else {
@@ -82,6 +64,28 @@ impl Parse for Args {
         }
         Ok(args)
     }
+}
+
+/// A string option's value, one of `names`: `parse` reads it; anything else is an error listing
+/// them.
+fn named<T>(
+    input: ParseStream<'_>,
+    what: &str,
+    names: &[String],
+    parse: impl Fn(&str) -> Option<T>,
+) -> syn::Result<T> {
+    let value: LitStr = input.parse()?;
+    parse(&value.value()).ok_or_else(|| {
+        let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        syn::Error::new(
+            value.span(),
+            format!(
+                "unknown {what} `{}`: the {what}s are {}",
+                value.value(),
+                names.join(", ")
+            ),
+        )
+    })
 }
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
