@@ -195,6 +195,15 @@ fn migrated_by_the_tool<D: Backend>(conn: &mut D::Conn, set: &'static Migrations
     }
 }
 
+fn states<D: Backend>(migrator: &Migrator, conn: &mut D::Conn) -> Vec<State> {
+    migrator
+        .status(conn)
+        .unwrap()
+        .iter()
+        .map(|s| s.state)
+        .collect()
+}
+
 fn rows_in<D: Backend>(conn: &mut D::Conn, table: &str) -> i64 {
     D::scalar(conn, &format!("SELECT count(*) FROM {table}"))
 }
@@ -214,14 +223,8 @@ fn takes_over_then_applies_only_the_rest<D: Backend>(fresh: impl Fn() -> Option<
             let migrator = Migrator::new(set).grouped(grouped);
 
             // Before the first run, status tells what it will take over, and writes nothing.
-            let states: Vec<State> = migrator
-                .status(&mut conn)
-                .unwrap()
-                .iter()
-                .map(|s| s.state)
-                .collect();
             assert_eq!(
-                states,
+                states::<D>(&migrator, &mut conn),
                 [State::Applied, State::Applied, State::Pending],
                 "{tool:?}"
             );
@@ -362,14 +365,8 @@ fn a_changed_file_is_drift_where_the_tool_keeps_checksums<D: Backend>(
         let migrator = Migrator::new(set).allow_modified(true);
         let report = migrator.migrate(&mut conn).unwrap();
         assert_eq!(report.taken_over.unwrap().versions.len(), 2, "{tool:?}");
-        let states: Vec<State> = migrator
-            .status(&mut conn)
-            .unwrap()
-            .iter()
-            .map(|s| s.state)
-            .collect();
         assert_eq!(
-            states,
+            states::<D>(&migrator, &mut conn),
             [State::Applied, State::Modified, State::Applied],
             "{tool:?}"
         );
@@ -467,43 +464,32 @@ fn a_failed_flyway_repeatable_is_refused<D: Backend>(fresh: impl Fn() -> Option<
     );
 }
 
+/// Every scenario, as a test, for one backend.
 macro_rules! backend {
-    ($backend:ident, $fresh:expr) => {
+    ($backend:ident, $fresh:expr; $($scenario:ident),* $(,)?) => {
         mod $backend {
             use super::*;
-
-            #[test]
-            fn takes_over_then_applies_only_the_rest() {
-                super::takes_over_then_applies_only_the_rest($fresh);
-            }
-
-            #[test]
-            fn a_version_missing_from_the_files_is_drift() {
-                super::a_version_missing_from_the_files_is_drift($fresh);
-            }
-
-            #[test]
-            fn a_changed_file_is_drift_where_the_tool_keeps_checksums() {
-                super::a_changed_file_is_drift_where_the_tool_keeps_checksums($fresh);
-            }
-
-            #[test]
-            fn a_failed_or_dirty_row_is_refused() {
-                super::a_failed_or_dirty_row_is_refused($fresh);
-            }
-
-            #[test]
-            fn flyway_baselines_undos_and_deletions_are_honoured() {
-                super::flyway_baselines_undos_and_deletions_are_honoured($fresh);
-            }
-
-            #[test]
-            fn a_failed_flyway_repeatable_is_refused() {
-                super::a_failed_flyway_repeatable_is_refused($fresh);
-            }
+            $(
+                #[test]
+                fn $scenario() {
+                    super::$scenario($fresh);
+                }
+            )*
         }
     };
 }
 
-backend!(sqlite, || Some(SqliteDb::new()));
-backend!(postgres, || PgDb::new("takeover"));
+macro_rules! scenarios {
+    ($($backend:ident => $fresh:expr),*) => {
+        $(backend!($backend, $fresh;
+            takes_over_then_applies_only_the_rest,
+            a_version_missing_from_the_files_is_drift,
+            a_changed_file_is_drift_where_the_tool_keeps_checksums,
+            a_failed_or_dirty_row_is_refused,
+            flyway_baselines_undos_and_deletions_are_honoured,
+            a_failed_flyway_repeatable_is_refused,
+        );)*
+    };
+}
+
+scenarios!(sqlite => || Some(SqliteDb::new()), postgres => || PgDb::new("takeover"));
