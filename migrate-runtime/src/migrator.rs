@@ -236,7 +236,8 @@ pub struct MigrationStatus {
     pub name: String,
     /// Its state.
     pub state: State,
-    /// When it was applied (ISO 8601, UTC), if it was.
+    /// When it was applied (ISO 8601, UTC), if it was and migrate recorded it: `None` for a
+    /// migration another tool applied, before the run that takes its history over.
     pub applied_at: Option<String>,
     /// How long applying it took, if recorded.
     pub duration: Option<Duration>,
