@@ -1315,10 +1315,10 @@ impl Migrator {
     }
 
     fn takes_over_dyn(&self, db: &mut dyn Driver) -> Result<Option<Predecessor>, Error> {
-        match self.to_take_over(db)? {
+        self.waiting(db, |db| match self.to_take_over(db)? {
             Some(predecessor) if takeover::exists(db, predecessor)? => Ok(Some(predecessor)),
             _ => Ok(None),
-        }
+        })
     }
 
     fn check_drift(&self, history: &History) -> Result<(), Error> {
