@@ -7,6 +7,7 @@ mod common;
 
 use migrate_runtime::{Drift, Error, Migration, Migrations, Migrator, Predecessor, State};
 
+use common::suite::states;
 use common::{PgDb, SqliteDb, TestDatabase};
 
 mod sets {
@@ -193,15 +194,6 @@ fn migrated_by_the_tool<D: Backend>(conn: &mut D::Conn, set: &'static Migrations
         }
         D::execute(conn, &record_sql(tool, D::POSTGRES, version, checksum));
     }
-}
-
-fn states<D: Backend>(migrator: &Migrator, conn: &mut D::Conn) -> Vec<State> {
-    migrator
-        .status(conn)
-        .unwrap()
-        .iter()
-        .map(|s| s.state)
-        .collect()
 }
 
 fn rows_in<D: Backend>(conn: &mut D::Conn, table: &str) -> i64 {

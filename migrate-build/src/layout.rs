@@ -411,22 +411,13 @@ fn flat(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
         Err(why) => return bad_name(display, why, layout, None),
     };
 
-    Entry::Files(vec![Found {
-        name: FileName {
-            version,
-            version_text,
-            name,
-            kind,
-        },
-        path: path.to_owned(),
-        display: display.to_owned(),
-        section: None,
-        outside: if layout == Layout::Sqlx {
-            Outside::WhenMarked
-        } else {
-            Outside::Never
-        },
-    }])
+    let name = FileName {
+        version,
+        version_text,
+        name,
+        kind,
+    };
+    one_file(layout, path, display, name)
 }
 
 /// Parts of a Flyway version after the first, and the largest a part may be.
@@ -525,21 +516,29 @@ fn versioned(path: &Path, file: &str, display: &str, layout: Layout) -> Entry {
             Some(version),
         );
     }
+    let name = FileName {
+        version,
+        version_text,
+        kind,
+        name,
+    };
+    one_file(layout, path, display, name)
+}
+
+/// An entry that is one migration file: it runs outside a transaction when its layout's tool
+/// says (sqlx's marker, Flyway's detection), besides migrate's own directive.
+fn one_file(layout: Layout, path: &Path, display: &str, name: FileName) -> Entry {
+    let outside = match layout {
+        Layout::Sqlx => Outside::WhenMarked,
+        Layout::Flyway => Outside::WhenRefused,
+        _ => Outside::Never,
+    };
     Entry::Files(vec![Found {
-        name: FileName {
-            version,
-            version_text,
-            kind,
-            name,
-        },
+        name,
         path: path.to_owned(),
         display: display.to_owned(),
         section: None,
-        outside: if layout == Layout::Flyway {
-            Outside::WhenRefused
-        } else {
-            Outside::Never
-        },
+        outside,
     }])
 }
 

@@ -295,7 +295,8 @@ pub mod suite {
         D::scalar(conn, "SELECT count(*) FROM _migrate_history")
     }
 
-    fn states<D: TestDatabase>(migrator: &Migrator, conn: &mut D::Conn) -> Vec<State> {
+    /// The state of every migration, as `status` gives them.
+    pub fn states<D: TestDatabase>(migrator: &Migrator, conn: &mut D::Conn) -> Vec<State> {
         migrator
             .status(conn)
             .unwrap()
