@@ -15,6 +15,8 @@ use super::{
 };
 use crate::codes::Code;
 use crate::dialect::Dialect;
+use crate::effects;
+use crate::heads;
 
 /// Something a statement does that the database would refuse.
 #[derive(Clone, Debug)]
@@ -559,8 +561,9 @@ impl Model {
     /// Applies a statement the parser could not read (or that is not run): what its command
     /// may change becomes unknown.
     pub(crate) fn unknown(&mut self, text: &str) {
-        let words = words(text, 12);
+        let words = words(text, usize::MAX);
         let word = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+        let command = heads::command(self.dialect, &words[..words.len().min(8)], false);
         match word(0) {
             "DO" => {
                 let effects = self.body_effects(text);
@@ -572,42 +575,27 @@ impl Model {
             }
             "CREATE" | "ALTER" | "DROP" => match self.names_of(text) {
                 Some(read) => self.unknown_ddl(&read, text),
-                None => {
-                    let kind = words
+                None if command == Some("CREATE EXTENSION") => {
+                    let name = words
                         .iter()
-                        .skip(1)
-                        .take(4)
-                        .find_map(|w| Kind::from_word(w));
-                    match kind {
-                        // Dropping or renaming a table takes its indexes and triggers along.
-                        Some(Kind::Table | Kind::Schema) => self.open(Kind::ALL),
-                        Some(kind) => {
-                            // A function the model cannot name may do anything when called.
-                            if kind == Kind::Function {
-                                self.foreign_code = true;
-                            }
-                            self.open(kind.bit())
-                        }
-                        // `CREATE EXTENSION`, a rule, an operator, a role: nothing the model
-                        // has, except what an extension brings.
-                        None if word(1) == "EXTENSION" => {
-                            let name = words
-                                .iter()
-                                .skip(2)
-                                .find(|w| !matches!(w.as_str(), "IF" | "NOT" | "EXISTS"));
-                            // The words are upper case; extension names are lower case.
-                            self.extension(
-                                &name.map(|n| n.to_ascii_lowercase()).unwrap_or_default(),
-                            );
-                        }
-                        None => {}
+                        .skip(2)
+                        .find(|w| !matches!(w.as_str(), "IF" | "NOT" | "EXISTS"));
+                    // The words are upper case; extension names are lower case.
+                    self.extension(&name.map(|n| n.to_ascii_lowercase()).unwrap_or_default());
+                }
+                None => {
+                    // What the command may change, by the grammar: a function the model cannot
+                    // name may do anything when called.
+                    let kinds = effects::of_command(self.dialect, command, &words).kinds;
+                    if kinds & Kind::Function.bit() != 0 {
+                        self.foreign_code = true;
                     }
+                    self.open(kinds);
                 }
             },
-            // `IMPORT FOREIGN SCHEMA` makes tables; others (`GRANT`, `COMMENT`, `VACUUM`,
-            // `PRAGMA`, ...) change nothing the model has.
-            "IMPORT" => self.open(Kind::Table.bit()),
-            _ => {}
+            // Every other command, by what its grammar lets it change: `IMPORT FOREIGN SCHEMA`
+            // makes tables; `GRANT`, `COMMENT`, `VACUUM`, `PRAGMA` change nothing the model has.
+            _ => self.open(effects::of_command(self.dialect, command, &words).kinds),
         }
     }
 
@@ -1014,16 +1002,13 @@ impl Model {
         let mut ddl = false;
         for (i, word) in upper.iter().enumerate() {
             if matches!(word.as_str(), "CREATE" | "ALTER" | "DROP") {
-                ddl = true;
-                let kind = upper[i + 1..]
-                    .iter()
-                    .take(4)
-                    .find_map(|w| Kind::from_word(w));
-                effects |= match kind {
-                    Some(Kind::Table | Kind::Schema) => Kind::ALL,
-                    Some(kind) => kind.bit(),
-                    None => 0,
+                // A statement of the body, by its command: `GRANT CREATE ON SCHEMA` is none.
+                let rest = &upper[i..upper.len().min(i + 8)];
+                let Some(command) = heads::command(self.dialect, rest, false) else {
+                    continue;
                 };
+                ddl = true;
+                effects |= effects::of_command(self.dialect, Some(command), rest).kinds;
             }
         }
         if upper.iter().any(|w| w == "EXECUTE") && !ddl {
@@ -2753,7 +2738,14 @@ name.span,
             ObjectType::Sequence => (Space::Relation, Kind::Sequence),
             ObjectType::Type => (Space::Type, Kind::Type),
             ObjectType::Schema => (Space::Schema, Kind::Schema),
-            _ => return,
+            // An object the model does not have: what depends on it (a column on a collation)
+            // goes with it under `CASCADE`.
+            _ => {
+                if cascade {
+                    self.open(Kind::ALL);
+                }
+                return;
+            }
         };
         for name in names {
             let Some(name) = self.name(name) else {

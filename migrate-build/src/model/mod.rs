@@ -29,60 +29,8 @@ mod apply;
 mod replay;
 mod symmetry;
 
+pub(crate) use crate::kind::{Kind, Kinds};
 pub(crate) use replay::{facts_after_each, replay};
-
-/// The kinds of object, as a bit set: which kinds a statement may change without the model
-/// knowing how.
-pub(crate) type Kinds = u16;
-
-/// One kind of object.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Kind {
-    Table = 1,
-    View = 2,
-    Index = 4,
-    Sequence = 8,
-    Type = 16,
-    Function = 32,
-    Trigger = 64,
-    Schema = 128,
-}
-
-impl Kind {
-    pub(crate) const ALL: Kinds = 255;
-
-    pub(crate) fn bit(self) -> Kinds {
-        self as Kinds
-    }
-
-    pub(crate) fn noun(self) -> &'static str {
-        match self {
-            Kind::Table => "table",
-            Kind::View => "view",
-            Kind::Index => "index",
-            Kind::Sequence => "sequence",
-            Kind::Type => "type",
-            Kind::Function => "function",
-            Kind::Trigger => "trigger",
-            Kind::Schema => "schema",
-        }
-    }
-
-    /// The kind named by a word of SQL (`TABLE`, `INDEX`, ...), if the model has it.
-    pub(crate) fn from_word(word: &str) -> Option<Kind> {
-        Some(match word {
-            "TABLE" => Kind::Table,
-            "VIEW" => Kind::View,
-            "INDEX" => Kind::Index,
-            "SEQUENCE" => Kind::Sequence,
-            "TYPE" | "DOMAIN" => Kind::Type,
-            "FUNCTION" | "PROCEDURE" | "AGGREGATE" | "ROUTINE" => Kind::Function,
-            "TRIGGER" => Kind::Trigger,
-            "SCHEMA" => Kind::Schema,
-            _ => return None,
-        })
-    }
-}
 
 /// The namespace an object's name lives in. Tables, views, indexes and sequences share one, as
 /// they do in both databases.

@@ -490,6 +490,51 @@ fn unreadable_ddl_makes_only_what_it_names_unknown() {
 }
 
 #[test]
+fn unreadable_statements_that_change_no_object_leave_the_model_as_it_was() {
+    // Each names a kind of object (`SCHEMA`, `TABLES`, `TRIGGER`, `CREATE ... SCHEMA`) that
+    // it cannot create, drop or alter: the tables stay known, and a missing one is found.
+    for unread in [
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC;",
+        "CREATE STATISTICS s ON a, b FROM t;",
+        "DROP EVENT TRIGGER IF EXISTS e;",
+        "CREATE POLICY p ON t USING (a > 0);",
+        "DO $$ BEGIN REVOKE CREATE ON SCHEMA public FROM PUBLIC; END $$;",
+        "DO $$ BEGIN ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC; END $$;",
+    ] {
+        let found = ups(
+            Postgres,
+            &[
+                "CREATE TABLE t (a INT, b INT);",
+                unread,
+                "ALTER TABLE missing ADD COLUMN c INT;
+CREATE INDEX t_c ON t (c);",
+            ],
+        );
+        assert_eq!(
+            codes(&found),
+            [Code::MissingObject, Code::MissingObject],
+            "{unread}: {found:#?}"
+        );
+    }
+    // What can change tables does make them unknown: the near misses.
+    for unread in [
+        "DROP OWNED BY app;",
+        "DROP COLLATION c CASCADE;",
+        "DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN c INT'; END $$;",
+    ] {
+        let found = ups(
+            Postgres,
+            &[
+                "CREATE TABLE t (a INT, b INT);",
+                unread,
+                "CREATE INDEX t_c ON t (c);",
+            ],
+        );
+        assert_eq!(found, Vec::<String>::new(), "{unread}");
+    }
+}
+
+#[test]
 fn a_column_dropped_and_added_back_with_another_default_is_asymmetric_but_default_null_is_none() {
     let found = replay_all(
         Sqlite,
