@@ -7,8 +7,10 @@
 //! words it happens to contain: `ALTER DEFAULT PRIVILEGES ... IN SCHEMA s ... ON TABLES` changes
 //! privileges, which neither stage models, so it changes nothing they know.
 //!
-//! A `DROP ... CASCADE` may take anything that depends on the object with it, of any kind. A
-//! command that is not in the dialect's table may do anything.
+//! Objects neither stage models (roles, collations, tablespaces, policies, settings) are one more
+//! part of the state: the model ignores it, but a later refusal the check does not recognise may
+//! depend on it. A `DROP ... CASCADE` may take anything that depends on the object with it, of
+//! any kind. A command that is not in the dialect's table may do anything.
 
 use crate::dialect::Dialect;
 use crate::kind::{Kind, Kinds};
@@ -20,6 +22,8 @@ pub(crate) struct Effects {
     pub kinds: Kinds,
     /// Whether it may insert, update or delete rows.
     pub rows: bool,
+    /// Whether it may change objects of kinds the model does not have, or settings.
+    pub other: bool,
 }
 
 impl Effects {
@@ -27,33 +31,47 @@ impl Effects {
     pub(crate) const NONE: Effects = Effects {
         kinds: 0,
         rows: false,
+        other: false,
     };
     /// Anything.
     pub(crate) const ALL: Effects = Effects {
         kinds: Kind::ALL,
         rows: true,
+        other: true,
     };
     /// Rows, and no object.
     pub(crate) const ROWS: Effects = Effects {
         kinds: 0,
         rows: true,
+        other: false,
+    };
+    /// Objects of kinds the model does not have, or settings.
+    pub(crate) const OTHER: Effects = Effects {
+        kinds: 0,
+        rows: false,
+        other: true,
     };
 
     pub(crate) const fn kinds(kinds: Kinds) -> Effects {
-        Effects { kinds, rows: false }
-    }
-
-    /// Both together.
-    pub(crate) fn union(self, other: Effects) -> Effects {
         Effects {
-            kinds: self.kinds | other.kinds,
-            rows: self.rows || other.rows,
+            kinds,
+            rows: false,
+            other: false,
         }
     }
 
-    /// Whether the two share a kind of object, or both involve rows.
+    /// Both together.
+    pub(crate) const fn union(self, other: Effects) -> Effects {
+        Effects {
+            kinds: self.kinds | other.kinds,
+            rows: self.rows || other.rows,
+            other: self.other || other.other,
+        }
+    }
+
+    /// Whether the two share a kind of object, or both involve rows, or other objects.
     pub(crate) fn meets(self, other: Effects) -> bool {
-        self.kinds & other.kinds != 0 || (self.rows && other.rows)
+        self.kinds & other.kinds != 0 || (self.rows && other.rows) || (self.other && other.other)
     }
 
     pub(crate) fn is_none(self) -> bool {
@@ -73,25 +91,24 @@ pub(crate) fn of_command(dialect: Dialect, command: Option<&str>, words: &[Strin
     let (verb, object) = command.split_once(' ').unwrap_or((command, ""));
     match verb {
         "CREATE" | "ALTER" | "DROP" => {
-            let kinds = match object_kinds(dialect, verb, object) {
-                Some(kinds) => kinds,
-                None if verb == "DROP" && object == "OWNED" => Kind::ALL,
-                None => return Effects::ALL,
+            let Some(kinds) = object_kinds(dialect, verb, object) else {
+                return Effects::ALL;
             };
             // What depends on the dropped object goes with it, whatever its kind.
-            let kinds = if verb == "DROP" && has("CASCADE") {
-                Kind::ALL
-            } else {
-                kinds
-            };
+            if verb == "DROP" && (has("CASCADE") || object == "OWNED") {
+                return Effects::kinds(Kind::ALL).union(Effects::OTHER);
+            }
             Effects {
                 kinds,
                 // SQLite deletes the rows that reference a dropped table (`ON DELETE CASCADE`).
                 rows: dialect == Dialect::Sqlite && command == "DROP TABLE",
+                other: kinds == 0 || kinds == Kind::ALL,
             }
         }
-        // Privileges, comments, labels and ownership: nothing modelled.
-        "COMMENT" | "SECURITY" | "GRANT" | "REVOKE" | "REASSIGN" => Effects::NONE,
+        // Comments and labels: nothing anything depends on.
+        "COMMENT" | "SECURITY" => Effects::NONE,
+        // Privileges and ownership: nothing modelled.
+        "GRANT" | "REVOKE" | "REASSIGN" => Effects::OTHER,
         "IMPORT" => Effects::kinds(Kind::Table.bit() | Kind::Type.bit()),
         "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "COPY" | "TRUNCATE" | "REPLACE" => Effects::ROWS,
         // A query calls functions: PostgreSQL's may change anything; SQLite's cannot change the
@@ -101,18 +118,18 @@ pub(crate) fn of_command(dialect: Dialect, command: Option<&str>, words: &[Strin
         "SELECT" | "VALUES" | "WITH" | "CALL" | "DO" | "EXECUTE" | "EXPLAIN" => Effects::ALL,
         // `TABLE t` reads a table and calls nothing.
         "TABLE" => Effects::NONE,
-        // A search path changes what every name means; roles and other settings, nothing
-        // modelled.
-        "SET" | "RESET" if has("SEARCH_PATH") || has("ALL") => Effects::kinds(Kind::ALL),
-        "SET" | "RESET" => Effects::NONE,
-        // An attached database is a schema, with anything in it.
-        "ATTACH" | "DETACH" => Effects::kinds(Kind::ALL),
-        // Temporary objects, and the search path with `DISCARD ALL`.
-        "DISCARD" => Effects::kinds(Kind::ALL),
-        // Maintenance, notifications, cursors, locks and settings of the session or the file.
+        // A search path changes what every name means; other settings, nothing modelled.
+        "SET" | "RESET" if has("SEARCH_PATH") || has("ALL") => {
+            Effects::kinds(Kind::ALL).union(Effects::OTHER)
+        }
+        "SET" | "RESET" | "PRAGMA" => Effects::OTHER,
+        // An attached database is a schema, with anything in it; so are temporary objects, and
+        // the search path with `DISCARD ALL`.
+        "ATTACH" | "DETACH" | "DISCARD" => Effects::kinds(Kind::ALL).union(Effects::OTHER),
+        // Maintenance, notifications, cursors and locks.
         "ANALYZE" | "ANALYSE" | "VACUUM" | "REINDEX" | "CLUSTER" | "CHECKPOINT" | "LOAD"
         | "LISTEN" | "NOTIFY" | "UNLISTEN" | "LOCK" | "SHOW" | "DEALLOCATE" | "PREPARE"
-        | "DECLARE" | "FETCH" | "MOVE" | "CLOSE" | "PRAGMA" => Effects::NONE,
+        | "DECLARE" | "FETCH" | "MOVE" | "CLOSE" => Effects::NONE,
         // Transaction control: the check keeps the transaction for itself and does not run
         // them, and the model does not follow transactions.
         "BEGIN" | "COMMIT" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" | "END" | "ABORT" | "START" => {
@@ -146,12 +163,33 @@ fn object_kinds(dialect: Dialect, verb: &str, object: &str) -> Option<Kinds> {
         "FUNCTION" | "PROCEDURE" | "ROUTINE" | "AGGREGATE" => Function.bit(),
         "TRIGGER" => Trigger.bit(),
         "SCHEMA" | "EXTENSION" => Kind::ALL,
-        // Objects neither stage models; dropping one with `CASCADE` is covered above.
-        "EVENT TRIGGER" | "RULE" | "POLICY" | "STATISTICS" | "COLLATION" | "CONVERSION"
-        | "CAST" | "TRANSFORM" | "ACCESS METHOD" | "TEXT SEARCH" | "SERVER"
-        | "FOREIGN DATA WRAPPER" | "PUBLICATION" | "SUBSCRIPTION" | "LARGE OBJECT" | "OPERATOR"
-        | "LANGUAGE" | "PROCEDURAL LANGUAGE" | "TABLESPACE" | "DATABASE" | "ROLE" | "USER"
-        | "GROUP" | "DEFAULT PRIVILEGES" | "SYSTEM" => 0,
+        // Objects neither stage models (their `other` effects); dropping one with `CASCADE` is
+        // covered above.
+        "EVENT TRIGGER"
+        | "RULE"
+        | "POLICY"
+        | "STATISTICS"
+        | "COLLATION"
+        | "CONVERSION"
+        | "CAST"
+        | "TRANSFORM"
+        | "ACCESS METHOD"
+        | "TEXT SEARCH"
+        | "SERVER"
+        | "FOREIGN DATA WRAPPER"
+        | "PUBLICATION"
+        | "SUBSCRIPTION"
+        | "LARGE OBJECT"
+        | "OPERATOR"
+        | "LANGUAGE"
+        | "PROCEDURAL LANGUAGE"
+        | "TABLESPACE"
+        | "DATABASE"
+        | "ROLE"
+        | "USER"
+        | "GROUP"
+        | "DEFAULT PRIVILEGES"
+        | "SYSTEM" => 0,
         _ => return None,
     })
 }
@@ -174,21 +212,27 @@ mod tests {
     #[test]
     fn a_command_changes_only_what_its_grammar_lets_it() {
         let pg = |sql| effects(Dialect::Postgres, sql);
-        // Words that name a kind, in a statement that changes none.
+        // Words that name a kind, in a statement that changes none the model has; what it
+        // changes instead is `other` state, which only the engine check cares about.
         for sql in [
             "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO app",
             "GRANT CREATE ON SCHEMA public TO app",
-            "COMMENT ON TABLE t IS 'a table'",
             "CREATE STATISTICS s ON a, b FROM t",
             "DROP EVENT TRIGGER e",
             "CREATE POLICY p ON t USING (true)",
             "ALTER ROLE app SET search_path = app",
             "REASSIGN OWNED BY a TO b",
-            "BEGIN",
+            "CREATE TABLESPACE fast LOCATION '/ssd'",
         ] {
+            assert_eq!(pg(sql), Effects::OTHER, "{sql}");
+        }
+        for sql in ["COMMENT ON TABLE t IS 'a table'", "BEGIN", "VACUUM t"] {
             assert_eq!(pg(sql), Effects::NONE, "{sql}");
         }
-        assert_eq!(pg("CREATE INDEX i ON t (a)"), Effects::kinds(Kind::Index.bit()));
+        assert_eq!(
+            pg("CREATE INDEX i ON t (a)"),
+            Effects::kinds(Kind::Index.bit())
+        );
         assert_eq!(
             pg("CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql"),
             Effects::kinds(Kind::Function.bit())
@@ -210,7 +254,7 @@ mod tests {
         assert_eq!(pg("FROBNICATE t"), Effects::ALL);
         let sqlite = |sql| effects(Dialect::Sqlite, sql);
         assert_eq!(sqlite("SELECT f()"), Effects::NONE);
-        assert_eq!(sqlite("PRAGMA foreign_keys = ON"), Effects::NONE);
+        assert_eq!(sqlite("PRAGMA foreign_keys = ON"), Effects::OTHER);
         assert!(sqlite("DROP TABLE t").rows);
         assert_eq!(sqlite("DROP TABLE t").kinds & Kind::Function.bit(), 0);
     }
@@ -223,6 +267,15 @@ mod tests {
         assert!(!table.meets(Effects::ROWS));
         assert!(Effects::ROWS.meets(Effects::ALL));
         assert!(!Effects::NONE.meets(Effects::ALL));
-        assert_eq!(table.union(Effects::ROWS), Effects { kinds: 1, rows: true });
+        assert!(Effects::OTHER.meets(Effects::ALL));
+        assert!(!Effects::OTHER.meets(Effects::kinds(Kind::ALL)));
+        assert_eq!(
+            table.union(Effects::ROWS),
+            Effects {
+                kinds: 1,
+                rows: true,
+                other: false
+            }
+        );
     }
 }

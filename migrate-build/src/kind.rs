@@ -21,10 +21,8 @@ pub(crate) enum Kind {
 impl Kind {
     pub(crate) const ALL: Kinds = 255;
     /// The kinds that share one namespace in both databases: tables, views, indexes, sequences.
-    pub(crate) const RELATIONS: Kinds = Kind::Table as Kinds
-        | Kind::View as Kinds
-        | Kind::Index as Kinds
-        | Kind::Sequence as Kinds;
+    pub(crate) const RELATIONS: Kinds =
+        Kind::Table as Kinds | Kind::View as Kinds | Kind::Index as Kinds | Kind::Sequence as Kinds;
 
     pub(crate) fn bit(self) -> Kinds {
         self as Kinds

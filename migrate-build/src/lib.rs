@@ -46,9 +46,9 @@ pub mod codes;
 pub mod config;
 mod diagnostic;
 mod dialect;
-mod effects;
 pub mod directive;
 pub mod discover;
+mod effects;
 mod engine;
 mod generate;
 mod heads;
@@ -59,6 +59,8 @@ mod rules;
 mod script;
 mod source;
 mod split;
+#[cfg(test)]
+mod testing;
 
 pub use build_script::{BuildScriptSet, KEY_VAR, OUTPUT_VAR, PACKAGE_VAR, run};
 pub use checksum::{CHECKSUM_PREFIX, checksum};
@@ -940,7 +942,14 @@ fn split_disagreement(
     other: &Script,
     other_dialect: Dialect,
 ) -> Option<Diagnostic> {
-    let ends = |s: &Script| s.statements.iter().map(|s| s.bytes.end).collect::<Vec<_>>();
+    // Where the file's statements end, a missing `;` as the file has it.
+    let ends = |s: &Script| {
+        s.statements
+            .iter()
+            .filter(|s| !s.glued)
+            .map(|s| s.bytes.end)
+            .collect::<Vec<_>>()
+    };
     let (ours, theirs) = (ends(script), ends(other));
     if ours == theirs {
         return None;
@@ -1012,19 +1021,9 @@ fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn check(files: &[(&str, &str)], dialects: &[Dialect]) -> Checked {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("migrations")).unwrap();
-        for (name, text) in files {
-            std::fs::write(dir.path().join("migrations").join(name), text).unwrap();
-        }
-        let config = Config {
-            dialects: dialects.to_vec(),
-            ..Config::default()
-        };
-        check_directory(dir.path(), &config)
-    }
+    use crate::testing::check;
+    #[cfg(feature = "sqlite")]
+    use crate::testing::{findings, sqlite};
 
     #[test]
     fn several_dialects_say_which_found_what() {
@@ -1084,21 +1083,6 @@ mod tests {
             "{:#?}",
             checked.diagnostics
         );
-    }
-
-    #[cfg(feature = "sqlite")]
-    fn sqlite(files: &[(&str, &str)]) -> Checked {
-        check(files, &[Dialect::Sqlite])
-    }
-
-    /// Code, `file:line:col` and message of every finding.
-    #[cfg(feature = "sqlite")]
-    fn findings(checked: &Checked) -> Vec<(Code, String, String)> {
-        checked
-            .diagnostics
-            .iter()
-            .map(|d| (d.code, d.position().unwrap_or_default(), d.message.clone()))
-            .collect()
     }
 
     /// SQL that sqlparser's SQLite dialect accepts and SQLite refuses, and a missing table: each

@@ -15,6 +15,7 @@ use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::dialect::Dialect;
 use crate::directive::{self, Directive};
+use crate::effects::{self, Effects};
 use crate::engine::{self, Plan, Verdict};
 use crate::heads::{self, Head};
 use crate::rules;
@@ -64,16 +65,27 @@ pub struct Statement {
     pub(crate) plan: Plan,
     /// What the engine check made of it.
     pub(crate) verdict: Verdict,
+    /// Its command, as the dialect's table writes it (`CREATE TABLE`); `None` when its head is
+    /// no command of the dialect.
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+    pub(crate) command: Option<&'static str>,
+    /// What it may change, by its command: what the scratch database lacks when it is refused
+    /// or not run.
+    pub(crate) effects: Effects,
     /// The syntax tree, when the parser read it, for the schema model (an `INSERT`'s rows
     /// left out: the model needs only its table and columns).
     pub(crate) ast: Option<Box<sqlparser::ast::Statement>>,
+    /// Whether the file runs this statement on into the next: they are one statement missing
+    /// its `;`, checked as the two it means.
+    pub(crate) glued: bool,
 }
 
 /// Findings silenced by `-- migrate:allow(...)`.
 #[derive(Clone, Debug)]
 pub(crate) struct Allow {
-    /// The statement it precedes; `None` for the whole file (a file without statements).
-    pub statement: Option<usize>,
+    /// The bytes of the statement it precedes; `None` for the whole file (a file without
+    /// statements).
+    pub statement: Option<Range<usize>>,
     pub codes: Vec<Code>,
 }
 
@@ -146,13 +158,10 @@ impl Script {
     pub(crate) fn allows(&self, code: Code, offset: Option<usize>) -> bool {
         self.allows.iter().any(|allow| {
             allow.codes.contains(&code)
-                && match (allow.statement, offset) {
+                && match (&allow.statement, offset) {
                     (None, _) => true,
-                    (Some(i), Some(offset)) => {
-                        let s = &self.statements[i];
-                        // A finding at the end of the statement (a missing token) counts too.
-                        s.bytes.start <= offset && offset <= s.bytes.end
-                    }
+                    // A finding at the end of the statement (a missing token) counts too.
+                    (Some(bytes), Some(offset)) => bytes.start <= offset && offset <= bytes.end,
                     (Some(_), None) => false,
                 }
         })
@@ -211,31 +220,35 @@ pub(crate) fn check_script(
     if split.statements.is_empty() {
         out.push(empty_file(&source, role));
     }
-    let statements = split
-        .statements
-        .iter()
-        .enumerate()
-        .map(|(i, raw)| {
-            let marked = directives.unchecked.contains(&i);
+    let mut statements = Vec::with_capacity(split.statements.len());
+    for (i, raw) in split.statements.iter().enumerate() {
+        let allowed = |code: Code| {
+            directives
+                .allows
+                .iter()
+                .any(|a| a.statement.as_ref() == Some(&raw.bytes) && a.codes.contains(&code))
+        };
+        // A statement missing its `;` is checked as the statements it runs together.
+        let mut next = Some(raw.clone());
+        let mut marked = directives.unchecked.contains(&i);
+        while let Some(raw) = next.take() {
             let before = out.len();
-            let mut statement = check_statement(
+            let (mut statement, rest) = check_statement(
                 &source,
                 &split,
-                raw,
+                &raw,
                 marked,
                 dialect,
                 directives.transaction,
                 out,
             );
+            marked = false;
             // A rule's error silenced by `-- migrate:allow` does not make the statement invalid.
             if statement.check == Check::Invalid
-                && !out[before..].iter().any(|d| {
-                    d.is_error()
-                        && !directives
-                            .allows
-                            .iter()
-                            .any(|a| a.statement == Some(i) && a.codes.contains(&d.code))
-                })
+                && rest.is_none()
+                && !out[before..]
+                    .iter()
+                    .any(|d| d.is_error() && !allowed(d.code))
             {
                 statement.check = if statement.parser_message.is_some() {
                     Check::Unchecked
@@ -243,9 +256,11 @@ pub(crate) fn check_script(
                     Check::Parsed
                 };
             }
-            statement
-        })
-        .collect::<Vec<_>>();
+            statement.glued = rest.is_some();
+            statements.push(statement);
+            next = rest;
+        }
+    }
     let savepoints = split.statements.iter().any(|raw| {
         let words = split.leading_words(raw, 2);
         matches!(
@@ -461,7 +476,7 @@ fn read_directives(source: &SourceFile, split: &Split, out: &mut Vec<Diagnostic>
                     }
                 }
                 found.allows.push(Allow {
-                    statement,
+                    statement: statement.map(|i| split.statements[i].bytes.clone()),
                     codes: known,
                 });
             }
@@ -470,6 +485,9 @@ fn read_directives(source: &SourceFile, split: &Split, out: &mut Vec<Diagnostic>
     found
 }
 
+/// Checks one statement. When it is two statements run together (a missing `;`), the first is
+/// checked as it reads and the rest is returned, to be checked as the next statement: each is
+/// what its author meant, so later statements see what it makes.
 fn check_statement(
     source: &SourceFile,
     split: &Split,
@@ -478,9 +496,24 @@ fn check_statement(
     dialect: Dialect,
     transaction: bool,
     out: &mut Vec<Diagnostic>,
-) -> Statement {
+) -> (Statement, Option<RawStatement>) {
     let (line, column) = source.line_col(raw.bytes.start);
     let first_token = Location::span(source, split.ranges[raw.tokens.start].clone());
+    let leading = split.leading_words(raw, 6);
+    let words = split.words(raw, 24);
+    let parenthesis = split.tokens[raw.tokens.start].token == Token::LParen;
+    let head = heads::classify(dialect, &leading, parenthesis);
+    let command = match head {
+        Head::Command(command) | Head::Foreign { command, .. } => Some(command),
+        Head::Unknown { .. } => None,
+    };
+    // `CASCADE` ends a `DROP`, however long its list of names.
+    let effects = match command {
+        Some(c) if c.starts_with("DROP ") || c == "SET" || c == "RESET" => {
+            effects::of_command(dialect, command, &split.words(raw, usize::MAX))
+        }
+        _ => effects::of_command(dialect, command, &words),
+    };
     let mut statement = Statement {
         bytes: raw.bytes.clone(),
         line,
@@ -489,7 +522,10 @@ fn check_statement(
         parser_message: None,
         plan: Plan::Run,
         verdict: Verdict::NotRun,
+        command: command.filter(|_| matches!(head, Head::Command(_))),
+        effects,
         ast: None,
+        glued: false,
     };
     if marked_unchecked {
         statement.check = Check::UncheckedByDirective;
@@ -498,14 +534,17 @@ fn check_statement(
             taints: true,
             say: false,
         };
-        return statement;
+        return (statement, None);
     }
-    let leading = split.leading_words(raw, 6);
-    let words = split.words(raw, 24);
-    let parenthesis = split.tokens[raw.tokens.start].token == Token::LParen;
-    let command = match heads::classify(dialect, &leading, parenthesis) {
+    let command = match head {
         Head::Command(command) => command,
         head => {
+            let meant = match &head {
+                Head::Unknown {
+                    suggestion: Some(meant),
+                } => Some(meant.clone()),
+                _ => None,
+            };
             out.push(rules::unknown_statement::head(
                 dialect,
                 head,
@@ -518,7 +557,11 @@ fn check_statement(
                 taints: true,
                 say: false,
             };
-            return statement;
+            // A misspelt command: the statement as meant, for what comes after it.
+            if let Some(meant) = meant {
+                as_meant(split, raw, dialect, &meant, &mut statement);
+            }
+            return (statement, None);
         }
     };
     let cx = rules::Context {
@@ -530,25 +573,21 @@ fn check_statement(
         at: first_token,
     };
     let before = out.len();
-    match parse(split, raw.tokens.clone(), dialect) {
-        Ok(mut ast) => {
+    match parse(split.tokens[raw.tokens.clone()].to_vec(), dialect) {
+        Ok(ast) => {
             rules::check(Some(&ast), &cx, out);
-            if let sqlparser::ast::Statement::Insert(insert) = &mut ast {
-                insert.source = None;
-            }
-            statement.ast = Some(Box::new(ast));
+            statement.ast = Some(syntax_tree(ast));
         }
         Err(error) => {
             let failure = Failure::new(source, split, raw, &error);
-            if let Some(missing) = missing_semicolon(source, split, raw, dialect, &failure) {
+            if let Some((missing, first, rest)) =
+                missing_semicolon(source, split, raw, dialect, &failure)
+            {
                 out.push(missing);
-                statement.check = Check::Invalid;
-                statement.plan = Plan::Skip {
-                    why: "it is two statements without a `;` between them",
-                    taints: true,
-                    say: false,
-                };
-                return statement;
+                let (mut first, _) =
+                    check_statement(source, split, &first, false, dialect, transaction, out);
+                first.check = Check::Invalid;
+                return (first, Some(rest));
             }
             rules::check(None, &cx, out);
             statement.check = Check::Unchecked;
@@ -559,16 +598,66 @@ fn check_statement(
         statement.check = Check::Invalid;
     }
     statement.plan = engine::plan(dialect, command, &words, split, raw, &source.text);
-    statement
+    (statement, None)
+}
+
+/// A statement's syntax tree, as kept for the model: an `INSERT`'s rows left out.
+fn syntax_tree(mut ast: sqlparser::ast::Statement) -> Box<sqlparser::ast::Statement> {
+    if let sqlparser::ast::Statement::Insert(insert) = &mut ast {
+        insert.source = None;
+    }
+    Box::new(ast)
+}
+
+/// A statement whose command is misspelt (`CRATE TABLE`), read with the command `meant`: if it
+/// parses so, the model applies it and the engine check runs it as meant, so that what follows
+/// sees the table it makes. The error stands.
+fn as_meant(
+    split: &Split,
+    raw: &RawStatement,
+    dialect: Dialect,
+    meant: &str,
+    statement: &mut Statement,
+) {
+    let replacements: Vec<&str> = meant.split(' ').collect();
+    let mut tokens = split.tokens[raw.tokens.clone()].to_vec();
+    let mut edits = Vec::new();
+    let words = tokens
+        .iter_mut()
+        .zip(raw.tokens.clone())
+        .filter(|(t, _)| !matches!(t.token, Token::Whitespace(_)))
+        .take(replacements.len());
+    for ((token, i), word) in words.zip(&replacements) {
+        let Token::Word(written) = &token.token else {
+            return;
+        };
+        if !written.value.eq_ignore_ascii_case(word) {
+            let range = &split.ranges[i];
+            edits.push((
+                range.start - raw.bytes.start..range.end - raw.bytes.start,
+                (*word).to_owned(),
+            ));
+            token.token = Token::make_keyword(word);
+        }
+    }
+    let Ok(ast) = parse(tokens, dialect) else {
+        return;
+    };
+    let leading: Vec<String> = replacements.iter().map(|w| (*w).to_owned()).collect();
+    let Some(command) = heads::command(dialect, &leading, false) else {
+        return;
+    };
+    statement.command = Some(command);
+    statement.effects = effects::of_command(dialect, Some(command), &split.words(raw, 24));
+    statement.ast = Some(syntax_tree(ast));
+    statement.plan = Plan::Edit(edits);
 }
 
 /// Parses the tokens of one statement; anything after it but a `;` is an error.
 fn parse(
-    split: &Split,
-    tokens: Range<usize>,
+    tokens: Vec<TokenWithSpan>,
     dialect: Dialect,
 ) -> Result<sqlparser::ast::Statement, ParserError> {
-    let tokens = split.tokens[tokens].to_vec();
     let mut parser = Parser::new(dialect.parser_dialect()).with_tokens_with_locations(tokens);
     let statement = parser.parse_statement()?;
     let _ = parser.consume_token(&Token::SemiColon);
@@ -588,7 +677,7 @@ fn missing_semicolon(
     raw: &RawStatement,
     dialect: Dialect,
     failure: &Failure,
-) -> Option<Diagnostic> {
+) -> Option<(Diagnostic, RawStatement, RawStatement)> {
     if split.leading_words(raw, 2) == ["CREATE", "SCHEMA"] {
         return None;
     }
@@ -613,28 +702,37 @@ fn missing_semicolon(
             }
         }
     }
+    let rest = |k: usize| RawStatement {
+        tokens: k..raw.tokens.end,
+        bytes: split.ranges[k].start..raw.bytes.end,
+    };
     let second = candidates.into_iter().rev().find(|&k| {
-        let head = RawStatement {
-            tokens: k..raw.tokens.end,
-            bytes: split.ranges[k].start..raw.bytes.end,
-        };
-        heads::command(dialect, &split.leading_words(&head, 6), false).is_some()
-            && parse(split, raw.tokens.start..k, dialect).is_ok()
+        heads::command(dialect, &split.leading_words(&rest(k), 6), false).is_some()
+            && parse(split.tokens[raw.tokens.start..k].to_vec(), dialect).is_ok()
     })?;
     let last_before = (raw.tokens.start..second)
         .rev()
         .find(|&i| !matches!(split.tokens[i].token, Token::Whitespace(_)))?;
+    let end = split.ranges[last_before].end;
     let (line, _) = source.line_col(split.ranges[last_before].start);
-    Some(
-        Diagnostic::new(
-            Code::Syntax,
-            format!("missing `;` at the end of line {line}?"),
-        )
-        .at(Location::span(source, split.ranges[second].clone()))
-        .label("a new statement starts here, inside the previous one")
-        .note(format!("the parser says: {}", failure.message))
-        .help(format!("end the statement on line {line} with `;`")),
+    let (next_line, _) = source.line_col(split.ranges[second].start);
+    let first = RawStatement {
+        tokens: raw.tokens.start..last_before + 1,
+        bytes: raw.bytes.start..end,
+    };
+    let starts = split.leading_words(&rest(second), 2).join(" ");
+    let diagnostic = Diagnostic::new(
+        Code::Syntax,
+        format!("missing `;` at the end of line {line}?"),
     )
+    .at(Location::span(source, end..end))
+    .label("the statement runs on into the next one")
+    .note(format!(
+        "line {next_line} starts a new statement (`{starts}`), inside this one"
+    ))
+    .note(format!("the parser says: {}", failure.message))
+    .help(format!("end the statement on line {line} with `;`"));
+    Some((diagnostic, first, rest(second)))
 }
 
 /// A parser error, translated into a message and a span of the file.
@@ -770,33 +868,87 @@ mod tests {
 
     #[test]
     fn missing_semicolon_between_statements() {
-        for (sql, position, line) in [
-            ("DROP INDEX a\nCREATE INDEX b ON t (c);", "test.sql:2:1", 1),
+        // The error is where the `;` is missing; the statements run together are checked as
+        // the ones meant, each with its own syntax tree.
+        for (sql, position, line, parts) in [
+            (
+                "DROP INDEX a\nCREATE INDEX b ON t (c);",
+                "test.sql:1:13",
+                1,
+                vec![Check::Invalid, Check::Parsed],
+            ),
             (
                 "CREATE TABLE a (id INT)\n\n  -- the index\nCREATE INDEX b ON a (id);",
-                "test.sql:4:1",
+                "test.sql:1:24",
                 1,
+                vec![Check::Invalid, Check::Parsed],
             ),
             (
                 "SELECT 1;\nDELETE FROM t\nDELETE FROM u;",
-                "test.sql:3:1",
+                "test.sql:2:14",
                 2,
+                vec![Check::Parsed, Check::Invalid, Check::Parsed],
+            ),
+            (
+                "CREATE TABLE a (id INT)\nCREATE TABLE b (id INT)\nCREATE INDEX c ON b (id);",
+                "test.sql:1:24",
+                1,
+                vec![Check::Invalid, Check::Invalid, Check::Parsed],
             ),
         ] {
             let (script, diags) = check(sql);
-            assert_eq!(diags.len(), 1, "{sql}: {diags:#?}");
-            assert_eq!(diags[0].code, Code::Syntax);
+            assert!(
+                diags.iter().all(|d| d.code == Code::Syntax),
+                "{sql}: {diags:#?}"
+            );
             assert_eq!(
                 diags[0].message,
                 format!("missing `;` at the end of line {line}?")
             );
             assert_eq!(diags[0].position().as_deref(), Some(position), "{sql}");
-            assert_eq!(script.statements.last().unwrap().check, Check::Invalid);
+            assert_eq!(checks(&script), parts, "{sql}");
+            assert!(script.statements.iter().all(|s| s.ast.is_some()), "{sql}");
+            let glued: Vec<bool> = script.statements.iter().map(|s| s.glued).collect();
+            let expected: Vec<bool> = parts
+                .iter()
+                .enumerate()
+                .map(|(i, c)| *c == Check::Invalid && i + 1 < parts.len())
+                .collect();
+            assert_eq!(glued, expected, "{sql}");
         }
         // Schema elements are part of `CREATE SCHEMA`.
         let (script, diags) = pg("CREATE SCHEMA s\n  CREATE TABLE t (a INT);\n");
         assert!(diags.is_empty(), "{diags:#?}");
         assert_eq!(checks(&script), [Check::Unchecked]);
+    }
+
+    #[test]
+    fn a_misspelt_command_is_read_as_meant() {
+        let (script, diags) = check("CRATE TABLE t (id INTEGER);\nCREATE TABEL u (id INTEGER);\n");
+        assert_eq!(diags.len(), 2, "{diags:#?}");
+        for (statement, edit) in script.statements.iter().zip(["CREATE", "TABLE"]) {
+            assert_eq!(statement.check, Check::Invalid);
+            assert!(statement.ast.is_some());
+            assert_eq!(statement.command, Some("CREATE TABLE"));
+            let Plan::Edit(edits) = &statement.plan else {
+                panic!("{:?}", statement.plan);
+            };
+            assert_eq!(edits.len(), 1);
+            assert_eq!(edits[0].1, edit);
+        }
+        assert_eq!(
+            crate::engine::edited(script.text(&script.statements[1]), {
+                let Plan::Edit(edits) = &script.statements[1].plan else {
+                    unreachable!()
+                };
+                edits
+            }),
+            "CREATE TABLE u (id INTEGER);"
+        );
+        // No command close enough: nothing is guessed.
+        let (script, _) = check("FROBNICATE TABLE t;\n");
+        assert!(script.statements[0].ast.is_none());
+        assert!(matches!(script.statements[0].plan, Plan::Skip { .. }));
     }
 
     #[test]

@@ -36,8 +36,9 @@ use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::Token;
 
 use crate::codes::Code;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::dialect::Dialect;
+use crate::effects::Effects;
 use crate::rules::requires_no_transaction::refused_in_transaction;
 use crate::rules::transaction_control::is_transaction_control;
 use crate::script::{Check, Script};
@@ -48,18 +49,28 @@ use crate::split::{RawStatement, Split};
 pub(crate) mod cache;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
+pub(crate) mod refusal;
+mod replay;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
+mod taint;
+
+#[cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres")),
+    allow(unused_imports)
+)]
+pub(crate) use replay::replay;
 
 /// How the engine check runs a statement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Plan {
     /// As written.
     Run,
-    /// With these byte ranges of the statement blanked out: `CONCURRENTLY`, which PostgreSQL
-    /// refuses inside a transaction and which changes nothing about the result. Positions stay
-    /// those of the file.
-    Blank(Vec<Range<usize>>),
+    /// With these edits, each a byte range of the statement and its replacement:
+    /// `CONCURRENTLY` blanked out (PostgreSQL refuses it inside a transaction, and it changes
+    /// nothing about the result), a misspelt command written as meant. Positions the database
+    /// gives are mapped back to the file's.
+    Edit(Vec<(Range<usize>, String)>),
     /// SQLite's `ATTACH ... AS name`: the check attaches an in-memory database of that name
     /// before it starts (`ATTACH` cannot run inside a transaction).
     Attach(String),
@@ -137,7 +148,7 @@ pub(crate) fn plan(
         Dialect::Postgres => {
             let has = |word: &str| words.iter().any(|w| w == word);
             let concurrently = || {
-                let ranges: Vec<Range<usize>> = raw
+                let ranges: Vec<(Range<usize>, String)> = raw
                     .tokens
                     .clone()
                     .filter(|&i| {
@@ -148,8 +159,12 @@ pub(crate) fn plan(
                         r.start - raw.bytes.start..r.end - raw.bytes.start
                     })
                     .take(1)
+                    .map(|range| {
+                        let blank = " ".repeat(range.len());
+                        (range, blank)
+                    })
                     .collect();
-                Plan::Blank(ranges)
+                Plan::Edit(ranges)
             };
             match (command, refused_in_transaction(dialect, words)) {
                 ("CREATE INDEX" | "DROP INDEX", Some(_)) => concurrently(),
@@ -187,6 +202,37 @@ pub(crate) fn plan(
             }
         }
     }
+}
+
+/// A statement's text with its plan's edits made.
+pub(crate) fn edited(text: &str, edits: &[(Range<usize>, String)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, replacement) in edits {
+        out.push_str(&text[at..range.start]);
+        out.push_str(replacement);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Where a position in the edited text of a statement is in its text as written.
+pub(crate) fn unedited(edits: &[(Range<usize>, String)], offset: usize) -> usize {
+    let mut shift: isize = 0;
+    for (range, replacement) in edits {
+        let start = range.start.saturating_add_signed(shift);
+        if offset < start + replacement.len() {
+            // Inside a replacement: its start.
+            return if offset < start {
+                offset.saturating_add_signed(-shift)
+            } else {
+                range.start
+            };
+        }
+        shift += replacement.len() as isize - range.len() as isize;
+    }
+    offset.saturating_add_signed(-shift)
 }
 
 /// The name in `ATTACH ... AS name`, as written.
@@ -236,6 +282,25 @@ pub(crate) struct Failure {
     /// Where in the text sent, in bytes, if the database said.
     pub offset: Option<usize>,
     pub kind: Kind,
+    /// What the refusal may depend on besides the statement ([`refusal`]): nothing for a
+    /// syntax error.
+    pub depends: Effects,
+    /// Whether the database undid more than the statement: the whole transaction (a trigger's
+    /// `RAISE(ROLLBACK)`), or the file back to its start.
+    pub undone: bool,
+}
+
+impl Failure {
+    /// A failure of the connection or of the check's own commands, not of a statement.
+    pub(crate) fn broken(message: String) -> Failure {
+        Failure {
+            message,
+            offset: None,
+            kind: Kind::Broken,
+            depends: Effects::ALL,
+            undone: true,
+        }
+    }
 }
 
 /// Something the database's state shows about a statement it ran: a finding of its own.
@@ -285,11 +350,6 @@ pub(crate) trait Engine {
         Err("this engine takes no snapshots".to_owned())
     }
 }
-
-/// What the replay says of a statement it does not run because the check attached its database
-/// before starting.
-const ATTACHED: &str = "attached before the check";
-
 /// One migration as the replay sees it: indices of its files, and their scripts.
 pub(crate) struct Step<'a> {
     pub version: i64,
@@ -304,390 +364,6 @@ pub(crate) struct Outcome {
     pub diagnostics: Vec<(usize, Diagnostic)>,
     /// Set when the replay stopped early because the connection failed.
     pub broken: Option<String>,
-}
-
-/// Replays the migrations in `steps`: each up, then its down, then the up again, as `redo` would
-/// run them. `gap`: the version of the first migration the replay cannot run (a bad name, a
-/// duplicate version); the scratch database is tainted from there on.
-///
-/// With a `cache` (SQLite's, between builds), the replay starts from the latest snapshot of a
-/// clean prefix of `steps`, and keeps snapshots of the clean prefixes it replays.
-pub(crate) fn replay(
-    engine: &mut dyn Engine,
-    steps: &[Step<'_>],
-    gap: Option<i64>,
-    mut cache: Option<&mut cache::Cache>,
-) -> Outcome {
-    let mut replay = Replay {
-        engine,
-        outcome: Outcome::default(),
-        taint: None,
-    };
-    let start = cache
-        .as_mut()
-        .map_or(0, |cache| cache.resume(replay.engine, steps, gap));
-    for step in &steps[..start] {
-        replay.outcome.verdicts.extend(clean_verdicts(step));
-    }
-    // Whether every step so far replayed cleanly: only then is a snapshot worth keeping.
-    let mut clean = true;
-    for (i, step) in steps.iter().enumerate().skip(start) {
-        if gap.is_some_and(|gap| step.version >= gap) && replay.taint.is_none() {
-            replay.taint =
-                Some("a migration the check could not run (see the errors above)".to_owned());
-        }
-        let (verdicts, diagnostics) = (
-            replay.outcome.verdicts.len(),
-            replay.outcome.diagnostics.len(),
-        );
-        if let Err(failure) = replay.step(step) {
-            replay.outcome.broken = Some(failure.message);
-            break;
-        }
-        clean = clean
-            && replay.taint.is_none()
-            && replay.outcome.diagnostics.len() == diagnostics
-            && replay.outcome.verdicts[verdicts..] == clean_verdicts(step)[..];
-        if clean && let Some(cache) = cache.as_mut() {
-            cache.checkpoint(replay.engine, i + 1);
-        }
-    }
-    if let Some(cache) = cache {
-        cache.finish();
-    }
-    replay.outcome
-}
-
-/// The verdicts of a step that replays cleanly: each statement of its up and its down run and
-/// accepted, or skipped as its plan says.
-fn clean_verdicts(step: &Step<'_>) -> Vec<(usize, usize, Verdict)> {
-    std::iter::once(step.up)
-        .chain(step.down)
-        .flat_map(|(file, script)| {
-            script
-                .statements
-                .iter()
-                .enumerate()
-                .map(move |(index, statement)| {
-                    let verdict = match &statement.plan {
-                        Plan::Run | Plan::Blank(_) => Verdict::Accepted,
-                        Plan::Attach(_) => Verdict::Skipped(ATTACHED),
-                        Plan::Skip { why, .. } => Verdict::Skipped(why),
-                    };
-                    (file, index, verdict)
-                })
-        })
-        .collect()
-}
-
-struct Replay<'e> {
-    engine: &'e mut dyn Engine,
-    outcome: Outcome,
-    /// Where the scratch database stopped being what the real one would be, if it did.
-    taint: Option<String>,
-}
-
-/// How running a file ended.
-enum Ran {
-    Completed,
-    /// A statement was refused while the replay was untainted: `(statement, failure)`.
-    Refused(usize, Failure),
-}
-
-impl Replay<'_> {
-    /// One migration. `Err` only when the connection is gone.
-    fn step(&mut self, step: &Step<'_>) -> Result<(), Failure> {
-        let (up_file, up) = step.up;
-        self.engine.prepare(up)?;
-        self.engine.savepoint("migrate_up")?;
-        if let Ran::Refused(index, failure) = self.run(up_file, up, true)? {
-            self.reject(up_file, up, index, &failure);
-            self.taint = Some(format!(
-                "`{}` failed at line {}",
-                up.source.display, up.statements[index].line
-            ));
-            self.engine.rollback_to("migrate_up")?;
-            self.engine.release("migrate_up")?;
-            return self.done(up_file, up, true);
-        }
-        self.engine.release("migrate_up")?;
-        // The up is committed (where the engine commits) before its down runs, as in
-        // production: some things PostgreSQL allows only after a commit.
-        self.done(up_file, up, true)?;
-        if let Some((down_file, down)) = step.down
-            && !down.statements.is_empty()
-        {
-            // An empty down is reported as such; running it and the up again would only repeat
-            // that. Otherwise: the down, then the up again. When both run, the database is where
-            // the up alone would have left it, and the replay goes on from there; when either
-            // fails, it goes back there.
-            self.engine.prepare(down)?;
-            self.engine.savepoint("migrate_down")?;
-            let taint = self.taint.clone();
-            let mut back = match self.run(down_file, down, true)? {
-                Ran::Refused(index, failure) => {
-                    self.reject(down_file, down, index, &failure);
-                    true
-                }
-                Ran::Completed if self.taint.is_some() => true,
-                Ran::Completed => {
-                    self.engine.prepare(up)?;
-                    match self.run(up_file, up, false)? {
-                        Ran::Refused(index, failure) => {
-                            self.redo_failed(down_file, down, up, index, &failure);
-                            true
-                        }
-                        Ran::Completed => false,
-                    }
-                }
-            };
-            // Whatever the down left uncertain is undone with it.
-            back |= self.taint != taint;
-            if back {
-                self.engine.rollback_to("migrate_down")?;
-                self.taint = taint;
-            }
-            self.engine.release("migrate_down")?;
-            self.done(down_file, down, false)?;
-        }
-        Ok(())
-    }
-
-    /// Ends a step where the engine commits. A commit the database refuses (a deferred
-    /// constraint) is the file's error; after an up, what comes next lacks what it did.
-    fn done(&mut self, file: usize, script: &Script, up: bool) -> Result<(), Failure> {
-        match self.engine.migration_done() {
-            Err(failure) if failure.kind != Kind::Broken => {
-                let at = Self::start(script);
-                self.outcome.diagnostics.push((
-                    file,
-                    Diagnostic::new(
-                        Code::Rejected,
-                        format!(
-                            "{} refuses to commit this migration: {}",
-                            self.engine.name(),
-                            failure.message
-                        ),
-                    )
-                    .at(at)
-                    .label("refused when the migration's transaction commits"),
-                ));
-                if up {
-                    self.taint.get_or_insert_with(|| {
-                        format!("`{}` could not be committed", script.source.display)
-                    });
-                }
-                Ok(())
-            }
-            other => other,
-        }
-    }
-
-    /// Runs one file's statements. `judge` records verdicts (false when running an up again).
-    /// Stops at the first refusal while untainted; with a taint, refusals are undecided and the
-    /// file goes on.
-    fn run(&mut self, file: usize, script: &Script, judge: bool) -> Result<Ran, Failure> {
-        for (index, statement) in script.statements.iter().enumerate() {
-            let sql = match &statement.plan {
-                Plan::Run => script.text(statement).to_owned(),
-                Plan::Blank(ranges) => {
-                    let mut text = script.text(statement).to_owned();
-                    for range in ranges {
-                        text.replace_range(range.clone(), &" ".repeat(range.len()));
-                    }
-                    text
-                }
-                Plan::Attach(_) => {
-                    self.verdict(judge, file, index, Verdict::Skipped(ATTACHED));
-                    continue;
-                }
-                Plan::Skip { why, taints, .. } => {
-                    self.verdict(judge, file, index, Verdict::Skipped(why));
-                    if *taints && self.taint.is_none() {
-                        self.taint = Some(format!(
-                            "`{}` line {} was not run ({why})",
-                            script.source.display, statement.line
-                        ));
-                    }
-                    continue;
-                }
-            };
-            let result = self.engine.execute(&sql, script, index);
-            if let Some(notice) = self
-                .engine
-                .notice()
-                .filter(|_| judge && self.taint.is_none())
-            {
-                self.notice(file, script, index, notice);
-            }
-            let failure = match result {
-                Ok(()) => {
-                    self.verdict(judge, file, index, Verdict::Accepted);
-                    continue;
-                }
-                Err(failure) => failure,
-            };
-            match failure.kind {
-                Kind::Broken => return Err(failure),
-                Kind::Rejected if self.taint.is_none() => {
-                    return Ok(Ran::Refused(index, failure));
-                }
-                Kind::Rejected => {
-                    let why = format!(
-                        "{} refused it ({}), but the scratch database may differ from the real one \
-                         from {} on",
-                        self.engine.name(),
-                        failure.message,
-                        self.taint.as_deref().unwrap_or_default()
-                    );
-                    self.verdict(judge, file, index, Verdict::Undecided(why));
-                }
-                Kind::Environment => {
-                    if judge {
-                        self.environment(file, script, index, &failure);
-                    }
-                    self.taint.get_or_insert_with(|| {
-                        format!(
-                            "`{}` line {}, which the scratch database could not run",
-                            script.source.display, statement.line
-                        )
-                    });
-                }
-                Kind::Undecided => {
-                    let why = format!(
-                        "{} could not decide: {}",
-                        self.engine.name(),
-                        failure.message
-                    );
-                    self.verdict(judge, file, index, Verdict::Undecided(why));
-                    self.taint.get_or_insert_with(|| {
-                        format!(
-                            "`{}` line {}, which the check could not run",
-                            script.source.display, statement.line
-                        )
-                    });
-                }
-            }
-        }
-        Ok(Ran::Completed)
-    }
-
-    fn verdict(&mut self, judge: bool, file: usize, index: usize, verdict: Verdict) {
-        if judge {
-            self.outcome.verdicts.push((file, index, verdict));
-        }
-    }
-
-    /// Where a finding about a whole file points: its first statement.
-    fn start(script: &Script) -> Location {
-        match script.statements.first() {
-            Some(first) => Location::span(&script.source, first.bytes.start..first.bytes.start),
-            None => Location::file(&script.source.display),
-        }
-    }
-
-    /// The location of a failure: the position the database gave, or the statement.
-    fn location(script: &Script, index: usize, failure: &Failure) -> Location {
-        let statement = &script.statements[index];
-        let text = &script.source.text;
-        let at = failure
-            .offset
-            .map(|offset| statement.bytes.start + offset)
-            .filter(|&at| at < statement.bytes.end && text.is_char_boundary(at))
-            .unwrap_or(statement.bytes.start);
-        let width = text[at..statement.bytes.end]
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|&w| w > 0)
-            .or_else(|| text[at..].chars().next().map(char::len_utf8))
-            .unwrap_or(0);
-        Location::span(&script.source, at..at + width)
-    }
-
-    fn reject(&mut self, file: usize, script: &Script, index: usize, failure: &Failure) {
-        self.outcome.verdicts.push((file, index, Verdict::Rejected));
-        let statement = &script.statements[index];
-        let mut diagnostic = Diagnostic::new(
-            Code::Rejected,
-            format!(
-                "{} refuses this statement: {}",
-                self.engine.name(),
-                failure.message
-            ),
-        )
-        .at(Self::location(script, index, failure))
-        .label(format!("{} stopped here", self.engine.name()));
-        if let Some(parser) = &statement.parser_message {
-            diagnostic = diagnostic.note(format!("the SQL parser says: {parser}"));
-        }
-        self.outcome.diagnostics.push((file, diagnostic));
-    }
-
-    fn notice(&mut self, file: usize, script: &Script, index: usize, notice: Notice) {
-        let statement = &script.statements[index];
-        let at = Location::span(&script.source, statement.bytes.start..statement.bytes.start);
-        let mut diagnostic = Diagnostic::new(notice.code, notice.message)
-            .at(at)
-            .label(notice.label)
-            .help(notice.help);
-        if let Some(note) = notice.note {
-            diagnostic = diagnostic.note(note);
-        }
-        self.outcome.diagnostics.push((file, diagnostic));
-    }
-
-    fn environment(&mut self, file: usize, script: &Script, index: usize, failure: &Failure) {
-        self.outcome
-            .verdicts
-            .push((file, index, Verdict::Environment));
-        self.outcome.diagnostics.push((
-            file,
-            Diagnostic::new(
-                Code::Environment,
-                format!(
-                    "the scratch {} database cannot run this statement: {}",
-                    self.engine.name(),
-                    failure.message
-                ),
-            )
-            .at(Self::location(script, index, failure))
-            .label("needs something the check's database does not have")
-            .note("later statements were run, but what the database refuses from here on is not reported")
-            .help(
-                "if the real database provides it, create it in a check setup script (`check-setup` in \
-                 `[package.metadata.migrate]`), or put `-- migrate:unchecked` on the line before the \
-                 statement",
-            ),
-        ));
-    }
-
-    fn redo_failed(
-        &mut self,
-        down_file: usize,
-        down: &Script,
-        up: &Script,
-        index: usize,
-        failure: &Failure,
-    ) {
-        let statement = &up.statements[index];
-        let at = Self::start(down);
-        // A warning reaches cargo as one line: the message says what failed.
-        self.outcome.diagnostics.push((
-            down_file,
-            Diagnostic::new(
-                Code::RedoFails,
-                format!(
-                    "after this down migration, the up migration fails again: {} refuses `{}` line {}: {}",
-                    self.engine.name(),
-                    up.source.display,
-                    statement.line,
-                    failure.message
-                ),
-            )
-            .at(at)
-            .label("does not undo the up migration")
-            .help("make the down migration remove everything its up migration creates"),
-        ));
-    }
 }
 
 /// Records what the engine check made of a statement.

@@ -21,8 +21,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use postgres::error::{ErrorPosition, SqlState};
 use postgres::{Client, Config, NoTls};
 
-use super::{Engine, Failure, Kind, Step};
+use super::{Engine, Failure, Kind, Step, refusal};
 use crate::dialect::Dialect;
+use crate::effects::Effects;
 use crate::script::Script;
 
 /// The prefix of every scratch database's name.
@@ -257,11 +258,9 @@ impl Postgres {
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), Failure> {
-        self.client.batch_execute(sql).map_err(|e| Failure {
-            message: describe(&e),
-            offset: None,
-            kind: Kind::Broken,
-        })
+        self.client
+            .batch_execute(sql)
+            .map_err(|e| Failure::broken(describe(&e)))
     }
 
     /// Runs savepoint commands, releasing the statement savepoint first if it is open.
@@ -306,6 +305,8 @@ impl Engine for Postgres {
                     .to_owned(),
                 offset: None,
                 kind: Kind::Undecided,
+                depends: Effects::ALL,
+                undone: false,
             });
         }
         let result = if script.savepoints {
@@ -334,7 +335,10 @@ impl Engine for Postgres {
         let Err(error) = result else {
             return Ok(());
         };
-        let mut failure = failure(&error, sql);
+        let statement = &script.statements[index];
+        let mut failure = failure(&error, sql, statement.command);
+        // A file with savepoints of its own went back to where it started.
+        failure.undone = script.savepoints;
         // What the check's transaction refuses, a file that runs in one is refused too; one
         // that runs statement by statement is not. An enum value added earlier in the same
         // transactional file cannot be used; one added by an earlier migration can (the
@@ -399,13 +403,11 @@ impl Engine for Postgres {
                     message: describe(&error),
                     offset: None,
                     kind: Kind::Rejected,
+                    depends: Effects::ALL,
+                    undone: true,
                 })
             }
-            Err(error) => Err(Failure {
-                message: describe(&error),
-                offset: None,
-                kind: Kind::Broken,
-            }),
+            Err(error) => Err(Failure::broken(describe(&error))),
         }
     }
 }
@@ -432,13 +434,9 @@ fn describe(error: &postgres::Error) -> String {
 
 /// PostgreSQL's error, classified. What the server's environment provides (roles, extensions'
 /// files, privileges of the check's user) is the environment's; a timeout decides nothing.
-fn failure(error: &postgres::Error, sql: &str) -> Failure {
+fn failure(error: &postgres::Error, sql: &str, command: Option<&str>) -> Failure {
     let Some(db) = error.as_db_error() else {
-        return Failure {
-            message: describe(error),
-            offset: None,
-            kind: Kind::Broken,
-        };
+        return Failure::broken(describe(error));
     };
     let code = db.code();
     let message = db.message();
@@ -470,6 +468,8 @@ fn failure(error: &postgres::Error, sql: &str) -> Failure {
         message: describe(error),
         offset,
         kind,
+        depends: refusal::postgres(code.code(), message, command),
+        undone: false,
     }
 }
 

@@ -11,7 +11,7 @@
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::{Connection, ErrorCode, MAIN_DB};
 
-use super::{Engine, Failure, Kind, Notice, Plan, Step};
+use super::{Engine, Failure, Kind, Notice, Plan, Step, refusal};
 use crate::codes::Code;
 use crate::dialect::Dialect;
 use crate::script::Script;
@@ -105,7 +105,9 @@ impl Sqlite {
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), Failure> {
-        self.conn.execute_batch(sql).map_err(|e| failure(&e))
+        self.conn
+            .execute_batch(sql)
+            .map_err(|e| Failure::broken(e.to_string()))
     }
 }
 
@@ -114,7 +116,7 @@ impl Engine for Sqlite {
         Dialect::Sqlite.title()
     }
 
-    fn execute(&mut self, sql: &str, script: &Script, _index: usize) -> Result<(), Failure> {
+    fn execute(&mut self, sql: &str, script: &Script, index: usize) -> Result<(), Failure> {
         // Who references a table is known only before it is dropped.
         self.notice = if self.references && script.transaction && !script.foreign_keys_off {
             dropped_table(sql).and_then(|table| self.referenced(&table))
@@ -123,10 +125,18 @@ impl Engine for Sqlite {
         };
         self.references |= contains_ignoring_case(sql, "references");
         self.set_connection |= sets_connection(sql);
-        let mut statement = self.conn.prepare(sql).map_err(|e| failure(&e))?;
-        let mut rows = statement.raw_query();
-        while rows.next().map_err(|e| failure(&e))?.is_some() {}
-        Ok(())
+        let command = script.statements[index].command;
+        let ran = self.conn.prepare(sql).and_then(|mut statement| {
+            let mut rows = statement.raw_query();
+            while rows.next()?.is_some() {}
+            Ok(())
+        });
+        ran.map_err(|e| {
+            let mut failure = failure(&e, command);
+            // Some errors, and a trigger's `RAISE(ROLLBACK)`, roll the whole transaction back.
+            failure.undone = self.conn.is_autocommit();
+            failure
+        })
     }
 
     fn notice(&mut self) -> Option<Notice> {
@@ -143,7 +153,7 @@ impl Engine for Sqlite {
         let on: bool = self
             .conn
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
-            .map_err(|e| failure(&e))?;
+            .map_err(|e| Failure::broken(e.to_string()))?;
         if wanted != on {
             let value = if wanted { "ON" } else { "OFF" };
             self.batch(&format!("PRAGMA foreign_keys = {value}"))?;
@@ -328,7 +338,7 @@ fn dropped_table(sql: &str) -> Option<String> {
 
 /// SQLite's error, classified. What an application provides at run time (functions, virtual
 /// table modules, attached files) is the environment's; everything else is the statement's.
-fn failure(error: &rusqlite::Error) -> Failure {
+fn failure(error: &rusqlite::Error, command: Option<&str>) -> Failure {
     let (message, offset) = match error {
         rusqlite::Error::SqlInputError { msg, offset, .. } => {
             (msg.clone(), usize::try_from(*offset).ok())
@@ -355,8 +365,10 @@ fn failure(error: &rusqlite::Error) -> Failure {
         Kind::Rejected
     };
     Failure {
+        depends: refusal::sqlite(&message, command),
         message,
         offset,
         kind,
+        undone: false,
     }
 }

@@ -1,0 +1,330 @@
+//! What a database's refusal may depend on: nothing but the statement (a syntax error), or some
+//! part of the database's state (a table that does not exist, a row that breaks a constraint).
+//!
+//! After a statement fails, the scratch database lacks what that statement would have made, so
+//! a later refusal may follow from the first failure and is not reported as an error of its
+//! own. But only a refusal that depends on what the failed statement could have changed can
+//! follow from it: `near "INOT": syntax error` never depends on the database, and `no such
+//! function` in SQLite cannot follow from a failed `CREATE TABLE`, which makes no function. The
+//! replay compares what a refusal depends on ([`sqlite`], [`postgres`]) with what each earlier
+//! failure could have changed ([`crate::effects`]); only where they meet is the refusal demoted.
+//!
+//! A refusal that is not recognised depends on everything: demoting it says "unchecked", which is
+//! true; calling it certain could be false.
+
+use crate::effects::Effects;
+use crate::kind::Kind;
+
+/// What the objects of the relation namespace and their columns are.
+const RELATIONS: Effects = Effects::kinds(Kind::RELATIONS);
+
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+/// What a refusal of SQLite may depend on: its message, and the statement's command (as the
+/// dialect's table writes it).
+pub(crate) fn sqlite(message: &str, command: Option<&str>) -> Effects {
+    let creates_table = matches!(command, Some("CREATE TABLE" | "CREATE VIRTUAL TABLE"));
+    let starts = |prefix: &str| message.starts_with(prefix);
+    let has = |part: &str| message.contains(part);
+    // The parser's errors, and what the statement alone decides.
+    if (starts("near \"") && has("syntax error"))
+        || message == "incomplete input"
+        || starts("unrecognized token")
+        || starts("AUTOINCREMENT is only allowed")
+        || (starts("table \"") && has("has more than one primary key"))
+        || (starts("default value of column") && has("is not constant"))
+        || starts("unknown datatype for")
+        || starts("generated columns cannot be part of the PRIMARY KEY")
+        || has("must have at least one non-generated column")
+        || starts("RAISE() may only be used within a trigger-program")
+        || starts("object name reserved for internal use")
+        || starts("temporary trigger may not have qualified name")
+        || starts("Cannot add a PRIMARY KEY column")
+        || starts("Cannot add a UNIQUE column")
+        || starts("wrong number of arguments to function")
+        || starts("misuse of aggregate")
+        || (starts("duplicate column name") && creates_table)
+    {
+        return Effects::NONE;
+    }
+    if starts("no such table")
+        || starts("no such view")
+        || starts("no such column")
+        || (starts("table ") && has(" has no column named "))
+        || starts("duplicate column name")
+        || has("already exists")
+        || starts("there is already")
+        || starts("views may not be indexed")
+        || starts("cannot modify") && has("because it is a view")
+        || (starts("table ") && has("may not be"))
+    {
+        return RELATIONS;
+    }
+    if starts("no such index") {
+        return Effects::kinds(Kind::Index.bit());
+    }
+    if starts("no such trigger") {
+        return Effects::kinds(Kind::Trigger.bit());
+    }
+    // Constraints and types checked against rows.
+    if has("constraint failed")
+        || starts("datatype mismatch")
+        || (starts("cannot store") && has("value in"))
+        || starts("Cannot add a NOT NULL column")
+        || starts("Cannot add a column with non-constant default")
+        || starts("foreign key mismatch")
+    {
+        return RELATIONS.union(Effects::ROWS);
+    }
+    // `cannot drop column`, `error in view/trigger ... after rename`, and the rest.
+    Effects::ALL
+}
+
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+/// What a refusal of PostgreSQL may depend on: its SQLSTATE, its message and the statement's
+/// command.
+pub(crate) fn postgres(sqlstate: &str, message: &str, command: Option<&str>) -> Effects {
+    let creates_table = command == Some("CREATE TABLE");
+    let object = |noun: &str| message.starts_with(noun);
+    match sqlstate {
+        // syntax_error, invalid_name, name_too_long, reserved_name, statement_too_complex:
+        // the parser's, before it looks at the database.
+        "42601" | "42602" | "42622" | "42939" | "54001" => Effects::NONE,
+        // duplicate_column, invalid_column_definition: within a `CREATE TABLE`, its own
+        // columns; elsewhere, the table's.
+        "42701" | "42611" if creates_table => Effects::NONE,
+        "42701" | "42611" | "42703" | "42P16" | "42809" => {
+            RELATIONS.union(Effects::kinds(Kind::Type.bit()))
+        }
+        // undefined_table, duplicate_table.
+        "42P01" | "42P07" => RELATIONS,
+        // invalid_schema_name, duplicate_schema.
+        "3F000" | "42P06" => Effects::kinds(Kind::ALL),
+        // undefined_function, duplicate_function, ambiguous_function: a function, found by the
+        // types of its arguments, which columns may give.
+        "42883" | "42723" | "42725" => {
+            Effects::kinds(Kind::Function.bit() | Kind::Type.bit()).union(RELATIONS)
+        }
+        // undefined_object, duplicate_object: by the noun the message starts with.
+        "42704" | "42710" => {
+            if object("type ") {
+                Effects::kinds(Kind::Type.bit() | Kind::Schema.bit())
+            } else if object("index ") {
+                Effects::kinds(Kind::Index.bit())
+            } else if object("trigger ") {
+                Effects::kinds(Kind::Trigger.bit()).union(RELATIONS)
+            } else if object("constraint ") {
+                RELATIONS
+            } else {
+                Effects::ALL
+            }
+        }
+        // Integrity constraints and data exceptions: rows, and the constraints and types that
+        // check them.
+        code if code.starts_with("23") || code.starts_with("22") => RELATIONS
+            .union(Effects::kinds(Kind::Type.bit()))
+            .union(Effects::ROWS),
+        _ => Effects::ALL,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every refusal message the corpus truth run produced (SQLite 3.40 and 3.54, PostgreSQL 15),
+    /// and refusals of the same families, with what they may depend on: nothing (certain after
+    /// any earlier failure), relations, or more.
+    #[test]
+    fn sqlite_refusals() {
+        let certain = [
+            ("near \"INOT\": syntax error", Some("INSERT")),
+            ("near \"EXISTS\": syntax error", Some("ALTER TABLE")),
+            ("near \"ON\": syntax error", Some("DROP INDEX")),
+            ("near \"ALTER\": syntax error", Some("ALTER TABLE")),
+            ("near \"index\": syntax error", Some("ALTER TABLE")),
+            ("near \"CREATE\": syntax error", Some("CREATE TABLE")),
+            ("incomplete input", Some("CREATE TABLE")),
+            ("unrecognized token: \"'abc\"", Some("SELECT")),
+            (
+                "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY",
+                Some("CREATE TABLE"),
+            ),
+            (
+                "table \"t\" has more than one primary key",
+                Some("CREATE TABLE"),
+            ),
+            (
+                "default value of column [d] is not constant",
+                Some("CREATE TABLE"),
+            ),
+            ("unknown datatype for t.a: \"VARCHR\"", Some("CREATE TABLE")),
+            ("duplicate column name: a", Some("CREATE TABLE")),
+            ("Cannot add a UNIQUE column", Some("ALTER TABLE")),
+            (
+                "wrong number of arguments to function substr()",
+                Some("SELECT"),
+            ),
+        ];
+        for (message, command) in certain {
+            assert_eq!(sqlite(message, command), Effects::NONE, "{message}");
+        }
+        let relations = [
+            ("no such table: notes", Some("INSERT")),
+            ("no such table: main.note", Some("INSERT")),
+            ("no such column: iamge_id", Some("INSERT")),
+            ("table notes has no column named nope", Some("INSERT")),
+            ("duplicate column name: a", Some("ALTER TABLE")),
+            ("table users already exists", Some("CREATE TABLE")),
+            ("index users_email already exists", Some("CREATE INDEX")),
+            (
+                "there is already an index named users_email",
+                Some("CREATE TABLE"),
+            ),
+        ];
+        for (message, command) in relations {
+            let depends = sqlite(message, command);
+            assert!(
+                depends.meets(Effects::kinds(Kind::Table.bit())),
+                "{message}"
+            );
+            assert!(
+                !depends.meets(Effects::kinds(Kind::Function.bit())),
+                "{message}"
+            );
+        }
+        assert!(
+            sqlite("no such index: job_group_id", Some("DROP INDEX"))
+                .meets(Effects::kinds(Kind::Index.bit()))
+        );
+        for message in [
+            "UNIQUE constraint failed: users.email",
+            "NOT NULL constraint failed: t.a",
+            "FOREIGN KEY constraint failed",
+            "CHECK constraint failed: positive",
+            "Cannot add a NOT NULL column with default value NULL",
+        ] {
+            assert!(
+                sqlite(message, Some("INSERT")).meets(Effects::ROWS),
+                "{message}"
+            );
+        }
+        for message in [
+            "cannot drop column \"a\": indexed",
+            "error in view v: no such column: a",
+            "something SQLite may say one day",
+        ] {
+            assert_eq!(
+                sqlite(message, Some("ALTER TABLE")),
+                Effects::ALL,
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn postgres_refusals() {
+        let certain = [
+            ("42601", "syntax error at or near \"INOT\"", Some("INSERT")),
+            (
+                "42601",
+                "syntax error at or near \";\"",
+                Some("CREATE TABLE"),
+            ),
+            (
+                "42601",
+                "syntax error at end of input",
+                Some("CREATE TABLE"),
+            ),
+            (
+                "42701",
+                "column \"a\" specified more than once",
+                Some("CREATE TABLE"),
+            ),
+            (
+                "42611",
+                "multiple default values specified for column \"a\" of table \"t\"",
+                Some("CREATE TABLE"),
+            ),
+            ("42622", "identifier too long", Some("CREATE TABLE")),
+        ];
+        for (code, message, command) in certain {
+            assert_eq!(postgres(code, message, command), Effects::NONE, "{message}");
+        }
+        let table = Effects::kinds(Kind::Table.bit());
+        let function = Effects::kinds(Kind::Function.bit());
+        let ty = Effects::kinds(Kind::Type.bit());
+        for (code, message, meets, misses) in [
+            (
+                "42P01",
+                "relation \"notes\" does not exist",
+                table,
+                function,
+            ),
+            ("42P07", "relation \"t\" already exists", table, function),
+            (
+                "42703",
+                "column \"nope\" of relation \"notes\" does not exist",
+                table,
+                function,
+            ),
+            (
+                "42701",
+                "column \"a\" of relation \"t\" already exists",
+                table,
+                function,
+            ),
+            ("42704", "type \"integr\" does not exist", ty, table),
+            (
+                "42704",
+                "index \"job_group_id\" does not exist",
+                Effects::kinds(Kind::Index.bit()),
+                function,
+            ),
+            (
+                "42883",
+                "function nosuch(integer) does not exist",
+                function,
+                Effects::kinds(Kind::Trigger.bit()),
+            ),
+            (
+                "3F000",
+                "schema \"app\" does not exist",
+                Effects::kinds(Kind::Schema.bit()),
+                Effects::ROWS,
+            ),
+            (
+                "23505",
+                "duplicate key value violates unique constraint \"t_pkey\"",
+                Effects::ROWS,
+                function,
+            ),
+            (
+                "23503",
+                "insert or update on table \"a\" violates foreign key constraint",
+                Effects::ROWS,
+                function,
+            ),
+        ] {
+            let depends = postgres(code, message, Some("ALTER TABLE"));
+            assert!(depends.meets(meets), "{message}: {depends:?}");
+            assert!(!depends.meets(misses), "{message}: {depends:?}");
+        }
+        for (code, message) in [
+            (
+                "2BP01",
+                "cannot drop table groups because other objects depend on it",
+            ),
+            (
+                "0A000",
+                "cannot alter type of a column used by a view or rule",
+            ),
+            ("P0001", "raised by a DO block"),
+        ] {
+            assert_eq!(
+                postgres(code, message, Some("DROP TABLE")),
+                Effects::ALL,
+                "{message}"
+            );
+        }
+    }
+}

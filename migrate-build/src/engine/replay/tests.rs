@@ -1,0 +1,147 @@
+//! The replay after a failure: what is still certain, what may follow from it, and what the
+//! scratch database keeps of a migration that failed.
+
+use crate::codes::Code;
+use crate::testing::{findings, sqlite};
+
+#[test]
+fn a_refusal_no_earlier_failure_can_explain_is_an_error() {
+    let checked = sqlite(&[
+        (
+            "1_notes.sql",
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT);\n\
+             INSERT INTO notes (title, nope) VALUES ('a', 1);\n",
+        ),
+        // SQLite never has `ADD COLUMN IF NOT EXISTS`: a syntax error depends on nothing.
+        (
+            "2_body.sql",
+            "ALTER TABLE notes ADD COLUMN IF NOT EXISTS body TEXT;\n",
+        ),
+        // The closing parenthesis is missing: SQLite says where the statement ends.
+        (
+            "3_tags.sql",
+            "CREATE TABLE tags (id INTEGER PRIMARY KEY\n;\n",
+        ),
+    ]);
+    assert_eq!(
+        findings(&checked),
+        [
+            (
+                Code::Rejected,
+                "migrations/1_notes.sql:2:1".into(),
+                "SQLite refuses this statement: table notes has no column named nope".into()
+            ),
+            (
+                Code::Rejected,
+                "migrations/2_body.sql:1:37".into(),
+                "SQLite refuses this statement: near \"EXISTS\": syntax error".into()
+            ),
+            (
+                Code::Rejected,
+                "migrations/3_tags.sql:2:1".into(),
+                "SQLite refuses this statement: near \";\": syntax error".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_failed_up_keeps_what_it_made_for_its_down_and_later_migrations() {
+    // The up fails at its last statement: its table and index are there for the down, which
+    // the replay still runs, and for the next migration.
+    let checked = sqlite(&[
+        (
+            "1_notes.up.sql",
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT);\n\
+             CREATE INDEX notes_title_idx ON notes (title);\n\
+             INSERT INTO notes (title, nope) VALUES ('a', 1);\n",
+        ),
+        (
+            "1_notes.down.sql",
+            "DROP INDEX notes_title_idx;\nDROP TABLE notes;\n",
+        ),
+        (
+            "2_more.sql",
+            "DELETE FROM notes NOT INDEXED WHERE title = 'a';\nINSERT INTO notes (title) VALUES ('b');\n",
+        ),
+    ]);
+    assert_eq!(
+        findings(&checked),
+        [(
+            Code::Rejected,
+            "migrations/1_notes.up.sql:3:1".into(),
+            "SQLite refuses this statement: table notes has no column named nope".into()
+        )]
+    );
+}
+
+#[test]
+fn a_refusal_that_may_follow_from_an_earlier_failure_says_which() {
+    // `CREATE TABLE` fails (a STRICT table's unknown type): what later uses the table may
+    // follow from it, and says so; a syntax error later does not.
+    let checked = sqlite(&[
+        (
+            "1_notes.sql",
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, title VARCHR) STRICT;\n",
+        ),
+        (
+            "2_clean.sql",
+            "DELETE FROM notes NOT INDEXED WHERE title = 'a';\nINSERT INOT notes (title) VALUES ('b');\n",
+        ),
+    ]);
+    let found = findings(&checked);
+    assert_eq!(
+        found
+            .iter()
+            .map(|(code, at, _)| (*code, at.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (Code::Rejected, "migrations/1_notes.sql:1:1"),
+            (Code::Unchecked, "migrations/2_clean.sql:1:1"),
+            (Code::Rejected, "migrations/2_clean.sql:2:8"),
+        ],
+        "{found:#?}"
+    );
+    assert!(
+        found[1].2.ends_with(
+            "(SQLite refused it (no such table: notes), which may follow from the refusal of \
+             `migrations/1_notes.sql` line 1)"
+        ),
+        "{}",
+        found[1].2
+    );
+    assert_eq!(
+        found[2].2,
+        "SQLite refuses this statement: near \"INOT\": syntax error"
+    );
+}
+
+#[test]
+fn a_failure_that_changes_nothing_a_refusal_depends_on_explains_nothing() {
+    // A failed `INSERT` changes rows, not tables: a missing table later is certain. A failed
+    // table does not explain a missing index; a failed statement that changes nothing at all
+    // (SQLite's `SELECT`) leaves nothing to explain.
+    let checked = sqlite(&[
+        (
+            "1_t.sql",
+            "CREATE TABLE t (a INT);\nINSERT INTO t (b) VALUES (1);\nSELECT 1 FROM t WHERE b = 1;\n",
+        ),
+        (
+            "2_u.sql",
+            "DELETE FROM u NOT INDEXED WHERE a = 1;\nDROP INDEX t_b;\n",
+        ),
+    ]);
+    let found: Vec<(Code, String)> = findings(&checked)
+        .into_iter()
+        .map(|(code, at, _)| (code, at))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Code::Rejected, "migrations/1_t.sql:2:1".to_owned()),
+            (Code::Rejected, "migrations/1_t.sql:3:23".to_owned()),
+            (Code::Rejected, "migrations/2_u.sql:1:1".to_owned()),
+            (Code::Rejected, "migrations/2_u.sql:2:1".to_owned()),
+        ]
+    );
+}
