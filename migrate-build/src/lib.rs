@@ -51,10 +51,12 @@ pub mod discover;
 mod effects;
 mod engine;
 mod generate;
+mod grammar;
 mod heads;
 mod kind;
 pub mod layout;
 mod model;
+mod report;
 mod rules;
 mod script;
 mod source;
@@ -78,7 +80,7 @@ pub use script::{Check, Role, Script, Statement};
 pub use source::SourceFile;
 
 use discover::{Found, discover, pair};
-use engine::{Outcome, Step, Verdict};
+use engine::{Outcome, Step};
 use script::{Outside, SQLX_NO_TRANSACTION};
 
 /// The environment variable naming the PostgreSQL server the check creates its scratch databases
@@ -289,13 +291,13 @@ fn check_with(
         let outcome = match run {
             EngineRun::Ran(outcome) => Some(outcome),
             EngineRun::Off(note) => {
-                report_unchecked(dialect, index, &mut files, Some(note), &mut diagnostics);
+                report::unchecked(dialect, index, &mut files, Some(note), &mut diagnostics);
                 None
             }
             EngineRun::Failed(problem) => {
                 let note = problem.message.clone();
                 diagnostics.push(problem);
-                report_unchecked(dialect, index, &mut files, Some(note), &mut diagnostics);
+                report::unchecked(dialect, index, &mut files, Some(note), &mut diagnostics);
                 None
             }
         };
@@ -321,7 +323,7 @@ fn check_with(
                     f.dialects[index].1.push(diagnostic);
                 }
             }
-            report_unchecked(dialect, index, &mut files, None, &mut diagnostics);
+            report::unchecked(dialect, index, &mut files, None, &mut diagnostics);
         }
         // The schema model, after the database: where the database judged a statement, its
         // verdict stands.
@@ -340,10 +342,17 @@ fn check_with(
         }
     }
     for file in files.iter_mut().flatten() {
-        finish_file(config, file, &mut diagnostics);
+        report::finish_file(config, file, &mut diagnostics);
     }
+    // An up before its down, in version order, then what is in no migration.
+    let run_order: Vec<&str> = pairs
+        .iter()
+        .flat_map(|p| std::iter::once(p.up).chain(p.down))
+        .chain(0..found.len())
+        .map(|i| found[i].display.as_str())
+        .collect();
     let mut migrations = Vec::new();
-    for p in pairs {
+    for p in &pairs {
         let Some(up) = files[p.up].take() else {
             continue;
         };
@@ -371,7 +380,7 @@ fn check_with(
         .into_iter()
         .filter_map(|d| config.level(d))
         .collect();
-    sort_diagnostics(&mut diagnostics);
+    report::sort(&mut diagnostics, &run_order);
     Checked {
         config: config.clone(),
         directory,
@@ -653,197 +662,6 @@ const POSTGRES_OFF: &str = "the PostgreSQL check is off: set MIGRATE_DEV_DATABAS
      where the build may create a scratch database (for example \
      `postgres://postgres@localhost/postgres`) to run the migrations there";
 
-/// Reports the statements of one dialect that nothing checked: one warning per statement, and
-/// once why the database check did not run, if it did not.
-fn report_unchecked(
-    dialect: Dialect,
-    index: usize,
-    files: &mut [Option<FileCheck>],
-    note: Option<String>,
-    out: &mut Vec<Diagnostic>,
-) {
-    let mut unchecked = 0;
-    for file in files.iter_mut().flatten() {
-        let (script, found) = &mut file.dialects[index];
-        for statement in &script.statements {
-            if script.allows(Code::Unchecked, Some(statement.bytes.start)) {
-                continue;
-            }
-            let at = Location::span(&script.source, statement.bytes.start..statement.bytes.start);
-            let diagnostic = match statement.check {
-                Check::UncheckedByDirective => Diagnostic::new(
-                    Code::Unchecked,
-                    "statement not checked (`-- migrate:unchecked`)",
-                )
-                .at(at)
-                .label("runs as written"),
-                // Read by the parser, not run by the database: the parser's verdict stands.
-                Check::Parsed => match (&statement.plan, &statement.verdict) {
-                    (engine::Plan::Skip { say: true, .. }, Verdict::Skipped(why)) => {
-                        Diagnostic::new(
-                            Code::Unchecked,
-                            format!(
-                                "statement checked by the SQL parser only: the database check does not run it ({why})"
-                            ),
-                        )
-                        .at(at)
-                        .label("runs as written")
-                    }
-                    _ => continue,
-                },
-                Check::Unchecked => {
-                    unchecked += 1;
-                    // Warnings reach cargo as one line: the message says it all.
-                    let why = match &statement.verdict {
-                        Verdict::NotRun => "and no database ran it".to_owned(),
-                        Verdict::Skipped(why) => {
-                            format!("and the database check does not run it ({why})")
-                        }
-                        Verdict::Undecided(why) => {
-                            format!("and the database check could not judge it ({why})")
-                        }
-                        // Reported already, as accepted, refused, or lacking something.
-                        Verdict::Accepted | Verdict::Rejected | Verdict::Environment => continue,
-                    };
-                    let mut d = Diagnostic::new(
-                        Code::Unchecked,
-                        format!("statement not checked: the SQL parser cannot read it, {why}"),
-                    )
-                    .at(at)
-                    .label("runs as written");
-                    if let Some(parser) = &statement.parser_message {
-                        d = d.note(format!("the SQL parser says: {parser}"));
-                    }
-                    d
-                }
-                _ => continue,
-            };
-            found.push(diagnostic);
-        }
-    }
-    if let Some(note) = note
-        && unchecked > 0
-    {
-        let s = if unchecked == 1 { "" } else { "s" };
-        out.push(
-            Diagnostic::new(
-                Code::Unchecked,
-                format!(
-                    "{unchecked} statement{s} that the SQL parser cannot read went unchecked as {dialect}: {note}"
-                ),
-            ),
-        );
-    }
-}
-
-/// Finishes one file: findings silenced by `-- migrate:allow` or the configured levels are
-/// dropped, what the database said about a statement already reported is folded into that
-/// report, and the dialects' findings are merged.
-fn finish_file(config: &Config, file: &mut FileCheck, out: &mut Vec<Diagnostic>) {
-    let mut found = Vec::with_capacity(file.dialects.len());
-    for (script, diagnostics) in &mut file.dialects {
-        let mut kept: Vec<Diagnostic> = std::mem::take(diagnostics)
-            .into_iter()
-            .filter_map(|d| {
-                if d.code.is_fatal() {
-                    return Some(d);
-                }
-                let offset = d.location.as_ref().and_then(|l| l.offset());
-                if script.allows(d.code, offset) {
-                    return None;
-                }
-                config.level(d)
-            })
-            .collect();
-        fold_rejections(script, &mut kept);
-        found.push(kept);
-    }
-    merge_dialects(&config.dialects, found, out);
-}
-
-/// Findings on one statement that say the same thing once:
-///
-/// - the schema model's explanation of a statement the database refused (`missing-object`,
-///   `already-exists`, `still-used`) becomes notes of the `rejected` finding, since where the
-///   database ran the statement its verdict stands;
-/// - a `rejected` finding on a statement that has another error becomes a note of that error:
-///   the rule's message says what to do, the database's confirms it.
-fn fold_rejections(script: &Script, found: &mut Vec<Diagnostic>) {
-    // Statements are in file order: the one a finding is in is found by bisection.
-    let statement_of = |d: &Diagnostic| {
-        let offset = d.location.as_ref()?.offset()?;
-        let i = script.statements.partition_point(|s| s.bytes.end < offset);
-        script
-            .statements
-            .get(i)
-            .filter(|s| s.bytes.start <= offset)
-            .map(|_| i)
-    };
-    let modelled = |c: Code| {
-        matches!(
-            c,
-            Code::MissingObject | Code::AlreadyExists | Code::StillUsed
-        )
-    };
-    let mut i = 0;
-    while i < found.len() {
-        if !modelled(found[i].code) {
-            i += 1;
-            continue;
-        }
-        let statement = statement_of(&found[i]);
-        let rejected = statement.and_then(|statement| {
-            found
-                .iter()
-                .position(|d| d.code == Code::Rejected && statement_of(d) == Some(statement))
-        });
-        match rejected {
-            Some(rejected) => {
-                let model = found.remove(i);
-                let target = if rejected > i { rejected - 1 } else { rejected };
-                let d = &mut found[target];
-                d.notes.push(model.message);
-                if d.help.is_none() {
-                    d.help = model.help;
-                }
-            }
-            None => i += 1,
-        }
-    }
-    let mut i = 0;
-    while i < found.len() {
-        if found[i].code != Code::Rejected {
-            i += 1;
-            continue;
-        }
-        let statement = statement_of(&found[i]);
-        let other = statement.and_then(|statement| {
-            found.iter().position(|d| {
-                d.code != Code::Rejected && d.is_error() && statement_of(d) == Some(statement)
-            })
-        });
-        match other {
-            Some(other) => {
-                let rejected = found.remove(i);
-                let target = if other > i { other - 1 } else { other };
-                found[target].notes.push(rejected.message);
-            }
-            None => i += 1,
-        }
-    }
-    // A down the schema model shows to be asymmetric: the up failing again after it is one
-    // consequence, a note of the finding that says what differs.
-    if found.iter().any(|d| d.code == Code::AsymmetricDown) {
-        let (redo, mut kept): (Vec<Diagnostic>, Vec<Diagnostic>) = std::mem::take(found)
-            .into_iter()
-            .partition(|d| d.code == Code::RedoFails);
-        if let Some(first) = kept.iter_mut().find(|d| d.code == Code::AsymmetricDown) {
-            first.notes.extend(redo.into_iter().map(|d| d.message));
-        }
-        *found = kept;
-    }
-}
-
 fn display_directory(directory: &str) -> String {
     let trimmed = config::trim_directory(directory);
     if trimmed.is_empty() {
@@ -971,53 +789,6 @@ fn split_disagreement(
     )
 }
 
-/// Merges what each dialect found in one file: a finding of every dialect once, a finding of
-/// some with a note naming them.
-fn merge_dialects(dialects: &[Dialect], found: Vec<Vec<Diagnostic>>, out: &mut Vec<Diagnostic>) {
-    let mut merged: Vec<(Diagnostic, Vec<Dialect>)> = Vec::new();
-    // Where each finding is in `merged`, by what tells findings apart, so a file with many is
-    // merged in one pass.
-    let mut index: std::collections::HashMap<(Code, String, Option<usize>), Vec<usize>> =
-        std::collections::HashMap::new();
-    for (dialect, diagnostics) in dialects.iter().zip(found) {
-        for diagnostic in diagnostics {
-            let key = (
-                diagnostic.code,
-                diagnostic.message.clone(),
-                diagnostic.location.as_ref().and_then(|l| l.offset()),
-            );
-            let same = index
-                .get(&key)
-                .and_then(|at| at.iter().copied().find(|&i| merged[i].0 == diagnostic));
-            match same {
-                Some(i) if !merged[i].1.contains(dialect) => merged[i].1.push(*dialect),
-                Some(_) => {}
-                None => {
-                    index.entry(key).or_default().push(merged.len());
-                    merged.push((diagnostic, vec![*dialect]));
-                }
-            }
-        }
-    }
-    for (diagnostic, seen) in merged {
-        out.push(if seen.len() == dialects.len() {
-            diagnostic
-        } else {
-            let names: Vec<String> = seen.iter().map(|d| format!("`{d}`")).collect();
-            diagnostic.note(format!("checked as {}", names.join(" and ")))
-        });
-    }
-}
-
-/// Orders diagnostics by file, then position; those without a file come first.
-fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by_cached_key(|d| {
-        let file = d.location.as_ref().map(|l| l.file.clone());
-        let position = d.location.as_deref().and_then(Location::line_col);
-        (file, position)
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1097,9 +868,9 @@ mod tests {
                 "near \"(\": syntax error",
             ),
             (
-                "CREATE TABLE t (id INT);\nDROP INDEX i ON t;",
-                "2:14",
-                "near \"ON\": syntax error",
+                "CREATE TABLE t (id INT);\nALTER TABLE t ADD COLUMN IF NOT EXISTS x INT;",
+                "2:33",
+                "near \"EXISTS\": syntax error",
             ),
             ("SELECT 1::int;", "1:9", "unrecognized token: \":\""),
             (

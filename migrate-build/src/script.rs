@@ -17,6 +17,7 @@ use crate::dialect::Dialect;
 use crate::directive::{self, Directive};
 use crate::effects::{self, Effects};
 use crate::engine::{self, Plan, Verdict};
+use crate::grammar;
 use crate::heads::{self, Head};
 use crate::rules;
 use crate::rules::requires_no_transaction::refused_in_transaction;
@@ -576,6 +577,13 @@ fn check_statement(
     match parse(split.tokens[raw.tokens.clone()].to_vec(), dialect) {
         Ok(ast) => {
             rules::check(Some(&ast), &cx, out);
+            // The parser accepts more than either database (`INSERT t` without `INTO`); where
+            // a rule says why already, that is enough.
+            if !out[before..].iter().any(Diagnostic::is_error) {
+                out.extend(grammar::impossible_start(
+                    source, split, raw, dialect, command,
+                ));
+            }
             statement.ast = Some(syntax_tree(ast));
         }
         Err(error) => {
@@ -591,6 +599,9 @@ fn check_statement(
             }
             rules::check(None, &cx, out);
             statement.check = Check::Unchecked;
+            if let Some(certain) = grammar::certain_error(source, split, raw, dialect, command) {
+                out.push(certain.note(format!("the SQL parser says: {}", failure.message)));
+            }
             statement.parser_message = Some(failure.message);
         }
     }

@@ -24,6 +24,8 @@ pub(crate) struct Split {
     pub ranges: Vec<Range<usize>>,
     /// The statements, in file order.
     pub statements: Vec<RawStatement>,
+    /// The `BEGIN` of a trigger or function body still open at the end of the file: its token.
+    pub unclosed_body: Option<usize>,
 }
 
 /// One statement as the splitter found it.
@@ -93,6 +95,11 @@ pub(crate) fn split(text: &str, dialect: Dialect) -> Result<Split, TokenizerErro
             continue;
         }
         let start = *state.start.get_or_insert(i);
+        if state.depth == 0
+            && matches!(&token.token, Token::Word(w) if w.keyword == Keyword::BEGIN && w.quote_style.is_none())
+        {
+            state.body = Some(i);
+        }
         match &token.token {
             Token::SemiColon if state.depth == 0 => {
                 statements.push(RawStatement {
@@ -106,6 +113,7 @@ pub(crate) fn split(text: &str, dialect: Dialect) -> Result<Split, TokenizerErro
         }
         state.last = i;
     }
+    let unclosed_body = state.body.filter(|_| state.depth > 0);
     if let Some(start) = state.start {
         statements.push(RawStatement {
             tokens: start..state.last + 1,
@@ -119,6 +127,7 @@ pub(crate) fn split(text: &str, dialect: Dialect) -> Result<Split, TokenizerErro
         tokens,
         ranges,
         statements,
+        unclosed_body,
     })
 }
 
@@ -134,6 +143,8 @@ struct StatementState {
     has_body: bool,
     /// Open `BEGIN`/`CASE` blocks inside the body.
     depth: usize,
+    /// The last `BEGIN` seen outside any block: where a body opens.
+    body: Option<usize>,
 }
 
 impl StatementState {

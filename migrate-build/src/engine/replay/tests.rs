@@ -17,10 +17,10 @@ fn a_refusal_no_earlier_failure_can_explain_is_an_error() {
             "2_body.sql",
             "ALTER TABLE notes ADD COLUMN IF NOT EXISTS body TEXT;\n",
         ),
-        // The closing parenthesis is missing: SQLite says where the statement ends.
+        // A keyword SQLite does not know where it stands.
         (
             "3_tags.sql",
-            "CREATE TABLE tags (id INTEGER PRIMARY KEY\n;\n",
+            "CREATE TABLE tags (id INTEGER PRIMARY KEY);\nINSERT INTO tags (id) VALUS (1);\n",
         ),
     ]);
     assert_eq!(
@@ -38,8 +38,8 @@ fn a_refusal_no_earlier_failure_can_explain_is_an_error() {
             ),
             (
                 Code::Rejected,
-                "migrations/3_tags.sql:2:1".into(),
-                "SQLite refuses this statement: near \";\": syntax error".into()
+                "migrations/3_tags.sql:2:23".into(),
+                "SQLite refuses this statement: near \"VALUS\": syntax error".into()
             ),
         ]
     );
@@ -86,7 +86,7 @@ fn a_refusal_that_may_follow_from_an_earlier_failure_says_which() {
         ),
         (
             "2_clean.sql",
-            "DELETE FROM notes NOT INDEXED WHERE title = 'a';\nINSERT INOT notes (title) VALUES ('b');\n",
+            "DELETE FROM notes NOT INDEXED WHERE title = 'a';\nINSERT INTO notes (title) VALUS ('b');\n",
         ),
     ]);
     let found = findings(&checked);
@@ -98,7 +98,7 @@ fn a_refusal_that_may_follow_from_an_earlier_failure_says_which() {
         [
             (Code::Rejected, "migrations/1_notes.sql:1:1"),
             (Code::Unchecked, "migrations/2_clean.sql:1:1"),
-            (Code::Rejected, "migrations/2_clean.sql:2:8"),
+            (Code::Rejected, "migrations/2_clean.sql:2:27"),
         ],
         "{found:#?}"
     );
@@ -112,7 +112,7 @@ fn a_refusal_that_may_follow_from_an_earlier_failure_says_which() {
     );
     assert_eq!(
         found[2].2,
-        "SQLite refuses this statement: near \"INOT\": syntax error"
+        "SQLite refuses this statement: near \"VALUS\": syntax error"
     );
 }
 
@@ -142,6 +142,32 @@ fn a_failure_that_changes_nothing_a_refusal_depends_on_explains_nothing() {
             (Code::Rejected, "migrations/1_t.sql:3:23".to_owned()),
             (Code::Rejected, "migrations/2_u.sql:1:1".to_owned()),
             (Code::Rejected, "migrations/2_u.sql:2:1".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn an_up_is_reported_before_its_down() {
+    // Alphabetically `.down.sql` comes first; the replay runs the up first, and a root cause
+    // is listed before what may follow from it.
+    let checked = sqlite(&[
+        (
+            "1_t.up.sql",
+            "CREATE TABLE t (a INT);\nINSERT INTO t (b) VALUES (1);\n",
+        ),
+        ("1_t.down.sql", "DROP TABLE u;\n"),
+        ("2_u.sql", "INSERT INTO t (c) VALUES (1);\n"),
+    ]);
+    let files: Vec<String> = findings(&checked)
+        .into_iter()
+        .map(|(_, at, _)| at)
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "migrations/1_t.up.sql:2:1",
+            "migrations/1_t.down.sql:1:1",
+            "migrations/2_u.sql:1:1"
         ]
     );
 }

@@ -1,0 +1,687 @@
+//! The words each command must start with, from the synopses of each database's reference
+//! ("SQL Commands" of PostgreSQL 18, "SQL As Understood By SQLite"): `INSERT` is followed by
+//! `INTO`, a `DROP TABLE` by its names and nothing else, an `ALTER TABLE`'s name by an action.
+//! A statement whose words leave every path of its command's synopsis is no statement of the
+//! dialect, whatever the database holds.
+//!
+//! Each synopsis is written as a pattern of its first words, up to where the command becomes
+//! open-ended (`...`) or must end (`$`). A pattern may accept more than the database does, never
+//! less: where a synopsis is not followed to its end, `...` accepts the rest. The patterns are
+//! only asked about statements the SQL parser could not read; the corpus of real migrations
+//! keeps them honest (no error on a file its database accepts).
+//!
+//! Pattern syntax: an upper-case word is a keyword; `name` is an identifier (quoted or not; in
+//! SQLite also a string); `qname` is a name with its schema (`s.t`); `(...)` is a parenthesised
+//! group; `(`, `*` and `,` are themselves; `[ ... ]` is optional; `{ a | b }` is a choice; `+,`
+//! after an element repeats it after commas; `...` accepts the rest; `$` is the statement's end.
+
+use std::sync::OnceLock;
+
+use sqlparser::tokenizer::Token;
+
+use crate::codes::Code;
+use crate::diagnostic::{Diagnostic, Location};
+use crate::dialect::Dialect;
+use crate::source::SourceFile;
+use crate::split::{RawStatement, Split};
+
+const OR_CONFLICT: &str = "[ OR { ABORT | FAIL | IGNORE | REPLACE | ROLLBACK } ]";
+
+/// PostgreSQL's commands, by the dialect's table of commands ([`crate::heads`]).
+const POSTGRES: &[(&str, &str)] = &[
+    (
+        "INSERT",
+        "INSERT INTO qname { AS | ( | OVERRIDING | DEFAULT | VALUES | SELECT | WITH | TABLE } ...",
+    ),
+    ("DELETE", "DELETE FROM ..."),
+    (
+        "UPDATE",
+        "UPDATE [ ONLY ] qname [ * ] [ [ AS ] name ] SET ...",
+    ),
+    (
+        "CREATE TABLE",
+        "CREATE [ { GLOBAL | LOCAL } ] [ { TEMPORARY | TEMP | UNLOGGED } ] TABLE \
+         [ IF NOT EXISTS ] qname \
+         { ( | OF | PARTITION | USING | WITH | WITHOUT | ON | TABLESPACE | AS } ...",
+    ),
+    (
+        "CREATE INDEX",
+        "CREATE [ UNIQUE ] INDEX [ CONCURRENTLY ] [ [ IF NOT EXISTS ] name ] ON [ ONLY ] qname \
+         [ * ] { USING | ( } ...",
+    ),
+    (
+        "CREATE VIEW",
+        "CREATE [ OR REPLACE ] [ { TEMP | TEMPORARY } ] [ RECURSIVE ] VIEW qname [ (...) ] \
+         [ WITH (...) ] AS ...",
+    ),
+    (
+        "CREATE MATERIALIZED VIEW",
+        "CREATE MATERIALIZED VIEW [ IF NOT EXISTS ] qname [ (...) ] [ USING name ] \
+         [ WITH (...) ] [ TABLESPACE name ] AS ...",
+    ),
+    (
+        "CREATE SEQUENCE",
+        "CREATE [ { TEMPORARY | TEMP | UNLOGGED } ] SEQUENCE [ IF NOT EXISTS ] qname ...",
+    ),
+    ("CREATE TYPE", "CREATE TYPE qname { AS ... | ( ... | $ }"),
+    ("CREATE DOMAIN", "CREATE DOMAIN qname ..."),
+    (
+        "CREATE EXTENSION",
+        "CREATE EXTENSION [ IF NOT EXISTS ] name ...",
+    ),
+    (
+        "CREATE FUNCTION",
+        "CREATE [ OR REPLACE ] FUNCTION qname ( ...",
+    ),
+    (
+        "CREATE PROCEDURE",
+        "CREATE [ OR REPLACE ] PROCEDURE qname ( ...",
+    ),
+    (
+        "CREATE TRIGGER",
+        "CREATE [ OR REPLACE ] [ CONSTRAINT ] TRIGGER name { BEFORE | AFTER | INSTEAD OF } \
+         { INSERT | UPDATE | DELETE | TRUNCATE } ...",
+    ),
+    (
+        "ALTER TABLE",
+        "ALTER TABLE { ALL IN TABLESPACE ... | [ IF EXISTS ] [ ONLY ] qname [ * ] \
+         { ADD | DROP | ALTER | VALIDATE | DISABLE | ENABLE | FORCE | NO | CLUSTER | SET | RESET \
+         | INHERIT | OF | NOT | OWNER | REPLICA | RENAME | ATTACH | DETACH | SPLIT | MERGE } ... }",
+    ),
+    (
+        "ALTER INDEX",
+        "ALTER INDEX { ALL IN TABLESPACE ... | [ IF EXISTS ] qname \
+         { RENAME | SET | RESET | ALTER | ATTACH | DEPENDS | NO } ... }",
+    ),
+    (
+        "ALTER SEQUENCE",
+        "ALTER SEQUENCE [ IF EXISTS ] qname { AS | INCREMENT | MINVALUE | NO | MAXVALUE | START \
+         | RESTART | CACHE | CYCLE | OWNED | OWNER | RENAME | SET | $ } ...",
+    ),
+    (
+        "ALTER TYPE",
+        "ALTER TYPE qname { OWNER | RENAME | SET | ADD | DROP | ALTER } ...",
+    ),
+    (
+        "ALTER VIEW",
+        "ALTER VIEW [ IF EXISTS ] qname { ALTER | OWNER | RENAME | SET | RESET } ...",
+    ),
+    (
+        "DROP TABLE",
+        "DROP TABLE [ IF EXISTS ] qname +, [ { CASCADE | RESTRICT } ] $",
+    ),
+    (
+        "DROP VIEW",
+        "DROP VIEW [ IF EXISTS ] qname +, [ { CASCADE | RESTRICT } ] $",
+    ),
+    (
+        "DROP MATERIALIZED VIEW",
+        "DROP MATERIALIZED VIEW [ IF EXISTS ] qname +, [ { CASCADE | RESTRICT } ] $",
+    ),
+    (
+        "DROP INDEX",
+        "DROP INDEX [ CONCURRENTLY ] [ IF EXISTS ] qname +, [ { CASCADE | RESTRICT } ] $",
+    ),
+    (
+        "DROP SEQUENCE",
+        "DROP SEQUENCE [ IF EXISTS ] qname +, [ { CASCADE | RESTRICT } ] $",
+    ),
+    (
+        "DROP TYPE",
+        "DROP TYPE [ IF EXISTS ] qname +, [ { CASCADE | RESTRICT } ] $",
+    ),
+    (
+        "DROP DOMAIN",
+        "DROP DOMAIN [ IF EXISTS ] qname +, [ { CASCADE | RESTRICT } ] $",
+    ),
+    (
+        "DROP SCHEMA",
+        "DROP SCHEMA [ IF EXISTS ] name +, [ { CASCADE | RESTRICT } ] $",
+    ),
+    (
+        "DROP EXTENSION",
+        "DROP EXTENSION [ IF EXISTS ] name +, [ { CASCADE | RESTRICT } ] $",
+    ),
+    (
+        "DROP FUNCTION",
+        "DROP FUNCTION [ IF EXISTS ] { qname [ (...) ] } +, [ { CASCADE | RESTRICT } ] $",
+    ),
+    (
+        "DROP PROCEDURE",
+        "DROP PROCEDURE [ IF EXISTS ] { qname [ (...) ] } +, [ { CASCADE | RESTRICT } ] $",
+    ),
+    (
+        "DROP TRIGGER",
+        "DROP TRIGGER [ IF EXISTS ] name ON qname [ { CASCADE | RESTRICT } ] $",
+    ),
+    (
+        "TRUNCATE",
+        "TRUNCATE [ TABLE ] { [ ONLY ] qname [ * ] } +, [ { RESTART | CONTINUE } IDENTITY ] \
+         [ { CASCADE | RESTRICT } ] $",
+    ),
+];
+
+/// SQLite's commands.
+const SQLITE: &[(&str, &str)] = &[
+    (
+        "ALTER TABLE",
+        "ALTER TABLE qname { RENAME | ADD | DROP } ...",
+    ),
+    (
+        "CREATE INDEX",
+        "CREATE [ UNIQUE ] INDEX [ IF NOT EXISTS ] qname ON name ( ...",
+    ),
+    (
+        "CREATE TABLE",
+        "CREATE [ { TEMP | TEMPORARY } ] TABLE [ IF NOT EXISTS ] qname { ( | AS } ...",
+    ),
+    (
+        "CREATE TRIGGER",
+        "CREATE [ { TEMP | TEMPORARY } ] TRIGGER [ IF NOT EXISTS ] qname \
+         [ { BEFORE | AFTER | INSTEAD OF } ] { DELETE | INSERT | UPDATE } ...",
+    ),
+    (
+        "CREATE VIEW",
+        "CREATE [ { TEMP | TEMPORARY } ] VIEW [ IF NOT EXISTS ] qname [ (...) ] AS ...",
+    ),
+    (
+        "CREATE VIRTUAL TABLE",
+        "CREATE VIRTUAL TABLE [ IF NOT EXISTS ] qname USING name ...",
+    ),
+    ("DELETE", "DELETE FROM ..."),
+    ("DROP INDEX", "DROP INDEX [ IF EXISTS ] qname $"),
+    ("DROP TABLE", "DROP TABLE [ IF EXISTS ] qname $"),
+    ("DROP TRIGGER", "DROP TRIGGER [ IF EXISTS ] qname $"),
+    ("DROP VIEW", "DROP VIEW [ IF EXISTS ] qname $"),
+    ("INSERT", "INSERT OR_CONFLICT INTO ..."),
+    ("REPLACE", "REPLACE INTO ..."),
+    (
+        "UPDATE",
+        "UPDATE OR_CONFLICT qname { SET | AS | INDEXED | NOT } ...",
+    ),
+];
+
+/// A pattern, parsed.
+#[derive(Debug)]
+enum Pattern {
+    Keyword(&'static str),
+    Name,
+    QualifiedName,
+    Group,
+    Punct(char),
+    Rest,
+    End,
+    Sequence(Vec<Pattern>),
+    Optional(Box<Pattern>),
+    Choice(Vec<Pattern>),
+    /// The element, then any number of `,` and the element again.
+    List(Box<Pattern>),
+}
+
+/// The patterns of `dialect`, parsed once.
+fn patterns(dialect: Dialect) -> &'static [(&'static str, Pattern)] {
+    static SQLITE_PATTERNS: OnceLock<Vec<(&str, Pattern)>> = OnceLock::new();
+    static POSTGRES_PATTERNS: OnceLock<Vec<(&str, Pattern)>> = OnceLock::new();
+    let (cell, table) = match dialect {
+        Dialect::Sqlite => (&SQLITE_PATTERNS, SQLITE),
+        Dialect::Postgres => (&POSTGRES_PATTERNS, POSTGRES),
+    };
+    cell.get_or_init(|| {
+        table
+            .iter()
+            .map(|(command, text)| {
+                let words: Vec<&'static str> = text
+                    .split_whitespace()
+                    .flat_map(|w| match w {
+                        "OR_CONFLICT" => OR_CONFLICT.split_whitespace().collect(),
+                        w => vec![w],
+                    })
+                    .collect();
+                let mut at = 0;
+                let pattern = sequence(&words, &mut at, &[]);
+                debug_assert_eq!(at, words.len(), "{command}: {text}");
+                (*command, pattern)
+            })
+            .collect()
+    })
+}
+
+/// Parses pattern words from `at` until one of `stops` (not consumed) or the end.
+fn sequence(words: &[&'static str], at: &mut usize, stops: &[&str]) -> Pattern {
+    let mut items = Vec::new();
+    while let Some(&word) = words.get(*at) {
+        if stops.contains(&word) {
+            break;
+        }
+        *at += 1;
+        let item = match word {
+            "[" => {
+                let inner = sequence(words, at, &["]"]);
+                *at += 1;
+                Pattern::Optional(Box::new(inner))
+            }
+            "{" => {
+                let mut choices = vec![sequence(words, at, &["|", "}"])];
+                while words.get(*at) == Some(&"|") {
+                    *at += 1;
+                    choices.push(sequence(words, at, &["|", "}"]));
+                }
+                *at += 1;
+                Pattern::Choice(choices)
+            }
+            "+," => {
+                let last = items.pop().expect("`+,` follows an element");
+                Pattern::List(Box::new(last))
+            }
+            "name" => Pattern::Name,
+            "qname" => Pattern::QualifiedName,
+            "(...)" => Pattern::Group,
+            "..." => Pattern::Rest,
+            "$" => Pattern::End,
+            "(" => Pattern::Punct('('),
+            "*" => Pattern::Punct('*'),
+            keyword => Pattern::Keyword(keyword),
+        };
+        items.push(item);
+    }
+    Pattern::Sequence(items)
+}
+
+/// A significant token of the statement, as the patterns see it.
+#[derive(Debug)]
+enum Tok {
+    Word { upper: String, quoted: bool },
+    Str,
+    Punct(char),
+    Other,
+}
+
+/// Where matching got furthest before failing, and what it expected there.
+#[derive(Default)]
+struct Furthest {
+    at: usize,
+    expected: Vec<String>,
+}
+
+impl Furthest {
+    fn expected(&mut self, at: usize, what: impl FnOnce() -> String) {
+        if at > self.at {
+            self.at = at;
+            self.expected.clear();
+        }
+        if at == self.at {
+            let what = what();
+            if !self.expected.contains(&what) {
+                self.expected.push(what);
+            }
+        }
+    }
+}
+
+/// A position meaning "the rest is accepted".
+const ACCEPTED: usize = usize::MAX;
+
+struct Matcher<'a> {
+    tokens: &'a [Tok],
+    dialect: Dialect,
+    furthest: Furthest,
+}
+
+impl Matcher<'_> {
+    /// The positions `pattern` can end at when it starts at `at`.
+    fn ends(&mut self, pattern: &Pattern, at: usize) -> Vec<usize> {
+        if at == ACCEPTED {
+            return vec![ACCEPTED];
+        }
+        let token = self.tokens.get(at);
+        match pattern {
+            Pattern::Keyword(keyword) => match token {
+                Some(Tok::Word {
+                    upper,
+                    quoted: false,
+                }) if upper == keyword => vec![at + 1],
+                _ => {
+                    self.furthest.expected(at, || format!("`{keyword}`"));
+                    Vec::new()
+                }
+            },
+            Pattern::Name => match token {
+                Some(Tok::Word { .. }) => vec![at + 1],
+                Some(Tok::Str) if self.dialect == Dialect::Sqlite => vec![at + 1],
+                _ => {
+                    self.furthest.expected(at, || "a name".to_owned());
+                    Vec::new()
+                }
+            },
+            Pattern::QualifiedName => {
+                let mut ends = Vec::new();
+                for end in self.ends(&Pattern::Name, at) {
+                    let mut end = end;
+                    loop {
+                        if !matches!(self.tokens.get(end), Some(Tok::Punct('.'))) {
+                            break;
+                        }
+                        match self.tokens.get(end + 1) {
+                            Some(Tok::Word { .. }) => end += 2,
+                            _ => {
+                                self.furthest.expected(end + 1, || "a name".to_owned());
+                                break;
+                            }
+                        }
+                    }
+                    ends.push(end);
+                }
+                ends
+            }
+            Pattern::Group => {
+                if !matches!(token, Some(Tok::Punct('('))) {
+                    self.furthest.expected(at, || "`(`".to_owned());
+                    return Vec::new();
+                }
+                let mut depth = 0;
+                for (i, token) in self.tokens.iter().enumerate().skip(at) {
+                    match token {
+                        Tok::Punct('(') => depth += 1,
+                        Tok::Punct(')') => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return vec![i + 1];
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Vec::new()
+            }
+            Pattern::Punct(c) => match token {
+                Some(Tok::Punct(p)) if p == c => vec![at + 1],
+                _ => {
+                    self.furthest.expected(at, || format!("`{c}`"));
+                    Vec::new()
+                }
+            },
+            Pattern::Rest => vec![ACCEPTED],
+            Pattern::End if at == self.tokens.len() => vec![at],
+            Pattern::End => {
+                self.furthest
+                    .expected(at, || "the end of the statement".to_owned());
+                Vec::new()
+            }
+            Pattern::Sequence(items) => {
+                let mut positions = vec![at];
+                for item in items {
+                    let mut next = Vec::new();
+                    for &position in &positions {
+                        for end in self.ends(item, position) {
+                            if !next.contains(&end) {
+                                next.push(end);
+                            }
+                        }
+                    }
+                    if next.is_empty() {
+                        return next;
+                    }
+                    positions = next;
+                }
+                positions
+            }
+            Pattern::Optional(inner) => {
+                let mut ends = self.ends(inner, at);
+                if !ends.contains(&at) {
+                    ends.push(at);
+                }
+                ends
+            }
+            Pattern::Choice(choices) => {
+                let mut ends = Vec::new();
+                for choice in choices {
+                    for end in self.ends(choice, at) {
+                        if !ends.contains(&end) {
+                            ends.push(end);
+                        }
+                    }
+                }
+                ends
+            }
+            Pattern::List(item) => {
+                let mut ends = self.ends(item, at);
+                let mut frontier = ends.clone();
+                while !frontier.is_empty() {
+                    let mut next = Vec::new();
+                    for end in frontier {
+                        if !matches!(self.tokens.get(end), Some(Tok::Punct(','))) {
+                            self.furthest.expected(end, || "`,`".to_owned());
+                            continue;
+                        }
+                        for more in self.ends(item, end + 1) {
+                            if !ends.contains(&more) {
+                                ends.push(more);
+                                next.push(more);
+                            }
+                        }
+                    }
+                    frontier = next;
+                }
+                ends
+            }
+        }
+    }
+}
+
+/// The error for a statement of `command` whose first words leave its synopsis, if they do.
+pub(crate) fn impossible(
+    source: &SourceFile,
+    split: &Split,
+    raw: &RawStatement,
+    dialect: Dialect,
+    command: &str,
+) -> Option<Diagnostic> {
+    let (_, pattern) = patterns(dialect).iter().find(|(c, _)| *c == command)?;
+    let mut indices: Vec<usize> = raw
+        .tokens
+        .clone()
+        .filter(|&i| !matches!(split.tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    if indices
+        .last()
+        .is_some_and(|&i| split.tokens[i].token == Token::SemiColon)
+    {
+        indices.pop();
+    }
+    let tokens: Vec<Tok> = indices
+        .iter()
+        .map(|&i| match &split.tokens[i].token {
+            Token::Word(w) => Tok::Word {
+                upper: w.value.to_ascii_uppercase(),
+                quoted: w.quote_style.is_some(),
+            },
+            Token::SingleQuotedString(_) => Tok::Str,
+            Token::LParen => Tok::Punct('('),
+            Token::RParen => Tok::Punct(')'),
+            Token::Period => Tok::Punct('.'),
+            Token::Comma => Tok::Punct(','),
+            Token::Mul => Tok::Punct('*'),
+            _ => Tok::Other,
+        })
+        .collect();
+    let mut matcher = Matcher {
+        tokens: &tokens,
+        dialect,
+        furthest: Furthest::default(),
+    };
+    let ends = matcher.ends(pattern, 0);
+    if ends.contains(&ACCEPTED) || ends.contains(&tokens.len()) {
+        return None;
+    }
+    let Furthest { at, expected } = matcher.furthest;
+    let (span, found) = match indices.get(at) {
+        Some(&i) => (
+            split.ranges[i].clone(),
+            format!("`{}`", &source.text[split.ranges[i].clone()]),
+        ),
+        None => (
+            raw.bytes.end..raw.bytes.end,
+            "the end of the statement".to_owned(),
+        ),
+    };
+    let list = match expected.as_slice() {
+        [] => "something else".to_owned(),
+        [one] => one.clone(),
+        many if many.len() > 6 => format!("{}, ... ({} in all)", many[..5].join(", "), many.len()),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    };
+    let mut diagnostic =
+        Diagnostic::new(Code::Syntax, format!("expected {list} here, found {found}"))
+            .at(Location::span(source, span))
+            .label(format!(
+                "a {} `{command}` cannot go on like this",
+                dialect.title()
+            ));
+    let word = matches!(tokens.get(at), Some(Tok::Word { quoted: false, .. }))
+        .then(|| found.trim_matches('`').to_ascii_uppercase());
+    let keywords = expected
+        .iter()
+        .filter(|e| e.starts_with('`') && e.len() > 3)
+        .map(|e| e.trim_matches('`'));
+    if let Some(meant) = word.and_then(|w| crate::source::closest(&w, keywords.map(|k| (k, k)))) {
+        diagnostic = diagnostic.help(format!("did you mean `{meant}`?"));
+    }
+    Some(diagnostic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::{Role, check_text};
+
+    /// The syntax finding of `sql`, as position, message and help.
+    fn finding(sql: &str, dialect: Dialect) -> Option<(String, String, Option<String>)> {
+        check_text(sql, dialect, Role::Up)
+            .1
+            .into_iter()
+            .find(|d| d.code == Code::Syntax)
+            .map(|d| (d.position().unwrap_or_default(), d.message, d.help))
+    }
+
+    #[test]
+    fn every_pattern_parses_and_names_a_command_of_its_dialect() {
+        for dialect in Dialect::ALL {
+            for (command, pattern) in patterns(dialect) {
+                let words: Vec<String> = command.split(' ').map(str::to_owned).collect();
+                assert_eq!(
+                    crate::heads::command(dialect, &words, false),
+                    Some(*command),
+                    "{dialect}: {command}"
+                );
+                assert!(
+                    matches!(pattern, Pattern::Sequence(items) if !items.is_empty()),
+                    "{command}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bad() {
+        for (sql, dialect, position, message, help) in [
+            (
+                "INSERT INOT notes (title) VALUES ('a');",
+                Dialect::Sqlite,
+                "test.sql:1:8",
+                "expected `OR` or `INTO` here, found `INOT`",
+                Some("did you mean `INTO`?"),
+            ),
+            (
+                "INSERT INOT notes (title) VALUES ('a');",
+                Dialect::Postgres,
+                "test.sql:1:8",
+                "expected `INTO` here, found `INOT`",
+                Some("did you mean `INTO`?"),
+            ),
+            (
+                "DROP INDEX job_group_id ON jobs;",
+                Dialect::Postgres,
+                "test.sql:1:25",
+                "expected `,`, `CASCADE`, `RESTRICT` or the end of the statement here, found `ON`",
+                None,
+            ),
+            (
+                "ALTER TABLE users MODIFY name TEXT NOT NULL;",
+                Dialect::Postgres,
+                "test.sql:1:19",
+                "expected `*`, `ADD`, `DROP`, `ALTER`, `VALIDATE`, ... (22 in all) here, found \
+                 `MODIFY`",
+                None,
+            ),
+            (
+                "UPDATE users u SET name = 'a' WHERE id = 1 AND u.x = ANY(1);",
+                Dialect::Sqlite,
+                "test.sql:1:14",
+                "expected `SET`, `AS`, `INDEXED` or `NOT` here, found `u`",
+                None,
+            ),
+            (
+                "CREATE TABLE IF NOT EXIST users (id INT);",
+                Dialect::Postgres,
+                "test.sql:1:21",
+                "expected `EXISTS` here, found `EXIST`",
+                Some("did you mean `EXISTS`?"),
+            ),
+        ] {
+            let found = finding(sql, dialect);
+            assert_eq!(
+                found,
+                Some((
+                    position.to_owned(),
+                    message.to_owned(),
+                    help.map(str::to_owned)
+                )),
+                "{dialect}: {sql}"
+            );
+        }
+    }
+
+    #[test]
+    fn good() {
+        // Valid statements the parser cannot read: the patterns let them through.
+        for (sql, dialect) in [
+            (
+                "CREATE TABLE t (a INT) PARTITION BY RANGE (a) TABLESPACE fast;",
+                Dialect::Postgres,
+            ),
+            (
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON ONLY t USING gin (a);",
+                Dialect::Postgres,
+            ),
+            (
+                "CREATE INDEX ON only (a) WITH (fillfactor = 70) WHERE a > 0;",
+                Dialect::Postgres,
+            ),
+            (
+                "DROP INDEX CONCURRENTLY IF EXISTS a, s.b CASCADE;",
+                Dialect::Postgres,
+            ),
+            (
+                "DROP FUNCTION IF EXISTS f(int, text), g CASCADE;",
+                Dialect::Postgres,
+            ),
+            (
+                "ALTER TABLE ONLY t ALTER CONSTRAINT c DEFERRABLE;",
+                Dialect::Postgres,
+            ),
+            ("ALTER SEQUENCE s RENAME TO t;", Dialect::Postgres),
+            ("CREATE TYPE mood;", Dialect::Postgres),
+            ("DELETE FROM t NOT INDEXED WHERE a = 1;", Dialect::Sqlite),
+            (
+                "UPDATE OR IGNORE t AS x SET a = 1 WHERE x.a IN (SELECT 1 FROM t INDEXED BY i);",
+                Dialect::Sqlite,
+            ),
+            (
+                "CREATE TABLE 'quoted' (a INT) STRICT, WITHOUT ROWID, WITH (x);",
+                Dialect::Sqlite,
+            ),
+        ] {
+            assert_eq!(finding(sql, dialect), None, "{dialect}: {sql}");
+        }
+    }
+}
