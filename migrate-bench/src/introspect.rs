@@ -37,6 +37,8 @@ fn fields(value: &str) -> impl Iterator<Item = &str> {
 /// - `function S.N` (functions, procedures and aggregates; no arguments)
 /// - `index S.N on T` (not the index of a primary key, unique or exclusion constraint)
 /// - `column S.T.C null` or `column S.T.C not null` (table columns only)
+/// - `column S.T.C default` (it has a default) and `column S.T.C generated` (an identity or
+///   generated column)
 pub fn coarse(snapshot: &Snapshot) -> BTreeSet<String> {
     let mut facts = BTreeSet::new();
     for (key, value) in snapshot {
@@ -67,6 +69,13 @@ pub fn coarse(snapshot: &Snapshot) -> BTreeSet<String> {
             "column" => {
                 if let Some(nullness) = fields(value).nth(1) {
                     facts.insert(format!("{key} {nullness}"));
+                }
+                if fields(value).any(|f| f.starts_with("default ")) {
+                    facts.insert(format!("{key} default"));
+                }
+                if fields(value).any(|f| f.starts_with("identity ") || f.starts_with("generated "))
+                {
+                    facts.insert(format!("{key} generated"));
                 }
             }
             _ => {}

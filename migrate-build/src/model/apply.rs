@@ -1582,6 +1582,15 @@ impl Model {
                 }),
             );
         }
+        // PostgreSQL makes a primary key's columns `NOT NULL`, and they stay so when the key
+        // is dropped.
+        if kind == ConstraintKind::PrimaryKey && self.dialect == Dialect::Postgres {
+            for column in table.columns.iter_mut() {
+                if columns.contains(&column.name) {
+                    column.not_null = true;
+                }
+            }
+        }
         table.constraints.push(Constraint {
             name,
             named,

@@ -604,17 +604,15 @@ impl Model {
                         continue;
                     }
                     for column in &table.columns {
-                        let pk = self.dialect == Dialect::Postgres
-                            && table.constraints.iter().any(|c| {
-                                c.kind == ConstraintKind::PrimaryKey
-                                    && c.columns.contains(&column.name)
-                            });
-                        let null = if column.not_null || pk {
-                            "not null"
-                        } else {
-                            "null"
-                        };
-                        facts.insert(format!("column {name}.{} {null}", column.name));
+                        let null = if column.not_null { "not null" } else { "null" };
+                        let column_name = format!("column {name}.{}", column.name);
+                        facts.insert(format!("{column_name} {null}"));
+                        if column.default.is_some() {
+                            facts.insert(format!("{column_name} default"));
+                        }
+                        if column.generated {
+                            facts.insert(format!("{column_name} generated"));
+                        }
                     }
                 }
                 Object::View(_) => {
@@ -658,8 +656,9 @@ impl Model {
 /// The schema as facts, as [`crate::model_facts`] gives them after each migration.
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
-    /// `table public.users`, `column public.users.email not null`, `index public.i on users`,
-    /// `view`, `sequence`, `type`, `function`, `trigger S.T.N`, `schema S`.
+    /// `table public.users`, `column public.users.email not null`, `column ... default` (it
+    /// has a default), `column ... generated` (an identity or generated column), `index public.i
+    /// on users`, `view`, `sequence`, `type`, `function`, `trigger S.T.N`, `schema S`.
     pub facts: BTreeSet<String>,
     /// Prefixes of facts the model cannot tell: a fact starting with one may or may not hold.
     pub unknown: Vec<String>,
