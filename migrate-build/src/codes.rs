@@ -70,6 +70,8 @@ pub enum Code {
     AddColumnNeedsEmptyTable,
     /// A foreign-key `PRAGMA` that does nothing where it is.
     SqliteForeignKeys,
+    /// A column type SQLite does not number (`SERIAL`, `AUTO_INCREMENT`).
+    SqliteSerial,
     /// `MIGRATE_DEV_DATABASE_URL` is set but the check cannot use it.
     DevDatabase,
     /// A statement uses a table, column, index, type or function that no earlier migration
@@ -131,7 +133,7 @@ const fn example(
 
 impl Code {
     /// Every code, in documentation order.
-    pub const ALL: [Code; 28] = [
+    pub const ALL: [Code; 29] = [
         Code::Config,
         Code::Unreadable,
         Code::FileName,
@@ -159,6 +161,7 @@ impl Code {
         Code::SqliteAddColumn,
         Code::AddColumnNeedsEmptyTable,
         Code::SqliteForeignKeys,
+        Code::SqliteSerial,
         Code::DevDatabase,
     ];
 
@@ -549,7 +552,13 @@ impl Code {
                         migrations in version order to know. When a later migration creates it, \
                         the message names that file: the migrations are out of order, as happens \
                         when two branches merge. Where the database check ran the statement and \
-                        accepted it, the database's verdict stands and nothing is reported.",
+                        accepted it, the database's verdict stands and nothing is reported. \
+                        SQLite accepts some references it only follows when rows change, and \
+                        the SQLite check reports them too: a foreign key whose parent table, \
+                        columns or unique key does not exist once every migration has run \
+                        (every write to its table fails), and a `DEFAULT` or generated column \
+                        that calls a function SQLite does not have (if the application \
+                        registers it on every connection, allow this code on that statement).",
                     bad: example(
                         POSTGRES,
                         &[
@@ -859,7 +868,9 @@ impl Code {
                     explanation: "`PRAGMA foreign_keys` does nothing inside a transaction, so in a \
                         migration that runs in one, the documented SQLite table rebuild (create \
                         new, copy, drop old, rename) runs with foreign keys still on: dropping the \
-                        old table deletes or orphans the rows that reference it. \
+                        old table deletes or orphans the rows that reference it (a down that \
+                        drops the referencing tables too, in the same file, loses no row that \
+                        survives it, and is not reported). \
                         `PRAGMA defer_foreign_keys` is the reverse: it lasts until the end of the \
                         transaction, so outside one it does nothing. Mark the migration \
                         `-- migrate:foreign-keys-off`: the runtime turns foreign keys off before \
@@ -891,6 +902,34 @@ impl Code {
                                 b"-- migrate:foreign-keys-off\nCREATE TABLE a_new (id INTEGER PRIMARY KEY, x TEXT);\nINSERT INTO a_new SELECT id, x FROM a;\nDROP TABLE a;\nALTER TABLE a_new RENAME TO a;\n",
                             ),
                         ],
+                    ),
+                };
+                &INFO
+            }
+            Code::SqliteSerial => {
+                const INFO: CodeInfo = CodeInfo {
+                    name: "sqlite-serial",
+                    level: Warning,
+                    fatal: false,
+                    explanation: "A column whose type is another database's way to number rows: \
+                        PostgreSQL's `SERIAL`, `BIGSERIAL` and `SMALLSERIAL`, MySQL's \
+                        `AUTO_INCREMENT`, SQL Server's `IDENTITY`. SQLite reads them as type names \
+                        and numbers nothing: a row inserted without the column gets `NULL`, even \
+                        in a `PRIMARY KEY`. SQLite numbers an `INTEGER PRIMARY KEY` column itself \
+                        (with `AUTOINCREMENT`, it never reuses a number).",
+                    bad: example(
+                        SQLITE,
+                        &[(
+                            "1_users.sql",
+                            b"CREATE TABLE users (id SERIAL PRIMARY KEY, email TEXT);\n",
+                        )],
+                    ),
+                    good: example(
+                        SQLITE,
+                        &[(
+                            "1_users.sql",
+                            b"CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n",
+                        )],
                     ),
                 };
                 &INFO

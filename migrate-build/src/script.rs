@@ -572,6 +572,9 @@ fn check_statement(
         leading: &leading,
         words: &words,
         at: first_token,
+        source,
+        tokens: &split.tokens[raw.tokens.clone()],
+        ranges: &split.ranges[raw.tokens.clone()],
     };
     let before = out.len();
     match parse(split.tokens[raw.tokens.clone()].to_vec(), dialect) {

@@ -288,6 +288,11 @@ pub(crate) struct Failure {
     /// Whether the database undid more than the statement: the whole transaction (a trigger's
     /// `RAISE(ROLLBACK)`), or the file back to its start.
     pub undone: bool,
+    /// The finding's code when the refusal is reported: `rejected`, unless the engine knows a
+    /// more precise one (`missing-object` for a function SQLite does not have).
+    pub code: Code,
+    /// What to do about it, when the engine knows.
+    pub help: Option<String>,
 }
 
 impl Failure {
@@ -299,6 +304,26 @@ impl Failure {
             kind: Kind::Broken,
             depends: Effects::ALL,
             undone: true,
+            code: Code::Rejected,
+            help: None,
+        }
+    }
+
+    /// A refusal of a statement, classified by the engine.
+    pub(crate) fn refused(
+        message: String,
+        offset: Option<usize>,
+        kind: Kind,
+        depends: Effects,
+    ) -> Failure {
+        Failure {
+            message,
+            offset,
+            kind,
+            depends,
+            undone: false,
+            code: Code::Rejected,
+            help: None,
         }
     }
 }
@@ -310,7 +335,33 @@ pub(crate) struct Notice {
     pub message: String,
     pub label: &'static str,
     pub note: Option<String>,
-    pub help: &'static str,
+    pub help: String,
+    /// Where in the statement, in bytes; its start when `None`.
+    pub at: Option<Range<usize>>,
+}
+
+/// A foreign key the database accepted but whose parent key does not exist when the migrations
+/// end: every write to its table fails (SQLite checks foreign keys when rows change).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Dangling {
+    /// The table with the foreign key, as the database names it.
+    pub table: String,
+    /// The table it refers to, as the foreign key writes it.
+    pub parent: String,
+    pub problem: DanglingKind,
+    /// For a table that does not exist, the one of a close name that does.
+    pub meant: Option<String>,
+}
+
+/// What is missing for a foreign key.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum DanglingKind {
+    /// The parent table.
+    Table,
+    /// These columns of the parent table.
+    Columns(Vec<String>),
+    /// A primary key or unique index on these columns of the parent table.
+    Unique(Vec<String>),
 }
 
 /// A database the replay runs in. Statements run behind the replay's savepoints; between steps
@@ -322,8 +373,17 @@ pub(crate) trait Engine {
     /// file (its directives, what it did before).
     fn execute(&mut self, sql: &str, script: &Script, index: usize) -> Result<(), Failure>;
     /// What the database's state showed about the statement just run, whether it ran or not.
-    fn notice(&mut self) -> Option<Notice> {
-        None
+    fn notices(&mut self) -> Vec<Notice> {
+        Vec::new()
+    }
+    /// What only the end of the file just run shows about its statements: each statement's
+    /// index and finding.
+    fn file_done(&mut self) -> Vec<(usize, Notice)> {
+        Vec::new()
+    }
+    /// The foreign keys whose parent key does not exist, once every migration has run.
+    fn dangling(&mut self) -> Vec<Dangling> {
+        Vec::new()
     }
     /// Opens a savepoint.
     fn savepoint(&mut self, name: &str) -> Result<(), Failure>;

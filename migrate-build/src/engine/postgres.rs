@@ -299,15 +299,14 @@ impl Engine for Postgres {
 
     fn execute(&mut self, sql: &str, script: &Script, index: usize) -> Result<(), Failure> {
         if self.aborted {
-            return Err(Failure {
-                message: "not run: an earlier statement of this file failed, and the file sets \
-                          savepoints of its own, so the check went back to its start"
+            return Err(Failure::refused(
+                "not run: an earlier statement of this file failed, and the file sets \
+                 savepoints of its own, so the check went back to its start"
                     .to_owned(),
-                offset: None,
-                kind: Kind::Undecided,
-                depends: Effects::ALL,
-                undone: false,
-            });
+                None,
+                Kind::Undecided,
+                Effects::ALL,
+            ));
         }
         let result = if script.savepoints {
             self.execute_plainly(sql)
@@ -399,13 +398,10 @@ impl Engine for Postgres {
             // back.
             Err(error) if error.as_db_error().is_some() => {
                 self.batch("BEGIN")?;
-                Err(Failure {
-                    message: describe(&error),
-                    offset: None,
-                    kind: Kind::Rejected,
-                    depends: Effects::ALL,
-                    undone: true,
-                })
+                let mut failure =
+                    Failure::refused(describe(&error), None, Kind::Rejected, Effects::ALL);
+                failure.undone = true;
+                Err(failure)
             }
             Err(error) => Err(Failure::broken(describe(&error))),
         }
@@ -464,13 +460,12 @@ fn failure(error: &postgres::Error, sql: &str, command: Option<&str>) -> Failure
             .and_then(|chars| sql.char_indices().nth(chars).map(|(at, _)| at)),
         _ => None,
     };
-    Failure {
-        message: describe(error),
+    Failure::refused(
+        describe(error),
         offset,
         kind,
-        depends: refusal::postgres(code.code(), message, command),
-        undone: false,
-    }
+        refusal::postgres(code.code(), message, command),
+    )
 }
 
 #[cfg(test)]

@@ -1,10 +1,15 @@
 //! The replay: every migration's up, then its down, then its up again, in an [`Engine`].
 
 use super::taint::Taint;
-use super::{Engine, Failure, Kind, Notice, Outcome, Plan, Step, Verdict, cache};
+use sqlparser::ast::{AlterTableOperation, ColumnOption, Statement as Ast, TableConstraint};
+
+use super::{
+    Dangling, DanglingKind, Engine, Failure, Kind, Notice, Outcome, Plan, Step, Verdict, cache,
+};
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::effects::Effects;
+use crate::kind::Kind as ObjectKind;
 use crate::script::{Script, Statement};
 
 /// What the replay says of a statement it does not run because the check attached its database
@@ -58,6 +63,9 @@ pub(crate) fn replay(
         if clean && let Some(cache) = cache.as_mut() {
             cache.checkpoint(replay.engine, i + 1);
         }
+    }
+    if replay.outcome.broken.is_none() {
+        replay.dangling(steps);
     }
     if let Some(cache) = cache {
         cache.finish();
@@ -212,12 +220,10 @@ impl Replay<'_> {
                 }
             };
             let result = self.engine.execute(&sql, script, index);
-            if let Some(notice) = self
-                .engine
-                .notice()
-                .filter(|_| judge && self.taint.is_clean())
-            {
-                self.notice(file, script, index, notice);
+            for notice in self.engine.notices() {
+                if judge && self.taint.is_clean() {
+                    self.notice(file, script, index, notice);
+                }
             }
             let failure = match result {
                 Ok(()) => {
@@ -266,6 +272,11 @@ impl Replay<'_> {
             };
             self.taint.add(|| missing, effects);
         }
+        for (index, notice) in self.engine.file_done() {
+            if judge && self.taint.is_clean() {
+                self.notice(file, script, index, notice);
+            }
+        }
         Ok(Ran::Completed { failed })
     }
 
@@ -312,12 +323,79 @@ impl Replay<'_> {
         Location::span(&script.source, at..at + width)
     }
 
+    /// Reports each foreign key whose parent key does not exist once every migration has run,
+    /// where the statement that declared it writes its `REFERENCES`.
+    fn dangling(&mut self, steps: &[Step<'_>]) {
+        let relations = Effects::kinds(ObjectKind::RELATIONS);
+        if self.taint.explains(relations).is_some() {
+            return;
+        }
+        for dangling in self.engine.dangling() {
+            let Some((file, script, index, at)) = declaration(steps, &dangling) else {
+                continue;
+            };
+            let Dangling {
+                table,
+                parent,
+                problem,
+                meant,
+            } = dangling;
+            let (message, label, help) = match problem {
+                DanglingKind::Table => (
+                    format!(
+                        "table `{parent}`, which `{table}` refers to, does not exist when the \
+                         migrations end"
+                    ),
+                    "no migration creates this table".to_owned(),
+                    meant.map_or_else(
+                        || {
+                            format!(
+                                "create `{parent}` in a migration, or refer to a table that exists"
+                            )
+                        },
+                        |meant| format!("did you mean `{meant}`?"),
+                    ),
+                ),
+                DanglingKind::Columns(columns) => (
+                    format!("table `{parent}` has no column `{}`", columns.join("`, `")),
+                    "no such column".to_owned(),
+                    format!("refer to columns `{parent}` has"),
+                ),
+                DanglingKind::Unique(columns) => (
+                    format!(
+                        "`{parent} ({})` is neither the primary key of `{parent}` nor unique",
+                        columns.join(", ")
+                    ),
+                    "not a key of this table".to_owned(),
+                    format!(
+                        "refer to the primary key of `{parent}`, or give it a unique index on \
+                         these columns"
+                    ),
+                ),
+            };
+            let start = script.statements[index].bytes.start;
+            let range = at.map_or(start..start, |at| start + at.start..start + at.end);
+            self.outcome.diagnostics.push((
+                file,
+                Diagnostic::new(Code::MissingObject, message)
+                    .at(Location::span(&script.source, range))
+                    .label(label)
+                    .note(format!(
+                        "{} accepts the foreign key, but checks it when rows change: every \
+                         write to `{table}` fails (\"foreign key mismatch\", \"no such table\")",
+                        self.engine.name()
+                    ))
+                    .help(help),
+            ));
+        }
+    }
+
     /// Reports a refusal that nothing earlier explains.
     fn reject(&mut self, file: usize, script: &Script, index: usize, failure: &Failure) {
         self.outcome.verdicts.push((file, index, Verdict::Rejected));
         let statement = &script.statements[index];
         let mut diagnostic = Diagnostic::new(
-            Code::Rejected,
+            failure.code,
             format!(
                 "{} refuses this statement: {}",
                 self.engine.name(),
@@ -329,12 +407,20 @@ impl Replay<'_> {
         if let Some(parser) = &statement.parser_message {
             diagnostic = diagnostic.note(format!("the SQL parser says: {parser}"));
         }
+        if let Some(help) = &failure.help {
+            diagnostic = diagnostic.help(help.clone());
+        }
         self.outcome.diagnostics.push((file, diagnostic));
     }
 
     fn notice(&mut self, file: usize, script: &Script, index: usize, notice: Notice) {
         let statement = &script.statements[index];
-        let at = Location::span(&script.source, statement.bytes.start..statement.bytes.start);
+        let range = notice
+            .at
+            .map_or(statement.bytes.start..statement.bytes.start, |at| {
+                statement.bytes.start + at.start..statement.bytes.start + at.end
+            });
+        let at = Location::span(&script.source, range);
         let mut diagnostic = Diagnostic::new(notice.code, notice.message)
             .at(at)
             .label(notice.label)
@@ -398,6 +484,95 @@ impl Replay<'_> {
             .help("make the down migration remove everything its up migration creates"),
         ));
     }
+}
+
+/// The up statement that declared the foreign key of `dangling`, the last one to make its table
+/// (following renames back to the `CREATE TABLE`), and where it names the parent.
+fn declaration<'a>(
+    steps: &[Step<'a>],
+    dangling: &Dangling,
+) -> Option<(usize, &'a Script, usize, Option<std::ops::Range<usize>>)> {
+    let same = |ident: Option<&sqlparser::ast::Ident>, name: &str| {
+        ident.is_some_and(|i| i.value.eq_ignore_ascii_case(name))
+    };
+    let last = |name: &sqlparser::ast::ObjectName| {
+        name.0
+            .last()
+            .and_then(sqlparser::ast::ObjectNamePart::as_ident)
+            .cloned()
+    };
+    let mut table = dangling.table.clone();
+    for step in steps.iter().rev() {
+        let (file, script) = step.up;
+        for (index, statement) in script.statements.iter().enumerate().rev() {
+            let Some(ast) = &statement.ast else { continue };
+            // The foreign keys the statement declares, by the name of their parent.
+            let keys: Vec<&sqlparser::ast::ObjectName> = match &**ast {
+                Ast::CreateTable(create) if same(last(&create.name).as_ref(), &table) => create
+                    .columns
+                    .iter()
+                    .flat_map(|c| &c.options)
+                    .filter_map(|o| match &o.option {
+                        ColumnOption::ForeignKey(fk) => Some(&fk.foreign_table),
+                        _ => None,
+                    })
+                    .chain(create.constraints.iter().filter_map(|c| match c {
+                        TableConstraint::ForeignKey(fk) => Some(&fk.foreign_table),
+                        _ => None,
+                    }))
+                    .collect(),
+                Ast::AlterTable(alter) if same(last(&alter.name).as_ref(), &table) => {
+                    let keys: Vec<_> = alter
+                        .operations
+                        .iter()
+                        .filter_map(|operation| match operation {
+                            AlterTableOperation::AddColumn { column_def, .. } => {
+                                Some(&column_def.options)
+                            }
+                            _ => None,
+                        })
+                        .flatten()
+                        .filter_map(|o| match &o.option {
+                            ColumnOption::ForeignKey(fk) => Some(&fk.foreign_table),
+                            _ => None,
+                        })
+                        .collect();
+                    if keys.is_empty() {
+                        continue;
+                    }
+                    keys
+                }
+                Ast::AlterTable(alter) => {
+                    // `ALTER TABLE old RENAME TO table`: the table was made as `old`.
+                    for operation in &alter.operations {
+                        if let AlterTableOperation::RenameTable { table_name } = operation
+                            && let sqlparser::ast::RenameTableNameKind::To(new)
+                            | sqlparser::ast::RenameTableNameKind::As(new) = table_name
+                            && same(last(new).as_ref(), &table)
+                        {
+                            table = last(&alter.name)?.value;
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            let at = keys
+                .into_iter()
+                .filter_map(last)
+                .find(|ident| ident.value.eq_ignore_ascii_case(&dangling.parent))
+                .map(|ident| {
+                    let start = script.source.offset_of(ident.span.start);
+                    let end = script.source.offset_of(ident.span.end).max(start);
+                    start - statement.bytes.start..end - statement.bytes.start
+                })
+                .filter(|r| r.end <= statement.bytes.len());
+            return Some((file, script, index, at));
+        }
+    }
+    // Declared by a statement the parser could not read: the newest migration says it.
+    let (file, script) = steps.last()?.up;
+    (!script.statements.is_empty()).then_some((file, script, 0, None))
 }
 
 /// Where a statement is, for the messages of later ones: `` `m/1_init.sql` line 3 ``.

@@ -11,17 +11,24 @@
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::{Connection, ErrorCode, MAIN_DB};
 
-use super::{Engine, Failure, Kind, Notice, Plan, Step, refusal};
+use super::{Dangling, Engine, Failure, Kind, Notice, Plan, Step, refusal};
 use crate::codes::Code;
 use crate::dialect::Dialect;
 use crate::script::Script;
+
+mod deferred;
+#[cfg(test)]
+mod tests;
 
 pub(crate) struct Sqlite {
     conn: Connection,
     /// Whether any statement so far could have declared a foreign key.
     references: bool,
     /// What the statement being run showed.
-    notice: Option<Notice>,
+    notices: Vec<Notice>,
+    /// Tables the file being run dropped while others referenced them: the statement, the
+    /// table, and the tables referencing it that the file has not dropped (yet).
+    dropped: Vec<(usize, String, Vec<String>)>,
     /// Whether a pragma set something on the connection, which a snapshot of the database
     /// would lose.
     set_connection: bool,
@@ -52,7 +59,8 @@ impl Sqlite {
         Ok(Sqlite {
             conn,
             references: false,
-            notice: None,
+            notices: Vec::new(),
+            dropped: Vec::new(),
             set_connection: false,
         })
     }
@@ -62,46 +70,22 @@ impl Sqlite {
         self.conn.execute_batch(sql).map_err(|e| e.to_string())
     }
 
-    /// The finding for dropping `table` while other tables reference it, in a migration that
-    /// runs in a transaction, so with foreign keys on (as the bundled SQLite has them).
-    fn referenced(&mut self, table: &str) -> Option<Notice> {
-        let mut statement = self
-            .conn
-            .prepare(
-                // The text filter keeps the pragma to the few tables that could reference it.
-                "SELECT DISTINCT m.name FROM sqlite_schema m, pragma_foreign_key_list(m.name) f \
-                 WHERE m.type = 'table' AND m.sql LIKE '%references%' \
-                 AND m.sql LIKE '%' || ?1 || '%' \
-                 AND lower(f.\"table\") = lower(?1) AND lower(m.name) <> lower(?1) \
-                 ORDER BY m.name",
-            )
-            .ok()?;
-        let children: Vec<String> = statement
+    /// The tables that reference `table`, other than itself.
+    fn referencing(&mut self, table: &str) -> Vec<String> {
+        let Ok(mut statement) = self.conn.prepare(
+            // The text filter keeps the pragma to the few tables that could reference it.
+            "SELECT DISTINCT m.name FROM sqlite_schema m, pragma_foreign_key_list(m.name) f \
+             WHERE m.type = 'table' AND m.sql LIKE '%references%' \
+             AND m.sql LIKE '%' || ?1 || '%' \
+             AND lower(f.\"table\") = lower(?1) AND lower(m.name) <> lower(?1) \
+             ORDER BY m.name",
+        ) else {
+            return Vec::new();
+        };
+        statement
             .query_map([table], |row| row.get(0))
-            .ok()?
-            .collect::<Result<_, _>>()
-            .ok()?;
-        if children.is_empty() {
-            return None;
-        }
-        let children: Vec<String> = children.iter().map(|c| format!("`{c}`")).collect();
-        Some(Notice {
-            code: Code::SqliteForeignKeys,
-            message: format!(
-                "dropping `{table}`, which {} references, with foreign keys on",
-                children.join(", ")
-            ),
-            label: "deletes or orphans the rows that reference it",
-            note: Some(
-                "the migration runs in a transaction, where `PRAGMA foreign_keys` cannot turn \
-                 foreign keys off: the drop deletes the rows that reference the table (`ON DELETE \
-                 CASCADE`) or fails, once there are rows"
-                    .to_owned(),
-            ),
-            help: "for a table rebuild, put `-- migrate:foreign-keys-off` at the top of the file: \
-                   the runtime turns foreign keys off before the migration's transaction and \
-                   checks them before it commits",
-        })
+            .and_then(|rows| rows.collect())
+            .unwrap_or_default()
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), Failure> {
@@ -117,12 +101,20 @@ impl Engine for Sqlite {
     }
 
     fn execute(&mut self, sql: &str, script: &Script, index: usize) -> Result<(), Failure> {
-        // Who references a table is known only before it is dropped.
-        self.notice = if self.references && script.transaction && !script.foreign_keys_off {
-            dropped_table(sql).and_then(|table| self.referenced(&table))
-        } else {
-            None
-        };
+        // Who references a table is known only before it is dropped; whether it matters, only
+        // once the file is done (a teardown drops the referencing tables too).
+        let dropped = dropped_table(sql);
+        if let Some(table) = &dropped {
+            for (_, _, children) in &mut self.dropped {
+                children.retain(|child| !child.eq_ignore_ascii_case(table));
+            }
+            if self.references && script.transaction && !script.foreign_keys_off {
+                let children = self.referencing(table);
+                if !children.is_empty() {
+                    self.dropped.push((index, table.clone(), children));
+                }
+            }
+        }
         self.references |= contains_ignoring_case(sql, "references");
         self.set_connection |= sets_connection(sql);
         let command = script.statements[index].command;
@@ -131,19 +123,45 @@ impl Engine for Sqlite {
             while rows.next()?.is_some() {}
             Ok(())
         });
-        ran.map_err(|e| {
-            let mut failure = failure(&e, command);
-            // Some errors, and a trigger's `RAISE(ROLLBACK)`, roll the whole transaction back.
-            failure.undone = self.conn.is_autocommit();
-            failure
-        })
+        match ran {
+            Ok(()) => {
+                self.notices = deferred::defaults(&self.conn, script, index);
+                Ok(())
+            }
+            Err(error) => {
+                let mut failure = failure(&error, command);
+                // Some errors, and a trigger's `RAISE(ROLLBACK)`, roll the whole transaction
+                // back.
+                failure.undone = self.conn.is_autocommit();
+                deferred::generated(&mut failure, script, index);
+                // A drop refused for the rows that reference the table: the trap, now.
+                if let Some(at) = self.dropped.iter().position(|(at, ..)| *at == index) {
+                    let (_, table, children) = self.dropped.remove(at);
+                    self.notices.push(foreign_key_trap(&table, &children));
+                }
+                Err(failure)
+            }
+        }
     }
 
-    fn notice(&mut self) -> Option<Notice> {
-        self.notice.take()
+    fn notices(&mut self) -> Vec<Notice> {
+        std::mem::take(&mut self.notices)
+    }
+
+    fn file_done(&mut self) -> Vec<(usize, Notice)> {
+        std::mem::take(&mut self.dropped)
+            .into_iter()
+            .filter(|(_, _, children)| !children.is_empty())
+            .map(|(index, table, children)| (index, foreign_key_trap(&table, &children)))
+            .collect()
+    }
+
+    fn dangling(&mut self) -> Vec<Dangling> {
+        deferred::dangling(&self.conn).unwrap_or_default()
     }
 
     fn prepare(&mut self, script: &Script) -> Result<(), Failure> {
+        self.dropped.clear();
         // As the runtime runs the file: with foreign keys off under `-- migrate:foreign-keys-off`,
         // or when a file outside a transaction turns them off itself. Between files no
         // transaction is open, so the pragma takes effect; before an up runs again after its
@@ -237,6 +255,32 @@ impl Engine for Sqlite {
             return Ok(());
         }
         self.batch(&format!("RELEASE {name}"))
+    }
+}
+
+/// The finding for dropping `table`, in a migration that runs in a transaction (so with foreign
+/// keys on, as the bundled SQLite has them), while `children` reference it and survive the
+/// migration.
+fn foreign_key_trap(table: &str, children: &[String]) -> Notice {
+    let children: Vec<String> = children.iter().map(|c| format!("`{c}`")).collect();
+    Notice {
+        code: Code::SqliteForeignKeys,
+        message: format!(
+            "dropping `{table}`, which {} references, with foreign keys on",
+            children.join(", ")
+        ),
+        label: "deletes or orphans the rows that reference it",
+        note: Some(
+            "the migration runs in a transaction, where `PRAGMA foreign_keys` cannot turn \
+             foreign keys off: the drop deletes the rows that reference the table (`ON DELETE \
+             CASCADE`) or fails, once there are rows"
+                .to_owned(),
+        ),
+        help: "for a table rebuild, put `-- migrate:foreign-keys-off` at the top of the file: \
+               the runtime turns foreign keys off before the migration's transaction and \
+               checks them before it commits"
+            .to_owned(),
+        at: None,
     }
 }
 
@@ -364,11 +408,6 @@ fn failure(error: &rusqlite::Error, command: Option<&str>) -> Failure {
     } else {
         Kind::Rejected
     };
-    Failure {
-        depends: refusal::sqlite(&message, command),
-        message,
-        offset,
-        kind,
-        undone: false,
-    }
+    let depends = refusal::sqlite(&message, command);
+    Failure::refused(message, offset, kind, depends)
 }

@@ -7,16 +7,21 @@
 //! documents what it catches and why, and carries its own good and bad cases; its code is
 //! documented in [`crate::codes`].
 
+use std::ops::Range;
+
 use sqlparser::ast::Statement;
+use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::dialect::Dialect;
+use crate::source::SourceFile;
 
 pub(crate) mod requires_no_transaction;
 mod sqlite_add_column;
 mod sqlite_alter_table;
 mod sqlite_foreign_keys;
+mod sqlite_serial;
 pub(crate) mod transaction_control;
 pub(crate) mod unknown_statement;
 
@@ -34,12 +39,26 @@ pub(crate) struct Context<'a> {
     pub words: &'a [String],
     /// The statement's first token, where diagnostics point.
     pub at: Location,
+    /// The file.
+    pub source: &'a SourceFile,
+    /// The statement's tokens, whitespace and comments included, and their byte ranges.
+    pub tokens: &'a [TokenWithSpan],
+    pub ranges: &'a [Range<usize>],
 }
 
 impl Context<'_> {
     /// A finding pointing at the statement.
     pub fn finding(&self, code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(code, message).at(self.at.clone())
+    }
+
+    /// The statement's tokens that are not whitespace or comments, with their byte ranges.
+    pub fn significant(&self) -> impl Iterator<Item = (&Token, &Range<usize>)> {
+        self.tokens
+            .iter()
+            .zip(self.ranges)
+            .filter(|(t, _)| !matches!(t.token, Token::Whitespace(_)))
+            .map(|(t, r)| (&t.token, r))
     }
 
     /// The first `n` leading keywords, joined by spaces: `CREATE EXTENSION`.
@@ -63,6 +82,7 @@ const WORD_RULES: &[WordRule] = &[
     transaction_control::check,
     requires_no_transaction::check,
     sqlite_foreign_keys::check,
+    sqlite_serial::check,
 ];
 
 /// Runs every rule on one statement; `statement` is its syntax tree, when the parser read it.
