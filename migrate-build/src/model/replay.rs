@@ -231,7 +231,16 @@ fn asymmetry(up: &Script, down: &Script, difference: symmetry::Difference) -> Di
             up.source.display, s.line, s.column
         ));
     }
-    d.help("make the down undo exactly what the up does, so reverting leaves the schema as it was")
+    match difference.cannot_undo {
+        Some(why) => d.note(why).help(
+            "no down can undo it: if that is acceptable, put `-- migrate:allow(asymmetric-down)` \
+             on the line before the down's first statement; otherwise mark the up \
+             `-- migrate:irreversible <reason>` and delete the down",
+        ),
+        None => d.help(
+            "make the down undo exactly what the up does, so reverting leaves the schema as it was",
+        ),
+    }
 }
 
 /// Which later migration creates each name, to tell an ordering error from a typo.

@@ -15,7 +15,14 @@ pub(crate) struct Difference {
     pub message: String,
     /// The up's statement that made the change, when the up made it.
     pub up_statement: Option<usize>,
+    /// Why no down can undo it, when the database cannot.
+    pub cannot_undo: Option<&'static str>,
 }
+
+/// PostgreSQL has `ALTER TYPE ... ADD VALUE` and no way to drop a value.
+const ENUM_VALUE: &str = "PostgreSQL cannot remove a value from an enum type (there is no `ALTER \
+                          TYPE ... DROP VALUE`): only recreating the type, and every column that \
+                          uses it, takes it away";
 
 /// Compares the schema before the up (the journals' first values) with the model now (after the
 /// down). Kinds either file changed in ways the model does not know are not compared.
@@ -84,14 +91,11 @@ pub(crate) fn compare(model: &Model, up: &Journal, down: &Journal, open: Kinds) 
                 }
             }
             (Some(was), Some(now)) => {
-                let differences = object_differences(model.dialect, key, was, now);
-                if differences.is_empty() {
-                    continue;
-                }
-                for message in differences {
+                for (message, cannot_undo) in changes(model.dialect, key, was, now) {
                     found.push(Difference {
                         message,
                         up_statement,
+                        cannot_undo,
                     });
                 }
                 continue;
@@ -100,9 +104,41 @@ pub(crate) fn compare(model: &Model, up: &Journal, down: &Journal, open: Kinds) 
         found.push(Difference {
             message,
             up_statement,
+            cannot_undo: None,
         });
     }
     found
+}
+
+/// How an object changed, each change with why no down can undo it, when none can.
+fn changes(
+    dialect: Dialect,
+    key: &Key,
+    was: &Object,
+    now: &Object,
+) -> Vec<(String, Option<&'static str>)> {
+    let (Object::Type(super::UserType::Enum(was)), Object::Type(super::UserType::Enum(now))) =
+        (was, now)
+    else {
+        return object_differences(dialect, key, was, now)
+            .into_iter()
+            .map(|message| (message, None))
+            .collect();
+    };
+    let name = display(key);
+    let added = now.iter().filter(|l| !was.contains(l)).map(|label| {
+        (
+            format!("leaves label `{label}` of enum `{name}` that the up added"),
+            (dialect == Dialect::Postgres).then_some(ENUM_VALUE),
+        )
+    });
+    let removed = was.iter().filter(|l| !now.contains(l)).map(|label| {
+        (
+            format!("does not restore label `{label}` of enum `{name}`"),
+            None,
+        )
+    });
+    added.chain(removed).collect()
 }
 
 /// Whether an object that is there on one side only is named on its own: not when it is a
@@ -138,7 +174,8 @@ fn display(key: &Key) -> String {
     }
 }
 
-/// How an object differs from what it was.
+/// How an object other than an enum differs from what it was (an enum's changes are
+/// [`changes`]).
 fn object_differences(dialect: Dialect, key: &Key, was: &Object, now: &Object) -> Vec<String> {
     let name = display(key);
     match (was, now) {
@@ -242,18 +279,6 @@ fn object_differences(dialect: Dialect, key: &Key, was: &Object, now: &Object) -
             } else {
                 Vec::new()
             }
-        }
-        (Object::Type(super::UserType::Enum(was)), Object::Type(super::UserType::Enum(now))) => {
-            let mut out = Vec::new();
-            for label in now.iter().filter(|l| !was.contains(l)) {
-                out.push(format!(
-                    "leaves label `{label}` of enum `{name}` that the up added"
-                ));
-            }
-            for label in was.iter().filter(|l| !now.contains(l)) {
-                out.push(format!("does not restore label `{label}` of enum `{name}`"));
-            }
-            out
         }
         (Object::Function(was), Object::Function(now)) => {
             let mut out = Vec::new();

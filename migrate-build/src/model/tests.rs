@@ -10,6 +10,14 @@ use crate::script::{Role, Script, check_text};
 /// Replays migrations (up, optional down) in the model alone and returns its findings, as
 /// `code: message` lines.
 fn replay_all(dialect: Dialect, migrations: &[(&str, Option<&str>)]) -> Vec<String> {
+    replayed(dialect, migrations)
+        .into_iter()
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect()
+}
+
+/// Replays migrations (up, optional down) in the model alone and returns its findings.
+fn replayed(dialect: Dialect, migrations: &[(&str, Option<&str>)]) -> Vec<Diagnostic> {
     let scripts: Vec<(Script, Option<Script>)> = migrations
         .iter()
         .map(|(up, down)| {
@@ -29,7 +37,7 @@ fn replay_all(dialect: Dialect, migrations: &[(&str, Option<&str>)]) -> Vec<Stri
         .collect();
     replay(dialect, &steps, None, None)
         .into_iter()
-        .map(|(_, d): (usize, Diagnostic)| format!("{}: {}", d.code, d.message))
+        .map(|(_, d)| d)
         .collect()
 }
 
@@ -177,6 +185,52 @@ fn a_down_that_leaves_what_its_up_added_is_asymmetric() {
             "asymmetric-down: `test.sql` leaves column `responses.total_tokens` that the up added",
             "asymmetric-down: `test.sql` leaves table `extra` that the up created",
         ]
+    );
+}
+
+#[test]
+fn an_asymmetry_no_down_can_undo_says_so_and_how_to_mark_it() {
+    let found = replayed(
+        Postgres,
+        &[
+            ("CREATE TYPE mood AS ENUM ('sad');", None),
+            (
+                "ALTER TYPE mood ADD VALUE 'ok';\nCREATE TABLE extra (id INT);",
+                Some("COMMENT ON TYPE mood IS 'moods';"),
+            ),
+        ],
+    );
+    let said: Vec<(&str, Option<&str>)> = found
+        .iter()
+        .map(|d| (d.message.as_str(), d.help.as_deref()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (
+                "`test.sql` leaves label `ok` of enum `mood` that the up added",
+                Some(
+                    "no down can undo it: if that is acceptable, put \
+                     `-- migrate:allow(asymmetric-down)` on the line before the down's first \
+                     statement; otherwise mark the up `-- migrate:irreversible <reason>` and \
+                     delete the down"
+                )
+            ),
+            // What a down can undo gets the usual help.
+            (
+                "`test.sql` leaves table `extra` that the up created",
+                Some(
+                    "make the down undo exactly what the up does, so reverting leaves the \
+                     schema as it was"
+                )
+            ),
+        ]
+    );
+    assert!(
+        found[0]
+            .notes
+            .iter()
+            .any(|n| n.starts_with("PostgreSQL cannot remove a value from an enum type"))
     );
 }
 
