@@ -37,8 +37,8 @@ fn fields(value: &str) -> impl Iterator<Item = &str> {
 /// - `function S.N` (functions, procedures and aggregates; no arguments)
 /// - `index S.N on T` (not the index of a primary key, unique or exclusion constraint)
 /// - `column S.T.C null` or `column S.T.C not null` (table columns only)
-/// - `column S.T.C default` (it has a default) and `column S.T.C generated` (an identity or
-///   generated column)
+/// - `column S.T.C default` (it has a default other than `NULL`) and `column S.T.C generated`
+///   (an identity or generated column)
 pub fn coarse(snapshot: &Snapshot) -> BTreeSet<String> {
     let mut facts = BTreeSet::new();
     for (key, value) in snapshot {
@@ -70,7 +70,14 @@ pub fn coarse(snapshot: &Snapshot) -> BTreeSet<String> {
                 if let Some(nullness) = fields(value).nth(1) {
                     facts.insert(format!("{key} {nullness}"));
                 }
-                if fields(value).any(|f| f.starts_with("default ")) {
+                // `DEFAULT NULL` is stored, but is no default: a row gets NULL either way.
+                let default = fields(value).find_map(|f| f.strip_prefix("default "));
+                let null = |d: &str| {
+                    d.split("::")
+                        .next()
+                        .is_some_and(|d| d.trim().eq_ignore_ascii_case("null"))
+                };
+                if default.is_some_and(|d| !null(d)) {
                     facts.insert(format!("{key} default"));
                 }
                 if fields(value).any(|f| f.starts_with("identity ") || f.starts_with("generated "))
@@ -1338,6 +1345,37 @@ mod tests {
                 .iter()
                 .any(|d| d.starts_with("changed function public.touch()")),
             "{differences:#?}"
+        );
+    }
+
+    #[test]
+    fn a_null_default_is_no_default_and_identity_is_generated() {
+        let snapshot: Snapshot = [
+            ("column public.t.a", "integer; null; default NULL::integer"),
+            ("column public.t.b", "integer; not null; default 1"),
+            ("column public.t.c", "integer; not null; identity always"),
+            (
+                "column public.t.d",
+                "integer; null; generated always as ((b * 2)) stored",
+            ),
+            ("column main.u.e", "TEXT; null; default NULL"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let facts: Vec<String> = coarse(&snapshot).into_iter().collect();
+        assert_eq!(
+            facts,
+            [
+                "column main.u.e null",
+                "column public.t.a null",
+                "column public.t.b default",
+                "column public.t.b not null",
+                "column public.t.c generated",
+                "column public.t.c not null",
+                "column public.t.d generated",
+                "column public.t.d null",
+            ]
         );
     }
 }
