@@ -728,24 +728,16 @@ fn missing_semicolon(
         .rev()
         .find(|&i| !matches!(split.tokens[i].token, Token::Whitespace(_)))?;
     let end = split.ranges[last_before].end;
-    let (line, _) = source.line_col(split.ranges[last_before].start);
-    let (next_line, _) = source.line_col(split.ranges[second].start);
     let first = RawStatement {
         tokens: raw.tokens.start..last_before + 1,
         bytes: raw.bytes.start..end,
     };
-    let starts = split.leading_words(&rest(second), 2).join(" ");
-    let diagnostic = Diagnostic::new(
-        Code::Syntax,
-        format!("missing `;` at the end of line {line}?"),
-    )
-    .at(Location::span(source, end..end))
-    .label("the statement runs on into the next one")
-    .note(format!(
-        "line {next_line} starts a new statement (`{starts}`), inside this one"
-    ))
-    .note(format!("the parser says: {}", failure.message))
-    .help(format!("end the statement on line {line} with `;`"));
+    let diagnostic = grammar::semicolon::missing(
+        source,
+        end,
+        split.ranges[second].start,
+        format!("the parser says: {}", failure.message),
+    );
     Some((diagnostic, first, rest(second)))
 }
 

@@ -367,8 +367,12 @@ pub(crate) enum DanglingKind {
 /// A database the replay runs in. Statements run behind the replay's savepoints; between steps
 /// none is open.
 pub(crate) trait Engine {
+    /// The dialect.
+    fn dialect(&self) -> Dialect;
     /// The dialect, for messages: `SQLite`, `PostgreSQL`.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.dialect().title()
+    }
     /// Runs one statement. `script` is the file it comes from, for checks that depend on the
     /// file (its directives, what it did before).
     fn execute(&mut self, sql: &str, script: &Script, index: usize) -> Result<(), Failure>;

@@ -293,8 +293,8 @@ impl Postgres {
 }
 
 impl Engine for Postgres {
-    fn name(&self) -> &'static str {
-        Dialect::Postgres.title()
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
     }
 
     fn execute(&mut self, sql: &str, script: &Script, index: usize) -> Result<(), Failure> {

@@ -9,6 +9,7 @@ use super::{
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::effects::Effects;
+use crate::grammar;
 use crate::kind::Kind as ObjectKind;
 use crate::script::{Script, Statement};
 
@@ -394,6 +395,22 @@ impl Replay<'_> {
     fn reject(&mut self, file: usize, script: &Script, index: usize, failure: &Failure) {
         self.outcome.verdicts.push((file, index, Verdict::Rejected));
         let statement = &script.statements[index];
+        // A syntax error where a line starts a new statement: a missing `;`.
+        let at = Self::location(script, index, failure).offset();
+        if failure.depends.is_none()
+            && let Some(next) = at
+            && let Some(end) = grammar::semicolon::runs_on(
+                &script.source,
+                self.engine.dialect(),
+                statement.bytes.clone(),
+                next,
+            )
+        {
+            let says = format!("{} says: {}", self.engine.name(), failure.message);
+            let diagnostic = grammar::semicolon::missing(&script.source, end, next, says);
+            self.outcome.diagnostics.push((file, diagnostic));
+            return;
+        }
         let mut diagnostic = Diagnostic::new(
             failure.code,
             format!(

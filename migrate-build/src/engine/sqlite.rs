@@ -96,8 +96,8 @@ impl Sqlite {
 }
 
 impl Engine for Sqlite {
-    fn name(&self) -> &'static str {
-        Dialect::Sqlite.title()
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
     }
 
     fn execute(&mut self, sql: &str, script: &Script, index: usize) -> Result<(), Failure> {

@@ -18,6 +18,7 @@
 
 mod delimiters;
 mod prefix;
+pub(crate) mod semicolon;
 
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};

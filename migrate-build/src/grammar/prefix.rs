@@ -11,9 +11,11 @@
 //! keeps them honest (no error on a file its database accepts).
 //!
 //! Pattern syntax: an upper-case word is a keyword; `name` is an identifier (quoted or not; in
-//! SQLite also a string); `qname` is a name with its schema (`s.t`); `(...)` is a parenthesised
-//! group; `(`, `*` and `,` are themselves; `[ ... ]` is optional; `{ a | b }` is a choice; `+,`
-//! after an element repeats it after commas; `...` accepts the rest; `$` is the statement's end.
+//! SQLite also a string); `qname` is a name with its schema (`s.t`); `'...'` is a string (quoted
+//! or dollar-quoted); `(...)` is a parenthesised group; `(`, `*` and `,` are themselves;
+//! `[ ... ]` is optional; `{ a | b }` is a choice; `+,` after an element repeats it after
+//! commas; `...` accepts the rest; `$` is the statement's end; `function-options` is what
+//! follows a function's arguments (its return type and options, in any order, to the end).
 
 use std::sync::OnceLock;
 
@@ -26,6 +28,8 @@ use crate::source::SourceFile;
 use crate::split::{RawStatement, Split};
 
 const OR_CONFLICT: &str = "[ OR { ABORT | FAIL | IGNORE | REPLACE | ROLLBACK } ]";
+const DEFAULT_OBJECTS: &str =
+    "{ TABLES | SEQUENCES | FUNCTIONS | ROUTINES | SCHEMAS | TYPES | LARGE OBJECTS }";
 
 /// PostgreSQL's commands, by the dialect's table of commands ([`crate::heads`]).
 const POSTGRES: &[(&str, &str)] = &[
@@ -71,11 +75,20 @@ const POSTGRES: &[(&str, &str)] = &[
     ),
     (
         "CREATE FUNCTION",
-        "CREATE [ OR REPLACE ] FUNCTION qname ( ...",
+        "CREATE [ OR REPLACE ] FUNCTION qname (...) function-options",
     ),
     (
         "CREATE PROCEDURE",
-        "CREATE [ OR REPLACE ] PROCEDURE qname ( ...",
+        "CREATE [ OR REPLACE ] PROCEDURE qname (...) function-options",
+    ),
+    ("DO", "DO [ LANGUAGE name ] '...' [ LANGUAGE name ] $"),
+    (
+        "ALTER DEFAULT PRIVILEGES",
+        "ALTER DEFAULT PRIVILEGES [ FOR { ROLE | USER } name +, ] [ IN SCHEMA name +, ] \
+         { GRANT { ALL [ PRIVILEGES ] | name +, } ON DEFAULT_OBJECTS \
+         TO { [ GROUP ] name } +, [ WITH GRANT OPTION ] \
+         | REVOKE [ GRANT OPTION FOR ] { ALL [ PRIVILEGES ] | name +, } ON DEFAULT_OBJECTS \
+         FROM { [ GROUP ] name } +, [ { CASCADE | RESTRICT } ] } $",
     ),
     (
         "CREATE TRIGGER",
@@ -206,6 +219,11 @@ const SQLITE: &[(&str, &str)] = &[
 enum Pattern {
     Keyword(&'static str),
     Name,
+    Text,
+    Number,
+    /// Tokens up to a function option's first word: a type, a list of values.
+    Words,
+    FunctionOptions,
     QualifiedName,
     Group,
     Punct(char),
@@ -234,6 +252,7 @@ fn patterns(dialect: Dialect) -> &'static [(&'static str, Pattern)] {
                     .split_whitespace()
                     .flat_map(|w| match w {
                         "OR_CONFLICT" => OR_CONFLICT.split_whitespace().collect(),
+                        "DEFAULT_OBJECTS" => DEFAULT_OBJECTS.split_whitespace().collect(),
                         w => vec![w],
                     })
                     .collect();
@@ -244,6 +263,12 @@ fn patterns(dialect: Dialect) -> &'static [(&'static str, Pattern)] {
             })
             .collect()
     })
+}
+
+/// The pattern of what follows a function option's first word, parsed.
+fn function_option(text: &'static str) -> Pattern {
+    let words: Vec<&'static str> = text.split_whitespace().collect();
+    sequence(&words, &mut 0, &[])
 }
 
 /// Parses pattern words from `at` until one of `stops` (not consumed) or the end.
@@ -274,11 +299,16 @@ fn sequence(words: &[&'static str], at: &mut usize, stops: &[&str]) -> Pattern {
                 Pattern::List(Box::new(last))
             }
             "name" => Pattern::Name,
+            "'...'" => Pattern::Text,
+            "number" => Pattern::Number,
+            "words" => Pattern::Words,
+            "function-options" => Pattern::FunctionOptions,
             "qname" => Pattern::QualifiedName,
             "(...)" => Pattern::Group,
             "..." => Pattern::Rest,
             "$" => Pattern::End,
             "(" => Pattern::Punct('('),
+            "," => Pattern::Punct(','),
             "*" => Pattern::Punct('*'),
             keyword => Pattern::Keyword(keyword),
         };
@@ -292,9 +322,37 @@ fn sequence(words: &[&'static str], at: &mut usize, stops: &[&str]) -> Pattern {
 enum Tok {
     Word { upper: String, quoted: bool },
     Str,
+    Number,
     Punct(char),
     Other,
 }
+
+/// What may start each option of `CREATE FUNCTION` and `CREATE PROCEDURE` after the arguments
+/// (PostgreSQL's synopsis), with what follows it.
+const FUNCTION_OPTIONS: &[(&str, &str)] = &[
+    ("RETURNS", "{ NULL ON NULL INPUT | words }"),
+    ("LANGUAGE", "{ name | '...' }"),
+    ("TRANSFORM", "words"),
+    ("WINDOW", ""),
+    ("IMMUTABLE", ""),
+    ("STABLE", ""),
+    ("VOLATILE", ""),
+    ("NOT", "LEAKPROOF"),
+    ("LEAKPROOF", ""),
+    ("CALLED", "ON NULL INPUT"),
+    ("STRICT", ""),
+    ("EXTERNAL", "SECURITY { INVOKER | DEFINER }"),
+    ("SECURITY", "{ INVOKER | DEFINER }"),
+    ("PARALLEL", "{ UNSAFE | RESTRICTED | SAFE }"),
+    ("COST", "number"),
+    ("ROWS", "number"),
+    ("SUPPORT", "qname"),
+    ("SET", "name { FROM CURRENT | words }"),
+    ("AS", "'...' [ , '...' ]"),
+    ("RETURN", "..."),
+    ("BEGIN", "..."),
+    ("WITH", "(...)"),
+];
 
 /// Where matching got furthest before failing, and what it expected there.
 #[derive(Default)]
@@ -370,6 +428,76 @@ impl Matcher<'_> {
                         }
                     }
                     ends.push(end);
+                }
+                ends
+            }
+            Pattern::Text => match token {
+                Some(Tok::Str) => vec![at + 1],
+                _ => {
+                    self.furthest.expected(at, || "a string".to_owned());
+                    Vec::new()
+                }
+            },
+            Pattern::Number => match token {
+                Some(Tok::Number) => vec![at + 1],
+                _ => {
+                    self.furthest.expected(at, || "a number".to_owned());
+                    Vec::new()
+                }
+            },
+            Pattern::Words => {
+                // Anything but an option's first word, at least one token.
+                let mut depth = 0usize;
+                let mut end = at;
+                while let Some(token) = self.tokens.get(end) {
+                    match token {
+                        Tok::Punct('(') => depth += 1,
+                        Tok::Punct(')') if depth == 0 => break,
+                        Tok::Punct(')') => depth -= 1,
+                        Tok::Word {
+                            upper,
+                            quoted: false,
+                        } if depth == 0 && FUNCTION_OPTIONS.iter().any(|(w, _)| w == upper) => {
+                            break;
+                        }
+                        _ => {}
+                    }
+                    end += 1;
+                }
+                if end == at {
+                    self.furthest
+                        .expected(at, || "a type or a value".to_owned());
+                    return Vec::new();
+                }
+                vec![end]
+            }
+            Pattern::FunctionOptions => {
+                let mut positions = vec![at];
+                let mut ends = Vec::new();
+                while let Some(&position) = positions.first() {
+                    positions.remove(0);
+                    if position == ACCEPTED || position == self.tokens.len() {
+                        ends.push(position);
+                        continue;
+                    }
+                    let option = match self.tokens.get(position) {
+                        Some(Tok::Word {
+                            upper,
+                            quoted: false,
+                        }) => FUNCTION_OPTIONS.iter().find(|(w, _)| w == upper),
+                        _ => None,
+                    };
+                    let Some((_, rest)) = option else {
+                        self.furthest.expected(position, || {
+                            "a function option (`LANGUAGE`, `AS`, `RETURNS`, ...)".to_owned()
+                        });
+                        continue;
+                    };
+                    for next in self.ends(&function_option(rest), position + 1) {
+                        if next == ACCEPTED || next > position {
+                            positions.push(next);
+                        }
+                    }
                 }
                 ends
             }
@@ -495,7 +623,13 @@ pub(crate) fn impossible(
                 upper: w.value.to_ascii_uppercase(),
                 quoted: w.quote_style.is_some(),
             },
-            Token::SingleQuotedString(_) => Tok::Str,
+            Token::SingleQuotedString(_)
+            | Token::DollarQuotedString(_)
+            | Token::EscapedStringLiteral(_)
+            | Token::NationalStringLiteral(_)
+            | Token::DoubleQuotedString(_) => Tok::Str,
+            Token::Number(..) => Tok::Number,
+            Token::Eq => Tok::Punct('='),
             Token::LParen => Tok::Punct('('),
             Token::RParen => Tok::Punct(')'),
             Token::Period => Tok::Punct('.'),
@@ -514,6 +648,22 @@ pub(crate) fn impossible(
         return None;
     }
     let Furthest { at, expected } = matcher.furthest;
+    // A new statement where this one cannot go on: its `;` is missing.
+    if let Some(&i) = indices.get(at) {
+        let next = split.ranges[i].start;
+        if let Some(end) = super::semicolon::runs_on(source, dialect, raw.bytes.clone(), next) {
+            let found = &source.text[split.ranges[i].clone()];
+            return Some(super::semicolon::missing(
+                source,
+                end,
+                next,
+                format!(
+                    "a {} `{command}` cannot go on at `{found}`",
+                    dialect.title()
+                ),
+            ));
+        }
+    }
     let (span, found) = match indices.get(at) {
         Some(&i) => (
             split.ranges[i].clone(),
@@ -627,6 +777,40 @@ mod tests {
                 "expected `EXISTS` here, found `EXIST`",
                 Some("did you mean `EXISTS`?"),
             ),
+            (
+                "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql IMUTABLE;",
+                Dialect::Postgres,
+                "test.sql:1:64",
+                "expected a function option (`LANGUAGE`, `AS`, `RETURNS`, ...) here, found \
+                 `IMUTABLE`",
+                None,
+            ),
+            // The parser cannot read `COST`: the synopsis finds the `;` missing before the next
+            // statement.
+            (
+                "CREATE FUNCTION f() RETURNS trigger AS $f$ BEGIN RETURN NEW; END $f$\n\
+                 LANGUAGE plpgsql VOLATILE COST 100 -- the default\n\
+                 CREATE TRIGGER t AFTER INSERT ON x FOR EACH ROW EXECUTE FUNCTION f();",
+                Dialect::Postgres,
+                "test.sql:2:35",
+                "missing `;` at the end of line 2?",
+                Some("end the statement on line 2 with `;`"),
+            ),
+            (
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA s GRANT ALL ON SEQUENCES TO app\n\
+                 ALTER TABLE t ADD COLUMN a INT;",
+                Dialect::Postgres,
+                "test.sql:1:67",
+                "missing `;` at the end of line 1?",
+                Some("end the statement on line 1 with `;`"),
+            ),
+            (
+                "DO $$ BEGIN PERFORM 1; END $$\nCREATE TABLE t (a INT);",
+                Dialect::Postgres,
+                "test.sql:1:30",
+                "missing `;` at the end of line 1?",
+                Some("end the statement on line 1 with `;`"),
+            ),
         ] {
             let found = finding(sql, dialect);
             assert_eq!(
@@ -680,6 +864,37 @@ mod tests {
                 "CREATE TABLE 'quoted' (a INT) STRICT, WITHOUT ROWID, WITH (x);",
                 Dialect::Sqlite,
             ),
+            (
+                "CREATE OR REPLACE FUNCTION s.f(a int, b text DEFAULT 'x') RETURNS TABLE (id int) \
+                 LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER PARALLEL SAFE COST 10 ROWS 5 \
+                 SET search_path = public, pg_temp AS $$ BEGIN RETURN; END $$;",
+                Dialect::Postgres,
+            ),
+            (
+                "CREATE FUNCTION f(int) RETURNS NULL ON NULL INPUT RETURNS setof text \
+                 EXTERNAL SECURITY INVOKER LANGUAGE 'c' AS 'lib', 'sym' SET work_mem FROM CURRENT;",
+                Dialect::Postgres,
+            ),
+            (
+                "CREATE FUNCTION add(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE RETURN a + b;",
+                Dialect::Postgres,
+            ),
+            (
+                "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); END;",
+                Dialect::Postgres,
+            ),
+            ("DO LANGUAGE plpgsql $$ BEGIN END $$;", Dialect::Postgres),
+            (
+                "ALTER DEFAULT PRIVILEGES FOR ROLE a, b IN SCHEMA s GRANT SELECT, UPDATE ON \
+                 SEQUENCES TO GROUP c, PUBLIC WITH GRANT OPTION;",
+                Dialect::Postgres,
+            ),
+            (
+                "ALTER DEFAULT PRIVILEGES REVOKE GRANT OPTION FOR ALL PRIVILEGES ON LARGE OBJECTS \
+                 FROM app CASCADE;",
+                Dialect::Postgres,
+            ),
+            ("DO 'BEGIN END' LANGUAGE plpgsql;", Dialect::Postgres),
         ] {
             assert_eq!(finding(sql, dialect), None, "{dialect}: {sql}");
         }
