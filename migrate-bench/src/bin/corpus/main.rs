@@ -19,6 +19,7 @@
 //! corpus README's list of broken files), or reports nothing on a file of that list. Errors about
 //! what goes wrong only once tables have rows (`sqlite-foreign-keys`) are listed apart.
 
+mod mutate;
 mod paired;
 mod truth;
 
@@ -323,6 +324,8 @@ struct Row {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let deny = args.iter().any(|a| a == "--deny");
+    // `--mutate`: then the mutation check (see `mutate.rs`).
+    let mutation = args.iter().any(|a| a == "--mutate");
     // `--part <name>`: only the parts whose name contains it.
     let only = args
         .iter()
@@ -497,15 +500,120 @@ fn main() -> ExitCode {
     }
     let false_alarms: usize = symmetries.iter().map(|(_, s)| s.false_alarms.len()).sum();
     let disagreements: usize = symmetries.iter().map(|(_, s)| s.disagreements.len()).sum();
+    let mutations_missed = if mutation {
+        let parts: Vec<&Part> = rows.iter().map(|(part, _)| *part).collect();
+        mutation_check(&root, &parts, url.as_deref())
+    } else {
+        0
+    };
     if deny
         && (!false_errors.is_empty()
             || !known_missed.is_empty()
             || false_alarms > 0
-            || disagreements > 0)
+            || disagreements > 0
+            || mutations_missed > 0)
     {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// Mutated files per part: about 200 over the corpus's parts.
+const MUTATIONS_PER_PART: usize = 12;
+
+/// The mutation check (`mutate.rs`) over `parts`: prints what it found, and returns how many
+/// mutations were not reported as an error at their line.
+fn mutation_check(root: &Path, parts: &[&Part], url: Option<&str>) -> usize {
+    let mut results: BTreeMap<(mutate::Kind, &str), (usize, usize)> = BTreeMap::new();
+    let mut misses = Vec::new();
+    let mut files = 0;
+    for part in parts {
+        let read = read_part(root, part, None);
+        let scripts: Vec<(FileId, &migrate_build::Script)> = read
+            .checked
+            .migrations
+            .iter()
+            .zip(&read.sources)
+            .flat_map(|(migration, source)| {
+                std::iter::once((source.up.clone(), &migration.up)).chain(
+                    source
+                        .down
+                        .as_ref()
+                        .zip(migration.down.as_ref())
+                        .map(|((file, _), script)| (file.clone(), script)),
+                )
+            })
+            .collect();
+        let copy = tempfile::tempdir().expect("temporary directory");
+        copy_dir(&root.join(part.dir), &copy.path().join(part.dir));
+        let injected = mutate::inject(&scripts, copy.path(), part.dialect, MUTATIONS_PER_PART);
+        files += injected.len();
+        // PostgreSQL parts with and without a server for the check.
+        let servers: Vec<Option<&str>> = match (part.dialect, url) {
+            (Dialect::Postgres, Some(url)) => vec![None, Some(url)],
+            _ => vec![None],
+        };
+        for server in servers {
+            let setting = if server.is_some() {
+                "with a dev database"
+            } else {
+                "without"
+            };
+            let mutated = read_part(copy.path(), part, server);
+            for injection in &injected {
+                let found = mutated.checked.diagnostics.iter().any(|d| {
+                    d.is_error()
+                        && mutated.file_of(d).trim_end_matches(" (down)") == injection.file
+                        && d.location
+                            .as_ref()
+                            .and_then(|l| l.line_col())
+                            .is_some_and(|(line, _)| line == injection.line)
+                });
+                let entry = results.entry((injection.kind, setting)).or_default();
+                entry.0 += 1;
+                if found {
+                    entry.1 += 1;
+                } else {
+                    misses.push(format!(
+                        "{} · {}:{} ({}, {setting}): `{}`",
+                        part.name,
+                        injection.file,
+                        injection.line,
+                        injection.kind.name(),
+                        injection.text
+                    ));
+                }
+            }
+        }
+    }
+    println!("\nmutation check: {files} files, one certain syntax error each");
+    println!("| mutation | check | injected | errors at their line |");
+    println!("|---|---|--:|--:|");
+    for ((kind, setting), (injected, found)) in &results {
+        println!("| {} | {setting} | {injected} | {found} |", kind.name());
+    }
+    println!(
+        "mutations not reported as an error at their line: {}",
+        misses.len()
+    );
+    for miss in &misses {
+        println!("  {miss}");
+    }
+    misses.len()
+}
+
+/// Copies a directory tree.
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create directory");
+    for entry in fs::read_dir(from).expect("read directory").flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            fs::copy(&path, &target).expect("copy file");
+        }
+    }
 }
 
 /// The schema model's table: per part, the asymmetric downs it reports against the database's,
@@ -843,12 +951,17 @@ fn read_paired(root: &Path, part: &Part, url: Option<&str>) -> Read {
     }
 }
 
-/// Checks a part, applies it to a real database, and compares.
-fn check_part(root: &Path, part: &Part, url: Option<&str>) -> PartOutcome {
-    let read = match part.reading {
+/// Checks a part as its reading says.
+fn read_part(root: &Path, part: &Part, url: Option<&str>) -> Read {
+    match part.reading {
         Reading::InPlace(layout) => read_in_place(root, part, layout, url),
         Reading::Paired => read_paired(root, part, url),
-    };
+    }
+}
+
+/// Checks a part, applies it to a real database, and compares.
+fn check_part(root: &Path, part: &Part, url: Option<&str>) -> PartOutcome {
+    let read = read_part(root, part, url);
     let (checked, sources) = (&read.checked, &read.sources);
     let with_database = part.dialect == Dialect::Sqlite || url.is_some();
 
