@@ -398,6 +398,26 @@ pub fn model_facts(checked: &Checked, setup: Option<&str>) -> Vec<Facts> {
     model::facts_after_each(checked.config.dialect(), &ups, setup)
 }
 
+/// Whether a refusal of `statement` with the database's `message` depends on nothing but the
+/// statement (a syntax error, say), so that no earlier failure can explain it: for comparing the
+/// check with a real database (the corpus tool). PostgreSQL's message ends with its
+/// `(SQLSTATE xxxxx)`.
+#[doc(hidden)]
+pub fn refusal_is_certain(dialect: Dialect, statement: &Statement, message: &str) -> bool {
+    match dialect {
+        Dialect::Sqlite => engine::refusal::sqlite(message, statement.command).is_none(),
+        Dialect::Postgres => {
+            let Some((text, code)) = message
+                .strip_suffix(')')
+                .and_then(|m| m.rsplit_once(" (SQLSTATE "))
+            else {
+                return false;
+            };
+            engine::refusal::postgres(code, text, statement.command).is_none()
+        }
+    }
+}
+
 /// Replays checked migrations in the schema model alone (ups, downs and the symmetry check),
 /// and returns what it finds: for measuring the model (the `model` benchmark).
 #[doc(hidden)]

@@ -318,6 +318,11 @@ struct Row {
     missed: usize,
     environment: usize,
     redo: usize,
+    /// After a failure, statement by statement: what the database refused, what of it depends on
+    /// nothing but the statement, and what of that the checker reports as an error.
+    after_failure: usize,
+    certain: usize,
+    certain_reported: usize,
     truth: bool,
 }
 
@@ -326,6 +331,9 @@ fn main() -> ExitCode {
     let deny = args.iter().any(|a| a == "--deny");
     // `--mutate`: then the mutation check (see `mutate.rs`).
     let mutation = args.iter().any(|a| a == "--mutate");
+    // `--messages`: every message the databases refused a statement with, to test the checker's
+    // classification of refusals on.
+    let list_messages = args.iter().any(|a| a == "--messages");
     // `--part <name>`: only the parts whose name contains it.
     let only = args
         .iter()
@@ -350,6 +358,8 @@ fn main() -> ExitCode {
     let mut false_errors: Vec<String> = Vec::new();
     let mut missed: Vec<String> = Vec::new();
     let mut uncertain: Vec<String> = Vec::new();
+    let mut unreported: Vec<String> = Vec::new();
+    let mut messages: std::collections::BTreeSet<String> = Default::default();
     let mut risks: Vec<String> = Vec::new();
     let mut reported: Vec<FileId> = Vec::new();
     let mut symmetries: Vec<(&Part, Symmetry)> = Vec::new();
@@ -367,6 +377,8 @@ fn main() -> ExitCode {
         false_errors.extend(outcome.false_errors);
         missed.extend(outcome.missed);
         uncertain.extend(outcome.uncertain);
+        unreported.extend(outcome.unreported);
+        messages.extend(outcome.messages);
         risks.extend(outcome.risks);
         reported.extend(outcome.reported);
         findings.extend(outcome.findings);
@@ -377,9 +389,9 @@ fn main() -> ExitCode {
     }
 
     println!(
-        "| part | dialect | files | statements | parser could not read | unchecked after the database check | errors | warnings | errors the database confirms | errors on files it accepts | files it rejects, passed | environment | redo fails |"
+        "| part | dialect | files | statements | parser could not read | unchecked after the database check | errors | warnings | errors the database confirms | errors on files it accepts | files it rejects, passed | environment | redo fails | refused after a failure | of them certain | reported |"
     );
-    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     let mut total = Row::default();
     for (part, r) in &rows {
         let truth = |n: usize| {
@@ -390,7 +402,7 @@ fn main() -> ExitCode {
             }
         };
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             part.name,
             part.dialect,
             r.files,
@@ -404,6 +416,9 @@ fn main() -> ExitCode {
             truth(r.missed),
             truth(r.environment),
             truth(r.redo),
+            truth(r.after_failure),
+            truth(r.certain),
+            truth(r.certain_reported),
         );
         total.files += r.files;
         total.statements += r.statements;
@@ -416,9 +431,12 @@ fn main() -> ExitCode {
         total.missed += r.missed;
         total.environment += r.environment;
         total.redo += r.redo;
+        total.after_failure += r.after_failure;
+        total.certain += r.certain;
+        total.certain_reported += r.certain_reported;
     }
     println!(
-        "| **total** | | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        "| **total** | | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
         total.files,
         total.statements,
         total.parser_unchecked,
@@ -429,7 +447,10 @@ fn main() -> ExitCode {
         total.false_errors,
         total.missed,
         total.environment,
-        total.redo
+        total.redo,
+        total.after_failure,
+        total.certain,
+        total.certain_reported
     );
     println!();
     print_model(&symmetries);
@@ -485,6 +506,13 @@ fn main() -> ExitCode {
         println!("  {f}");
     }
     println!(
+        "refusals after a failure that depend on nothing but their statement, not reported as errors: {}",
+        unreported.len()
+    );
+    for f in &unreported {
+        println!("  {f}");
+    }
+    println!(
         "errors about rows, on files the database accepts with empty tables: {}",
         risks.len()
     );
@@ -500,6 +528,12 @@ fn main() -> ExitCode {
     }
     let false_alarms: usize = symmetries.iter().map(|(_, s)| s.false_alarms.len()).sum();
     let disagreements: usize = symmetries.iter().map(|(_, s)| s.disagreements.len()).sum();
+    if list_messages {
+        println!("\nrefusal messages of the databases: {}", messages.len());
+        for message in &messages {
+            println!("  {message}");
+        }
+    }
     let mutations_missed = if mutation {
         let parts: Vec<&Part> = rows.iter().map(|(part, _)| *part).collect();
         mutation_check(&root, &parts, url.as_deref())
@@ -511,6 +545,7 @@ fn main() -> ExitCode {
             || !known_missed.is_empty()
             || false_alarms > 0
             || disagreements > 0
+            || !unreported.is_empty()
             || mutations_missed > 0)
     {
         return ExitCode::FAILURE;
@@ -719,6 +754,10 @@ struct PartOutcome {
     risks: Vec<String>,
     missed: Vec<String>,
     uncertain: Vec<String>,
+    /// Refusals after a failure that depend on nothing but their statement, not reported.
+    unreported: Vec<String>,
+    /// Every message the database refused a statement with.
+    messages: Vec<String>,
     reported: Vec<FileId>,
 }
 
@@ -1022,6 +1061,8 @@ fn check_part(root: &Path, part: &Part, url: Option<&str>) -> PartOutcome {
         risks: Vec::new(),
         missed: Vec::new(),
         uncertain: Vec::new(),
+        unreported: Vec::new(),
+        messages: Vec::new(),
         reported,
     };
     let Some(truth) = run_truth(part, sources, checked, url) else {
@@ -1084,6 +1125,56 @@ fn check_part(root: &Path, part: &Part, url: Option<&str>) -> PartOutcome {
                 outcome.uncertain.push(format!("{label}: {message}"));
             }
             _ => {}
+        }
+    }
+    for fate in truth.up.iter().chain(&truth.down).chain(&truth.redo) {
+        if let truth::Fate::Rejected { message, .. } = fate {
+            outcome
+                .messages
+                .push(format!("{} · {message}", part.dialect));
+        }
+    }
+    outcome.messages.extend(
+        truth
+            .after_failure
+            .iter()
+            .map(|r| format!("{} · {}", part.dialect, r.message)),
+    );
+    // After a failure, statement by statement: a refusal that depends on nothing but its
+    // statement is an error the checker reports at that statement, however much failed before.
+    for refused in truth.after_failure.iter().filter(|r| !r.environment) {
+        outcome.row.after_failure += 1;
+        let Some(migration) = checked.migrations.get(refused.migration) else {
+            continue;
+        };
+        let script = match (refused.down, &migration.down) {
+            (false, _) => &migration.up,
+            (true, Some(down)) => down,
+            (true, None) => continue,
+        };
+        let Some(statement) = script.statements.get(refused.statement) else {
+            continue;
+        };
+        if !migrate_build::refusal_is_certain(part.dialect, statement, &refused.message) {
+            continue;
+        }
+        outcome.row.certain += 1;
+        let reported = checked.diagnostics.iter().any(|d| {
+            d.is_error()
+                && d.location.as_ref().is_some_and(|l| {
+                    l.file == script.source.display
+                        && l.offset().is_some_and(|at| {
+                            statement.bytes.start <= at && at <= statement.bytes.end
+                        })
+                })
+        });
+        if reported {
+            outcome.row.certain_reported += 1;
+        } else {
+            outcome.unreported.push(format!(
+                "{} · {}:{}: {}",
+                part.name, script.source.display, statement.line, refused.message
+            ));
         }
     }
     outcome.row.false_errors = outcome.false_errors.len();
@@ -1209,19 +1300,18 @@ fn run_truth(
             let checked = checked.migrations.get(i);
             let split = |down: bool| {
                 let script = checked.and_then(|m| if down { m.down.as_ref() } else { Some(&m.up) });
-                source
-                    .no_transaction
-                    .then(|| script.map(statements))
-                    .flatten()
+                script.map(statements).unwrap_or_default()
             };
             truth::Migration {
                 up: truth::FileRun {
                     text: source.up_text.clone(),
                     statements: split(false),
+                    outside: source.no_transaction,
                 },
                 down: source.down.as_ref().map(|(_, text)| truth::FileRun {
                     text: text.clone(),
                     statements: split(true),
+                    outside: source.no_transaction,
                 }),
             }
         })

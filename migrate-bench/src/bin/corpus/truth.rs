@@ -3,8 +3,10 @@
 //! again in another, always rolled back (so the next migration sees what the up left).
 //! A file marked no-transaction runs statement by statement, outside any transaction. After a
 //! failure the database is no longer what the project's was, so later rejections are marked
-//! uncertain. A part whose SQL changes roles or other databases runs in one transaction that is
-//! always rolled back, with savepoints instead.
+//! uncertain, and a file refused then runs again statement by statement, each behind a savepoint
+//! of its own and rolled back, so that every statement the database refuses is recorded
+//! (`Truth::after_failure`), to hold against the checker's verdicts. A part whose SQL changes roles or other databases runs in
+//! one transaction that is always rolled back, with savepoints instead.
 //!
 //! Around each migration the schema is read from the catalog (`introspect`): before the up and
 //! after the down (inside the down's transaction, before the up runs again), to see whether the
@@ -19,10 +21,12 @@ use migrate_runtime::rusqlite;
 
 use introspect::Snapshot;
 
-/// One file to run: its text, and its statements when it runs outside a transaction.
+/// One file to run: its text, and its statements as the runtime splits it.
 pub struct FileRun {
     pub text: String,
-    pub statements: Option<Vec<String>>,
+    pub statements: Vec<String>,
+    /// Whether it runs outside a transaction, statement by statement.
+    pub outside: bool,
 }
 
 /// One migration to run.
@@ -64,6 +68,20 @@ pub struct Truth {
     pub symmetry: Vec<Option<Vec<String>>>,
     /// Per migration, the coarse schema (`introspect::coarse`) right after its up, when accepted.
     pub after_up: Vec<Option<BTreeSet<String>>>,
+    /// After the first failure, every statement the database refused.
+    pub after_failure: Vec<Refused>,
+}
+
+/// A statement the database refused after an earlier failure.
+pub struct Refused {
+    /// The migration, and whether the statement is in its down.
+    pub migration: usize,
+    pub down: bool,
+    /// The statement's index in its file.
+    pub statement: usize,
+    pub message: String,
+    /// Whether the database lacked something its project's had.
+    pub environment: bool,
 }
 
 /// The few operations the run needs, on either database.
@@ -171,6 +189,7 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
         redo: Vec::new(),
         symmetry: Vec::new(),
         after_up: Vec::new(),
+        after_failure: Vec::new(),
     };
     let mut tainted = false;
     // In a transaction already (contained), each step is a savepoint.
@@ -198,19 +217,35 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
     // The schema as it is, when known without reading it again: what the last up left, while
     // nothing ran since but what was rolled back.
     let mut known: Option<Snapshot> = None;
-    for migration in migrations {
+    for (index, migration) in migrations.iter().enumerate() {
         // The schema before the up, to compare with the schema after the down.
         let before = match migration.down {
             Some(_) => known.take().or_else(|| snapshot(db, contained)),
             None => None,
         };
-        let in_statements = migration.up.statements.is_some() && !contained;
-        let up = match &migration.up.statements {
-            Some(statements) if !contained => statements.iter().try_for_each(|s| db.batch(s)),
-            _ => transaction(db, begin, commit, rollback, &[&migration.up.text]),
+        let in_statements = migration.up.outside && !contained;
+        let up = if in_statements {
+            migration.up.statements.iter().try_for_each(|s| db.batch(s))
+        } else {
+            transaction(db, begin, commit, rollback, &[&migration.up.text])
         };
+        let after_failure = tainted;
         let up = fate(up, &mut tainted);
         let up_ran = up == Fate::Accepted;
+        if after_failure && !up_ran {
+            // Which statements the database refuses, each on its own; then as it was.
+            let outside = migration.up.outside && !contained;
+            record(
+                &mut truth.after_failure,
+                (index, false),
+                one_by_one(
+                    db,
+                    &migration.up.statements,
+                    outside,
+                    (begin, commit, rollback),
+                ),
+            );
+        }
         truth.up.push(up);
         if up_ran {
             known = snapshot(db, contained);
@@ -233,7 +268,9 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
         // The schema after the down, before the up runs again.
         let mut after_down = None;
         match (&down.statements, &migration.up.statements) {
-            (Some(down_statements), Some(up_statements)) if !contained => {
+            (down_statements, up_statements)
+                if down.outside && migration.up.outside && !contained =>
+            {
                 let ran = down_statements.iter().try_for_each(|s| db.batch(s));
                 let down_fate = fate(ran, &mut tainted);
                 let redo = if down_fate == Fate::Accepted {
@@ -255,6 +292,14 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
                 let _ = db.batch(begin);
                 let ran_down = db.batch(&down.text);
                 let (down_fate, redo) = match ran_down {
+                    Err(error) if tainted => {
+                        let _ = db.batch(rollback);
+                        let refused =
+                            one_by_one(db, &down.statements, false, (begin, commit, rollback));
+                        record(&mut truth.after_failure, (index, true), refused);
+                        let _ = db.batch(begin);
+                        (fate(Err(error), &mut tainted.clone()), Fate::NotRun)
+                    }
                     Err(error) => (fate(Err(error), &mut tainted.clone()), Fate::NotRun),
                     Ok(()) => {
                         after_down = snapshot(db, true);
@@ -303,6 +348,64 @@ fn snapshot(db: &mut dyn Database, in_transaction: bool) -> Option<Snapshot> {
     snapshot.ok()
 }
 
+/// Records what a file refused after an earlier failure: `(migration, down)`, and each statement
+/// with its message.
+fn record(
+    into: &mut Vec<Refused>,
+    (migration, down): (usize, bool),
+    refused: Vec<(usize, (String, bool))>,
+) {
+    into.extend(
+        refused
+            .into_iter()
+            .map(|(statement, (message, environment))| Refused {
+                migration,
+                down,
+                statement,
+                message,
+                environment,
+            }),
+    );
+}
+
+/// Runs statements one by one, each behind a savepoint of its own, in a transaction (`begin`,
+/// `commit` unused, `rollback`) that is rolled back, and returns those the database refused. A
+/// file `outside` a transaction runs outside one, and keeps what it did, as it would.
+fn one_by_one(
+    db: &mut dyn Database,
+    statements: &[String],
+    outside: bool,
+    (begin, _, rollback): (&str, &str, &str),
+) -> Vec<(usize, (String, bool))> {
+    let mut refused = Vec::new();
+    if !outside && db.batch(begin).is_err() {
+        return refused;
+    }
+    for (index, statement) in statements.iter().enumerate() {
+        if !outside && db.batch("SAVEPOINT truth_statement").is_err() {
+            break;
+        }
+        match db.batch(statement) {
+            Ok(()) if outside => {}
+            Ok(()) => {
+                let _ = db.batch("RELEASE SAVEPOINT truth_statement");
+            }
+            Err(error) => {
+                if !outside {
+                    let _ = db.batch(
+                        "ROLLBACK TO SAVEPOINT truth_statement; RELEASE SAVEPOINT truth_statement",
+                    );
+                }
+                refused.push((index, error));
+            }
+        }
+    }
+    if !outside {
+        let _ = db.batch(rollback);
+    }
+    refused
+}
+
 /// Runs `texts` in one transaction, committed if all succeed.
 fn transaction(
     db: &mut dyn Database,
@@ -331,7 +434,8 @@ mod tests {
     fn migration(up: &str, down: &str) -> super::Migration {
         let file = |text: &str| super::FileRun {
             text: text.to_owned(),
-            statements: None,
+            statements: text.split(';').map(str::to_owned).collect(),
+            outside: false,
         };
         super::Migration {
             up: file(up),
@@ -429,11 +533,52 @@ mod tests {
         }
     }
 
+    /// After a failure, a refused file runs again statement by statement: every refusal is
+    /// recorded, and the database is as the refused file left it (rolled back).
+    #[test]
+    fn after_a_failure_every_refused_statement_is_recorded() {
+        let file = |statements: &[&str]| super::FileRun {
+            text: statements.join(";\n"),
+            statements: statements.iter().map(|s| s.to_string()).collect(),
+            outside: false,
+        };
+        let migrations = vec![
+            super::Migration {
+                up: file(&["CREATE TABLE a (id INTEGER)", "CREATE TABLE a (id INTEGER)"]),
+                down: None,
+            },
+            super::Migration {
+                up: file(&[
+                    "CREATE TABLE b (id INTEGER)",
+                    "SELEC 1",
+                    "CREATE TABLE b (x INTEGER)",
+                ]),
+                down: Some(file(&["DROP TABLE nope", "DROP TABLE b"])),
+            },
+            super::Migration {
+                up: file(&["CREATE TABLE c (id INTEGER)"]),
+                down: None,
+            },
+        ];
+        let truth = super::sqlite(&migrations, None).unwrap();
+        let refused: Vec<(usize, bool, usize)> = truth
+            .after_failure
+            .iter()
+            .map(|r| (r.migration, r.down, r.statement))
+            .collect();
+        // The first failure is certain, not listed; the second file's two refusals are.
+        assert_eq!(refused, [(1, false, 1), (1, false, 2)]);
+        assert!(truth.after_failure[0].message.contains("syntax error"));
+        assert!(truth.up[1].rejected());
+        assert_eq!(truth.up[2], super::Fate::Accepted);
+    }
+
     /// Files run statement by statement, outside a transaction.
     fn statement_migrations() -> Vec<super::Migration> {
         let file = |statements: &[&str]| super::FileRun {
             text: statements.join(";\n"),
-            statements: Some(statements.iter().map(|s| s.to_string()).collect()),
+            statements: statements.iter().map(|s| s.to_string()).collect(),
+            outside: true,
         };
         vec![
             super::Migration {
