@@ -429,6 +429,7 @@ impl Model {
                     self.drop_function(&desc.name, desc.args.as_deref(), drop.if_exists, out);
                     if cascade {
                         self.drop_triggers_running(&desc.name);
+                        self.drop_callers(&desc.name);
                     }
                 }
             }
@@ -859,12 +860,17 @@ impl Model {
             }
         }
         if read.verb == K::DROP && read.cascade {
+            // What may depend on the dropped object, in PostgreSQL's catalog: views, indexes,
+            // triggers and functions of a relation's row type; a function's triggers, and the
+            // views, expression indexes, defaults and checks that call it; a type's columns,
+            // functions, views and indexes.
+            let bits = |kinds: &[Kind]| kinds.iter().fold(0, |all, k| all | k.bit());
             let kinds = match read.kind {
                 Kind::Table | Kind::View => {
-                    Kind::View.bit() | Kind::Index.bit() | Kind::Trigger.bit()
+                    bits(&[Kind::View, Kind::Index, Kind::Trigger, Kind::Function])
                 }
-                Kind::Function => Kind::Trigger.bit(),
-                Kind::Type => Kind::Table.bit() | Kind::Function.bit(),
+                Kind::Function => bits(&[Kind::Trigger, Kind::View, Kind::Index, Kind::Table]),
+                Kind::Type => bits(&[Kind::Table, Kind::Function, Kind::View, Kind::Index]),
                 _ => Kind::ALL,
             };
             self.open(kinds);
@@ -2443,6 +2449,37 @@ name.span,
         }
         if unknown {
             self.open(Kind::Trigger.bit());
+        }
+    }
+
+    /// What a `DROP FUNCTION ... CASCADE` takes besides triggers: the views that may call the
+    /// function (unknown now), the expression indexes and the column defaults that call it.
+    fn drop_callers(&mut self, function: &ObjectName) {
+        let Some(name) = self.name(function) else {
+            self.open(Kind::View.bit() | Kind::Index.bit() | Kind::Table.bit());
+            return;
+        };
+        self.views_unknown(&name.name);
+        let calls = |text: &str| {
+            let lower = text.to_ascii_lowercase();
+            lower.contains(&format!("{}(", name.name))
+                || lower.contains(&format!("{} (", name.name))
+        };
+        for key in self
+            .keys_where(|_, o| matches!(o, Object::Index(i) if i.columns.iter().any(|c| calls(c))))
+        {
+            self.insert(key, Object::Maybe);
+        }
+        for key in self.keys_where(|_, o| {
+            matches!(o, Object::Table(t) if t.columns.iter().any(|c| c.default.as_deref().is_some_and(calls)))
+        }) {
+            if let Some(Object::Table(table)) = self.get_mut(&key) {
+                for column in &mut table.columns {
+                    if column.default.as_deref().is_some_and(calls) {
+                        column.default = None;
+                    }
+                }
+            }
         }
     }
 
