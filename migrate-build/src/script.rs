@@ -583,7 +583,7 @@ fn check_statement(
             // The parser accepts more than either database (`INSERT t` without `INTO`); where
             // a rule says why already, that is enough.
             if !out[before..].iter().any(Diagnostic::is_error) {
-                out.extend(grammar::impossible_start(
+                out.extend(grammar::prefix::impossible(
                     source, split, raw, dialect, command,
                 ));
             }

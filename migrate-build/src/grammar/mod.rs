@@ -17,7 +17,7 @@
 //! database check, when there is one, only confirms what these find.
 
 mod delimiters;
-mod prefix;
+pub(crate) mod prefix;
 pub(crate) mod semicolon;
 
 use crate::codes::Code;
@@ -38,18 +38,6 @@ pub(crate) fn certain_error(
     unclosed_body(source, split, raw)
         .or_else(|| delimiters::unbalanced(source, split, raw))
         .or_else(|| prefix::impossible(source, split, raw, dialect, command))
-}
-
-/// The error for a statement of `command` whose first words no statement of the dialect starts
-/// with, if they are so: for a statement the parser read.
-pub(crate) fn impossible_start(
-    source: &SourceFile,
-    split: &Split,
-    raw: &RawStatement,
-    dialect: Dialect,
-    command: &str,
-) -> Option<Diagnostic> {
-    prefix::impossible(source, split, raw, dialect, command)
 }
 
 /// A trigger's or function's `BEGIN ... END` body that the file ends inside: the statement has
