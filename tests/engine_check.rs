@@ -193,6 +193,60 @@ fn postgres_judges_what_the_parser_cannot_read() {
     );
 }
 
+/// A missing `;` the synopses find is reported once, with PostgreSQL's words as a note, and a
+/// syntax error after an earlier failure is still an error.
+#[test]
+fn postgres_confirms_what_needs_no_database() {
+    let _serial = serial();
+    let Some(checked) = check(
+        "postgres_confirms_what_needs_no_database",
+        &[
+            (
+                "1_t.sql",
+                "CREATE TABLE t (a INT);
+INSERT INTO t (nope) VALUES (1);
+",
+            ),
+            (
+                "2_f.sql",
+                "CREATE FUNCTION f() RETURNS trigger AS $f$ BEGIN RETURN NEW; END $f$\n\
+                 LANGUAGE plpgsql VOLATILE COST 100\n\
+                 CREATE TRIGGER t_f BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\n",
+            ),
+        ],
+    ) else {
+        return;
+    };
+    let found = findings(&checked);
+    assert_eq!(
+        found
+            .iter()
+            .map(|(code, at, message)| (*code, at.as_str(), message.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (
+                Code::Rejected,
+                "migrations/1_t.sql:2:16",
+                "PostgreSQL refuses this statement: column \"nope\" of relation \"t\" does not exist (SQLSTATE 42703)"
+            ),
+            (
+                Code::Syntax,
+                "migrations/2_f.sql:2:35",
+                "missing `;` at the end of line 2?"
+            ),
+        ],
+        "{found:#?}"
+    );
+    assert!(
+        checked.diagnostics[1]
+            .notes
+            .iter()
+            .any(|n| n.contains("syntax error at or near \"CREATE\"")),
+        "{:#?}",
+        checked.diagnostics[1]
+    );
+}
+
 /// An enum value added by one migration can be used by the next, as in production, where they
 /// commit apart; used in the migration that adds it, PostgreSQL refuses it, there as here.
 #[test]

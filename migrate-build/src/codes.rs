@@ -473,10 +473,11 @@ impl Code {
                     explanation: "The scratch database refused a statement for want of something \
                         the real database provides and the build cannot know: a function the \
                         application registers, an extension or virtual-table module that is not \
-                        compiled in, a role, a privilege. Later statements are still run, but what \
-                        the database refuses after this point is not reported as an error, since it \
-                        may follow from it. Provide it in a check setup script (`check-setup` in \
-                        `[package.metadata.migrate]`), or mark the statement `-- migrate:unchecked`.",
+                        compiled in, a role, a privilege. Later statements are still run; what the \
+                        database refuses that may follow from it is not reported as an error (a \
+                        syntax error still is). Provide it in a check setup script \
+                        (`check-setup` in `[package.metadata.migrate]`), or mark the statement \
+                        `-- migrate:unchecked`.",
                     bad: example(
                         SQLITE,
                         &[("1_slugs.sql", b"SELECT app_slugify('Hello World');\n")],

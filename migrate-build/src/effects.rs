@@ -45,6 +45,8 @@ impl Effects {
         rows: true,
         other: false,
     };
+    /// Tables, views, indexes and sequences: the objects of one namespace, and their columns.
+    pub(crate) const RELATIONS: Effects = Effects::kinds(Kind::RELATIONS);
     /// Objects of kinds the model does not have, or settings.
     pub(crate) const OTHER: Effects = Effects {
         kinds: 0,
@@ -95,13 +97,15 @@ pub(crate) fn of_command(dialect: Dialect, command: Option<&str>, words: &[Strin
                 return Effects::ALL;
             };
             // What depends on the dropped object goes with it, whatever its kind.
-            if verb == "DROP" && (has("CASCADE") || object == "OWNED") {
+            if verb == "DROP" && has("CASCADE") {
                 return Effects::kinds(Kind::ALL).union(Effects::OTHER);
             }
             Effects {
                 kinds,
-                // SQLite deletes the rows that reference a dropped table (`ON DELETE CASCADE`).
-                rows: dialect == Dialect::Sqlite && command == "DROP TABLE",
+                // SQLite deletes the rows that reference a dropped table (`ON DELETE CASCADE`);
+                // a trigger or a rule changes what later writes do.
+                rows: (dialect == Dialect::Sqlite && command == "DROP TABLE")
+                    || matches!(object, "TRIGGER" | "RULE"),
                 other: kinds == 0 || kinds == Kind::ALL,
             }
         }

@@ -403,7 +403,12 @@ pub fn model_facts(checked: &Checked, setup: Option<&str>) -> Vec<Facts> {
 /// check with a real database (the corpus tool). PostgreSQL's message ends with its
 /// `(SQLSTATE xxxxx)`.
 #[doc(hidden)]
-pub fn refusal_is_certain(dialect: Dialect, statement: &Statement, message: &str) -> bool {
+pub fn refusal_is_certain(
+    dialect: Dialect,
+    script: &Script,
+    statement: &Statement,
+    message: &str,
+) -> bool {
     match dialect {
         Dialect::Sqlite => engine::refusal::sqlite(message, statement.command).is_none(),
         Dialect::Postgres => {
@@ -413,7 +418,8 @@ pub fn refusal_is_certain(dialect: Dialect, statement: &Statement, message: &str
             else {
                 return false;
             };
-            engine::refusal::postgres(code, text, statement.command).is_none()
+            engine::refusal::postgres(code, text, statement.command, script.text(statement))
+                .is_none()
         }
     }
 }

@@ -508,13 +508,7 @@ fn check_statement(
         Head::Command(command) | Head::Foreign { command, .. } => Some(command),
         Head::Unknown { .. } => None,
     };
-    // `CASCADE` ends a `DROP`, however long its list of names.
-    let effects = match command {
-        Some(c) if c.starts_with("DROP ") || c == "SET" || c == "RESET" => {
-            effects::of_command(dialect, command, &split.words(raw, usize::MAX))
-        }
-        _ => effects::of_command(dialect, command, &words),
-    };
+    let effects = statement_effects(dialect, command, split, raw, &words);
     let mut statement = Statement {
         bytes: raw.bytes.clone(),
         line,
@@ -560,7 +554,7 @@ fn check_statement(
             };
             // A misspelt command: the statement as meant, for what comes after it.
             if let Some(meant) = meant {
-                as_meant(split, raw, dialect, &meant, &mut statement);
+                as_meant(source, split, raw, dialect, &meant, &mut statement);
             }
             return (statement, None);
         }
@@ -615,6 +609,23 @@ fn check_statement(
     (statement, None)
 }
 
+/// What a statement of `command` may change ([`effects::of_command`]), from its first `words`,
+/// or all of them where the last ones matter (a `DROP`'s `CASCADE`, a `SET`'s value).
+fn statement_effects(
+    dialect: Dialect,
+    command: Option<&str>,
+    split: &Split,
+    raw: &RawStatement,
+    words: &[String],
+) -> Effects {
+    match command {
+        Some(c) if c.starts_with("DROP ") || c == "SET" || c == "RESET" => {
+            effects::of_command(dialect, command, &split.words(raw, usize::MAX))
+        }
+        _ => effects::of_command(dialect, command, words),
+    }
+}
+
 /// A statement's syntax tree, as kept for the model: an `INSERT`'s rows left out.
 fn syntax_tree(mut ast: sqlparser::ast::Statement) -> Box<sqlparser::ast::Statement> {
     if let sqlparser::ast::Statement::Insert(insert) = &mut ast {
@@ -627,6 +638,7 @@ fn syntax_tree(mut ast: sqlparser::ast::Statement) -> Box<sqlparser::ast::Statem
 /// parses so, the model applies it and the engine check runs it as meant, so that what follows
 /// sees the table it makes. The error stands.
 fn as_meant(
+    source: &SourceFile,
     split: &Split,
     raw: &RawStatement,
     dialect: Dialect,
@@ -661,10 +673,19 @@ fn as_meant(
     let Some(command) = heads::command(dialect, &leading, false) else {
         return;
     };
+    // Its words, as meant: how the engine check runs it depends on them (`CONCURRENTLY`).
+    let mut words = split.words(raw, 24);
+    for (word, meant) in words.iter_mut().zip(&leading) {
+        *word = meant.clone();
+    }
     statement.command = Some(command);
-    statement.effects = effects::of_command(dialect, Some(command), &split.words(raw, 24));
+    statement.effects = statement_effects(dialect, Some(command), split, raw, &words);
     statement.ast = Some(syntax_tree(ast));
-    statement.plan = Plan::Edit(edits);
+    statement.plan = match engine::plan(dialect, command, &words, split, raw, &source.text) {
+        Plan::Run => Plan::Edit(edits),
+        Plan::Edit(more) => Plan::Edit(edits.into_iter().chain(more).collect()),
+        other => other,
+    };
 }
 
 /// Parses the tokens of one statement; anything after it but a `;` is an error.

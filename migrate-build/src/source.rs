@@ -54,6 +54,14 @@ impl SourceFile {
         self.lines.line_col(&self.text, offset)
     }
 
+    /// The bytes a parser span covers, if it has a position (sqlparser leaves some empty).
+    pub(crate) fn range_of(&self, span: sqlparser::tokenizer::Span) -> Option<Range<usize>> {
+        (span.start.line > 0).then(|| {
+            let start = self.offset_of(span.start);
+            start..self.offset_of(span.end).max(start)
+        })
+    }
+
     /// The byte offset of a 1-based line and column (in characters), as sqlparser's spans
     /// give them; past the end of a line or of the text, its end.
     pub(crate) fn offset_of(&self, location: Location) -> usize {
@@ -91,6 +99,24 @@ pub(crate) fn closest<T, S: AsRef<str>>(
         .filter(|(score, _)| *score >= 0.6)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, value)| value)
+}
+
+/// Where a call of `function` is in `text`: its name, followed by `(`.
+pub(crate) fn call_of(text: &str, function: &str) -> Option<Range<usize>> {
+    let lower = text.to_ascii_lowercase();
+    let name = function.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(&name) {
+        let start = from + found;
+        let end = start + name.len();
+        let before = lower[..start].chars().next_back();
+        let boundary = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        if boundary && lower[end..].trim_start().starts_with('(') {
+            return Some(start..end);
+        }
+        from = end;
+    }
+    None
 }
 
 /// Converts sqlparser [`Location`]s into byte offsets. Tokens arrive in order, so the cursor only

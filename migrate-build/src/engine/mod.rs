@@ -14,14 +14,20 @@
 //! rolled back to the state the first up left, and the replay goes on from there. When both run,
 //! the replay goes on from the state they leave, which is the first up's when the down undoes
 //! it; rolling back there too would be exact, but costs SQLite a reread of its whole schema per
-//! migration. A failing up is rolled back, but later migrations expect what it would have made,
-//! so from then on the scratch database is *tainted*: what the database refuses after that point
-//! is not reported, since it may follow from the first failure. The same holds after a statement
-//! the check could not run and that may change what later ones see, and after one the scratch
-//! database lacked something for (an `environment` finding).
-//! Statements the check does not run but that change nothing later statements could depend on
-//! (`VACUUM`, `CREATE DATABASE`, `ALTER SYSTEM`) do not taint it; one marked
-//! `-- migrate:unchecked` and `CREATE TABLESPACE` do.
+//! migration.
+//!
+//! A refused statement is undone alone (each statement sits behind a savepoint of its own on
+//! PostgreSQL; SQLite undoes a failed statement by itself) and the rest of its file runs, so what
+//! follows sees what the file meant to leave, all but the refused statement. From then on the
+//! scratch database is *tainted* ([`taint`]): it lacks what that statement would have changed
+//! ([`crate::effects`]). A later refusal that depends on what a failure could have changed
+//! ([`refusal`]) may follow from it: it is not reported as an error, and its verdict names the
+//! failure. One that depends on nothing an earlier failure could change (a syntax error, always)
+//! is an error however much failed before. The same holds after a statement the check could not
+//! run, and after one the scratch database lacked something for (an `environment` finding).
+//! Statements the check does not run and that change nothing later statements depend on
+//! (`VACUUM`, `CREATE DATABASE`, `ALTER SYSTEM`) leave no taint. Where the database undoes more
+//! than the statement (a trigger's `RAISE(ROLLBACK)`), the rest of the file is not run.
 //!
 //! A statement is run as the runtime runs it: its own text, split as the runtime splits the
 //! file. A few are run differently or not at all, as each statement's [`Plan`] says: transaction
@@ -338,6 +344,9 @@ pub(crate) struct Notice {
     pub help: String,
     /// Where in the statement, in bytes; its start when `None`.
     pub at: Option<Range<usize>>,
+    /// What it depends on besides the statement: after a failure that could change that, it is
+    /// not reported.
+    pub depends: Effects,
 }
 
 /// A foreign key the database accepted but whose parent key does not exist when the migrations

@@ -464,7 +464,7 @@ fn failure(error: &postgres::Error, sql: &str, command: Option<&str>) -> Failure
         describe(error),
         offset,
         kind,
-        refusal::postgres(code.code(), message, command),
+        refusal::postgres(code.code(), message, command, sql),
     )
 }
 

@@ -15,8 +15,7 @@
 use crate::effects::Effects;
 use crate::kind::Kind;
 
-/// What the objects of the relation namespace and their columns are.
-const RELATIONS: Effects = Effects::kinds(Kind::RELATIONS);
+const RELATIONS: Effects = Effects::RELATIONS;
 
 /// What a refusal of SQLite may depend on: its message, and the statement's command (as the
 /// dialect's table writes it).
@@ -52,13 +51,16 @@ pub(crate) fn sqlite(message: &str, command: Option<&str>) -> Effects {
         || starts("no such column")
         || (starts("table ") && has(" has no column named "))
         || starts("duplicate column name")
-        || has("already exists")
         || starts("there is already")
         || starts("views may not be indexed")
         || starts("cannot modify") && has("because it is a view")
         || (starts("table ") && has("may not be"))
     {
         return RELATIONS;
+    }
+    // `table t already exists`, `index i ...`, `trigger g ...`.
+    if has("already exists") {
+        return RELATIONS.union(Effects::kinds(Kind::Trigger.bit()));
     }
     if starts("no such index") {
         return Effects::kinds(Kind::Index.bit());
@@ -80,10 +82,18 @@ pub(crate) fn sqlite(message: &str, command: Option<&str>) -> Effects {
     Effects::ALL
 }
 
-/// What a refusal of PostgreSQL may depend on: its SQLSTATE, its message and the statement's
-/// command.
-pub(crate) fn postgres(sqlstate: &str, message: &str, command: Option<&str>) -> Effects {
-    let creates_table = command == Some("CREATE TABLE");
+/// What a refusal of PostgreSQL may depend on: its SQLSTATE, its message, and the statement
+/// (its command, and its text).
+pub(crate) fn postgres(sqlstate: &str, message: &str, command: Option<&str>, sql: &str) -> Effects {
+    // A `CREATE TABLE` of its own columns only: not `LIKE`, `INHERITS`, `PARTITION OF`, `OF`.
+    let creates_table = command == Some("CREATE TABLE")
+        && !sql
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| {
+                ["LIKE", "INHERITS", "PARTITION", "OF"]
+                    .iter()
+                    .any(|k| w.eq_ignore_ascii_case(k))
+            });
     let object = |noun: &str| message.starts_with(noun);
     match sqlstate {
         // syntax_error, invalid_name, name_too_long, reserved_name, statement_too_complex:
@@ -101,6 +111,8 @@ pub(crate) fn postgres(sqlstate: &str, message: &str, command: Option<&str>) -> 
         "3F000" | "42P06" => Effects::kinds(Kind::ALL),
         // undefined_function, duplicate_function, ambiguous_function: a function, found by the
         // types of its arguments, which columns may give.
+        // An operator, found like a function, but an operator is no object the model has.
+        "42883" | "42725" if object("operator") => Effects::ALL,
         "42883" | "42723" | "42725" => {
             Effects::kinds(Kind::Function.bit() | Kind::Type.bit()).union(RELATIONS)
         }
@@ -113,7 +125,8 @@ pub(crate) fn postgres(sqlstate: &str, message: &str, command: Option<&str>) -> 
             } else if object("trigger ") {
                 Effects::kinds(Kind::Trigger.bit()).union(RELATIONS)
             } else if object("constraint ") {
-                RELATIONS
+                // Of a table, or of a domain.
+                RELATIONS.union(Effects::kinds(Kind::Type.bit()))
             } else {
                 Effects::ALL
             }
@@ -1111,7 +1124,7 @@ mod tests {
         for (dialect, code, message, command, certain) in CORPUS {
             let depends = match dialect {
                 Sqlite => sqlite(message, *command),
-                Postgres => postgres(code, message, *command),
+                Postgres => postgres(code, message, *command, ""),
             };
             assert_eq!(
                 depends.is_none(),
@@ -1212,6 +1225,51 @@ mod tests {
     }
 
     #[test]
+    fn what_a_refusal_reads_beyond_its_statement_makes_it_uncertain() {
+        // Columns a `CREATE TABLE` takes from another table.
+        let duplicate = "column \"a\" specified more than once";
+        for sql in [
+            "CREATE TABLE c (a int, LIKE p)",
+            "CREATE TABLE c (a int) INHERITS (p)",
+        ] {
+            assert!(
+                !postgres("42701", duplicate, Some("CREATE TABLE"), sql).is_none(),
+                "{sql}"
+            );
+        }
+        assert!(
+            postgres(
+                "42701",
+                duplicate,
+                Some("CREATE TABLE"),
+                "CREATE TABLE c (a int, a int)"
+            )
+            .is_none()
+        );
+        // A trigger that exists, an operator, a domain's constraint.
+        let trigger = Effects::kinds(Kind::Trigger.bit());
+        assert!(sqlite("trigger t_guard already exists", Some("CREATE TRIGGER")).meets(trigger));
+        assert_eq!(
+            postgres(
+                "42883",
+                "operator does not exist: text = integer",
+                Some("SELECT"),
+                ""
+            ),
+            Effects::ALL
+        );
+        assert!(
+            postgres(
+                "42704",
+                "constraint \"positive\" of domain \"price\" does not exist",
+                Some("ALTER DOMAIN"),
+                ""
+            )
+            .meets(Effects::kinds(Kind::Type.bit()))
+        );
+    }
+
+    #[test]
     fn postgres_refusals() {
         let certain = [
             ("42601", "syntax error at or near \"INOT\"", Some("INSERT")),
@@ -1238,7 +1296,11 @@ mod tests {
             ("42622", "identifier too long", Some("CREATE TABLE")),
         ];
         for (code, message, command) in certain {
-            assert_eq!(postgres(code, message, command), Effects::NONE, "{message}");
+            assert_eq!(
+                postgres(code, message, command, ""),
+                Effects::NONE,
+                "{message}"
+            );
         }
         let table = Effects::kinds(Kind::Table.bit());
         let function = Effects::kinds(Kind::Function.bit());
@@ -1295,7 +1357,7 @@ mod tests {
                 function,
             ),
         ] {
-            let depends = postgres(code, message, Some("ALTER TABLE"));
+            let depends = postgres(code, message, Some("ALTER TABLE"), "");
             assert!(depends.meets(meets), "{message}: {depends:?}");
             assert!(!depends.meets(misses), "{message}: {depends:?}");
         }
@@ -1311,7 +1373,7 @@ mod tests {
             ("P0001", "raised by a DO block"),
         ] {
             assert_eq!(
-                postgres(code, message, Some("DROP TABLE")),
+                postgres(code, message, Some("DROP TABLE"), ""),
                 Effects::ALL,
                 "{message}"
             );

@@ -10,8 +10,7 @@ use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::effects::Effects;
 use crate::grammar;
-use crate::kind::Kind as ObjectKind;
-use crate::script::{Script, Statement};
+use crate::script::{Check, Script, Statement};
 
 /// What the replay says of a statement it does not run because the check attached its database
 /// before starting.
@@ -120,7 +119,10 @@ impl Replay<'_> {
         self.engine.savepoint("migrate_up")?;
         // A refused statement is undone alone and the rest of the up runs, so that what follows
         // sees what the up meant to leave, all but what was refused.
-        self.run(up_file, up, true)?;
+        let up_failed = matches!(
+            self.run(up_file, up, true)?,
+            Ran::Completed { failed: true }
+        );
         self.engine.release("migrate_up")?;
         // The up is committed (where the engine commits) before its down runs, as in
         // production: some things PostgreSQL allows only after a commit.
@@ -137,7 +139,8 @@ impl Replay<'_> {
             self.engine.savepoint("migrate_down")?;
             let taint = self.taint.clone();
             let mut back = match self.run(down_file, down, true)? {
-                Ran::Completed { failed: false } if self.taint.is_clean() => {
+                // The up again, when it would judge something new: not after it failed.
+                Ran::Completed { failed: false } if self.taint.is_clean() && !up_failed => {
                     self.engine.prepare(up)?;
                     match self.run(up_file, up, false)? {
                         Ran::Refused(index, failure) => {
@@ -200,6 +203,9 @@ impl Replay<'_> {
     /// refused statement would have changed.
     fn run(&mut self, file: usize, script: &Script, judge: bool) -> Result<Ran, Failure> {
         let mut failed = false;
+        // How many failures there were when each statement ran, for what the end of the file
+        // shows about it.
+        let mut causes_at = vec![0; script.statements.len()];
         for (index, statement) in script.statements.iter().enumerate() {
             let sql = match &statement.plan {
                 Plan::Run => script.text(statement).to_owned(),
@@ -220,9 +226,10 @@ impl Replay<'_> {
                     continue;
                 }
             };
+            causes_at[index] = self.taint.len();
             let result = self.engine.execute(&sql, script, index);
             for notice in self.engine.notices() {
-                if judge && self.taint.is_clean() {
+                if judge && self.taint.explains(notice.depends).is_none() {
                     self.notice(file, script, index, notice);
                 }
             }
@@ -264,17 +271,24 @@ impl Replay<'_> {
                     format!("{at}, which the check could not run")
                 }
             };
-            // What the statement would have changed is missing from here on; where the
-            // database undid more than the statement, anything may be.
-            let effects = if failure.undone {
-                Effects::ALL
-            } else {
-                statement.effects
-            };
-            self.taint.add(|| missing, effects);
+            // What the statement would have changed is missing from here on.
+            if !failure.undone {
+                self.taint.add(|| missing, statement.effects);
+                continue;
+            }
+            // The database undid more than the statement (the whole transaction, or the file back
+            // to its start): anything may be missing, and the rest of the file is not run, since
+            // it would run outside the step's savepoint.
+            self.taint.add(|| missing, Effects::ALL);
+            let why = format!("not run: {engine} undid the file when `{at}` failed");
+            for rest in index + 1..script.statements.len() {
+                self.verdict(judge, file, rest, Verdict::Undecided(why.clone()));
+            }
+            break;
         }
         for (index, notice) in self.engine.file_done() {
-            if judge && self.taint.is_clean() {
+            let explained = self.taint.explains_before(causes_at[index], notice.depends);
+            if judge && explained.is_none() {
                 self.notice(file, script, index, notice);
             }
         }
@@ -327,8 +341,7 @@ impl Replay<'_> {
     /// Reports each foreign key whose parent key does not exist once every migration has run,
     /// where the statement that declared it writes its `REFERENCES`.
     fn dangling(&mut self, steps: &[Step<'_>]) {
-        let relations = Effects::kinds(ObjectKind::RELATIONS);
-        if self.taint.explains(relations).is_some() {
+        if self.taint.explains(Effects::RELATIONS).is_some() {
             return;
         }
         for dangling in self.engine.dangling() {
@@ -395,10 +408,12 @@ impl Replay<'_> {
     fn reject(&mut self, file: usize, script: &Script, index: usize, failure: &Failure) {
         self.outcome.verdicts.push((file, index, Verdict::Rejected));
         let statement = &script.statements[index];
-        // A syntax error where a line starts a new statement: a missing `;`.
-        let at = Self::location(script, index, failure).offset();
+        let location = Self::location(script, index, failure);
+        // A syntax error where a line starts a new statement: a missing `;`, unless the parse
+        // stage found what is wrong already (the database's message is then a note of it).
         if failure.depends.is_none()
-            && let Some(next) = at
+            && statement.check != Check::Invalid
+            && let Some(next) = location.offset()
             && let Some(end) = grammar::semicolon::runs_on(
                 &script.source,
                 self.engine.dialect(),
@@ -419,7 +434,7 @@ impl Replay<'_> {
                 failure.message
             ),
         )
-        .at(Self::location(script, index, failure))
+        .at(location)
         .label(format!("{} stopped here", self.engine.name()));
         if let Some(parser) = &statement.parser_message {
             diagnostic = diagnostic.note(format!("the SQL parser says: {parser}"));
@@ -464,7 +479,7 @@ impl Replay<'_> {
             )
             .at(Self::location(script, index, failure))
             .label("needs something the check's database does not have")
-            .note("later statements were run, but what the database refuses from here on is not reported")
+            .note("later statements were run; what the database refuses that may follow from this is not reported as an error")
             .help(
                 "if the real database provides it, create it in a check setup script (`check-setup` in \
                  `[package.metadata.migrate]`), or put `-- migrate:unchecked` on the line before the \
@@ -554,7 +569,10 @@ fn declaration<'a>(
                             _ => None,
                         })
                         .collect();
-                    if keys.is_empty() {
+                    // Only an `ADD COLUMN` that declares this key: an older statement may.
+                    if !keys.iter().any(|k| {
+                        last(k).is_some_and(|i| i.value.eq_ignore_ascii_case(&dangling.parent))
+                    }) {
                         continue;
                     }
                     keys
@@ -578,18 +596,20 @@ fn declaration<'a>(
                 .into_iter()
                 .filter_map(last)
                 .find(|ident| ident.value.eq_ignore_ascii_case(&dangling.parent))
-                .map(|ident| {
-                    let start = script.source.offset_of(ident.span.start);
-                    let end = script.source.offset_of(ident.span.end).max(start);
-                    start - statement.bytes.start..end - statement.bytes.start
-                })
-                .filter(|r| r.end <= statement.bytes.len());
+                .and_then(|ident| script.source.range_of(ident.span))
+                .filter(|r| statement.bytes.start <= r.start && r.end <= statement.bytes.end)
+                .map(|r| r.start - statement.bytes.start..r.end - statement.bytes.start);
             return Some((file, script, index, at));
         }
     }
-    // Declared by a statement the parser could not read: the newest migration says it.
-    let (file, script) = steps.last()?.up;
-    (!script.statements.is_empty()).then_some((file, script, 0, None))
+    // Declared by a statement the parser could not read (or by the setup script): the newest
+    // migration with a statement says it.
+    steps
+        .iter()
+        .rev()
+        .map(|step| step.up)
+        .find(|(_, script)| !script.statements.is_empty())
+        .map(|(file, script)| (file, script, 0, None))
 }
 
 /// Where a statement is, for the messages of later ones: `` `m/1_init.sql` line 3 ``.

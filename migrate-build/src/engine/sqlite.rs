@@ -104,15 +104,14 @@ impl Engine for Sqlite {
         // Who references a table is known only before it is dropped; whether it matters, only
         // once the file is done (a teardown drops the referencing tables too).
         let dropped = dropped_table(sql);
-        if let Some(table) = &dropped {
-            for (_, _, children) in &mut self.dropped {
-                children.retain(|child| !child.eq_ignore_ascii_case(table));
-            }
-            if self.references && script.transaction && !script.foreign_keys_off {
-                let children = self.referencing(table);
-                if !children.is_empty() {
-                    self.dropped.push((index, table.clone(), children));
-                }
+        if let Some(table) = &dropped
+            && self.references
+            && script.transaction
+            && !script.foreign_keys_off
+        {
+            let children = self.referencing(table);
+            if !children.is_empty() {
+                self.dropped.push((index, table.clone(), children));
             }
         }
         self.references |= contains_ignoring_case(sql, "references");
@@ -125,6 +124,14 @@ impl Engine for Sqlite {
         });
         match ran {
             Ok(()) => {
+                // A table the file drops takes nothing from a survivor any more.
+                if let Some(table) = &dropped {
+                    for (at, _, children) in &mut self.dropped {
+                        if *at != index {
+                            children.retain(|child| !child.eq_ignore_ascii_case(table));
+                        }
+                    }
+                }
                 self.notices = deferred::defaults(&self.conn, script, index);
                 Ok(())
             }
@@ -281,6 +288,7 @@ fn foreign_key_trap(table: &str, children: &[String]) -> Notice {
                checks them before it commits"
             .to_owned(),
         at: None,
+        depends: crate::effects::Effects::RELATIONS,
     }
 }
 

@@ -42,7 +42,18 @@ impl Taint {
 
     /// The first earlier failure that a refusal depending on `depends` may follow from.
     pub(crate) fn explains(&self, depends: Effects) -> Option<&str> {
-        self.causes
+        self.explains_before(self.causes.len(), depends)
+    }
+
+    /// How many failures there were: for [`Taint::explains_before`], later.
+    pub(crate) fn len(&self) -> usize {
+        self.causes.len()
+    }
+
+    /// [`Taint::explains`], counting only the first `n` failures: for what a statement showed
+    /// when it ran, judged later.
+    pub(crate) fn explains_before(&self, n: usize, depends: Effects) -> Option<&str> {
+        self.causes[..n.min(self.causes.len())]
             .iter()
             .find(|cause| cause.effects.meets(depends))
             .map(|cause| cause.why.as_str())

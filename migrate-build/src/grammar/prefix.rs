@@ -6,9 +6,10 @@
 //!
 //! Each synopsis is written as a pattern of its first words, up to where the command becomes
 //! open-ended (`...`) or must end (`$`). A pattern may accept more than the database does, never
-//! less: where a synopsis is not followed to its end, `...` accepts the rest. The patterns are
-//! only asked about statements the SQL parser could not read; the corpus of real migrations
-//! keeps them honest (no error on a file its database accepts).
+//! less: where a synopsis is not followed to its end, `...` accepts the rest. Every statement is
+//! held to its pattern, read by the SQL parser or not (the parser accepts what neither database
+//! does, `INSERT t` without `INTO`); the corpus of real migrations keeps the patterns honest (no
+//! error on a file its database accepts).
 //!
 //! Pattern syntax: an upper-case word is a keyword; `name` is an identifier (quoted or not; in
 //! SQLite also a string); `qname` is a name with its schema (`s.t`); `'...'` is a string (quoted
@@ -30,6 +31,8 @@ use crate::split::{RawStatement, Split};
 const OR_CONFLICT: &str = "[ OR { ABORT | FAIL | IGNORE | REPLACE | ROLLBACK } ]";
 const DEFAULT_OBJECTS: &str =
     "{ TABLES | SEQUENCES | FUNCTIONS | ROUTINES | SCHEMAS | TYPES | LARGE OBJECTS }";
+/// The roles and schemas `ALTER DEFAULT PRIVILEGES` applies to, in either order.
+const DEFAULT_TARGET: &str = "{ FOR { ROLE | USER } name +, | IN SCHEMA name +, }";
 
 /// PostgreSQL's commands, by the dialect's table of commands ([`crate::heads`]).
 const POSTGRES: &[(&str, &str)] = &[
@@ -81,10 +84,13 @@ const POSTGRES: &[(&str, &str)] = &[
         "CREATE PROCEDURE",
         "CREATE [ OR REPLACE ] PROCEDURE qname (...) function-options",
     ),
-    ("DO", "DO [ LANGUAGE name ] '...' [ LANGUAGE name ] $"),
+    (
+        "DO",
+        "DO [ LANGUAGE { name | '...' } ] '...' [ LANGUAGE { name | '...' } ] $",
+    ),
     (
         "ALTER DEFAULT PRIVILEGES",
-        "ALTER DEFAULT PRIVILEGES [ FOR { ROLE | USER } name +, ] [ IN SCHEMA name +, ] \
+        "ALTER DEFAULT PRIVILEGES [ DEFAULT_TARGET ] [ DEFAULT_TARGET ] \
          { GRANT { ALL [ PRIVILEGES ] | name +, } ON DEFAULT_OBJECTS \
          TO { [ GROUP ] name } +, [ WITH GRANT OPTION ] \
          | REVOKE [ GRANT OPTION FOR ] { ALL [ PRIVILEGES ] | name +, } ON DEFAULT_OBJECTS \
@@ -253,6 +259,7 @@ fn patterns(dialect: Dialect) -> &'static [(&'static str, Pattern)] {
                     .flat_map(|w| match w {
                         "OR_CONFLICT" => OR_CONFLICT.split_whitespace().collect(),
                         "DEFAULT_OBJECTS" => DEFAULT_OBJECTS.split_whitespace().collect(),
+                        "DEFAULT_TARGET" => DEFAULT_TARGET.split_whitespace().collect(),
                         w => vec![w],
                     })
                     .collect();
@@ -446,7 +453,15 @@ impl Matcher<'_> {
                 }
             },
             Pattern::Words => {
-                // Anything but an option's first word, at least one token.
+                // Anything up to an option's first word, at least one token: a type (`timestamp
+                // with time zone`, `s.rows`, a type named `cost`) or a list of values.
+                let word = |i: usize| match self.tokens.get(i) {
+                    Some(Tok::Word {
+                        upper,
+                        quoted: false,
+                    }) => upper.as_str(),
+                    _ => "",
+                };
                 let mut depth = 0usize;
                 let mut end = at;
                 while let Some(token) = self.tokens.get(end) {
@@ -457,7 +472,13 @@ impl Matcher<'_> {
                         Tok::Word {
                             upper,
                             quoted: false,
-                        } if depth == 0 && FUNCTION_OPTIONS.iter().any(|(w, _)| w == upper) => {
+                        } if depth == 0
+                            && end > at
+                            && !matches!(self.tokens.get(end - 1), Some(Tok::Punct('.')))
+                            && !(matches!(upper.as_str(), "WITH" | "WITHOUT")
+                                && word(end + 1) == "TIME")
+                            && FUNCTION_OPTIONS.iter().any(|(w, _)| w == upper) =>
+                        {
                             break;
                         }
                         _ => {}
@@ -884,6 +905,29 @@ mod tests {
                 Dialect::Postgres,
             ),
             ("DO LANGUAGE plpgsql $$ BEGIN END $$;", Dialect::Postgres),
+            ("DO $$ BEGIN END $$ LANGUAGE 'plpgsql';", Dialect::Postgres),
+            (
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA s FOR ROLE r GRANT SELECT ON TABLES TO app;",
+                Dialect::Postgres,
+            ),
+            (
+                "CREATE FUNCTION now_utc() RETURNS timestamp with time zone AS $$ SELECT now() $$ \
+                 LANGUAGE sql;",
+                Dialect::Postgres,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS SETOF time without time zone LANGUAGE sql \
+                 AS 'SELECT now()::time';",
+                Dialect::Postgres,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS s.rows LANGUAGE sql AS 'SELECT NULL::s.rows';",
+                Dialect::Postgres,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS cost LANGUAGE sql AS 'SELECT NULL::cost';",
+                Dialect::Postgres,
+            ),
             (
                 "ALTER DEFAULT PRIVILEGES FOR ROLE a, b IN SCHEMA s GRANT SELECT, UPDATE ON \
                  SEQUENCES TO GROUP c, PUBLIC WITH GRANT OPTION;",

@@ -999,18 +999,23 @@ impl Model {
     /// What a function body or `DO` block may change: the kinds its DDL names (in its code or
     /// in the strings it executes), everything if it executes SQL it builds from other text.
     fn body_effects(&self, text: &str) -> Kinds {
-        let upper: Vec<String> = text
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .map(str::to_ascii_uppercase)
+        // The body's statements, as words: each to its `;`, where a `DROP`'s `CASCADE` is.
+        let statements: Vec<Vec<String>> = text
+            .split(';')
+            .map(|statement| words(statement, usize::MAX))
             .collect();
+        let upper: Vec<String> = statements.concat();
         let mut effects = 0;
         let mut ddl = false;
-        for (i, word) in upper.iter().enumerate() {
-            if matches!(word.as_str(), "CREATE" | "ALTER" | "DROP") {
+        for statement in &statements {
+            for (i, word) in statement.iter().enumerate() {
+                if !matches!(word.as_str(), "CREATE" | "ALTER" | "DROP") {
+                    continue;
+                }
                 // A statement of the body, by its command: `GRANT CREATE ON SCHEMA` is none.
-                let rest = &upper[i..upper.len().min(i + 8)];
-                let Some(command) = heads::command(self.dialect, rest, false) else {
+                let rest = &statement[i..];
+                let head = &rest[..rest.len().min(8)];
+                let Some(command) = heads::command(self.dialect, head, false) else {
                     continue;
                 };
                 ddl = true;
@@ -1588,14 +1593,8 @@ impl Model {
                 }),
             );
         }
-        // PostgreSQL makes a primary key's columns `NOT NULL`, and they stay so when the key
-        // is dropped.
-        if kind == ConstraintKind::PrimaryKey && self.dialect == Dialect::Postgres {
-            for column in table.columns.iter_mut() {
-                if columns.contains(&column.name) {
-                    column.not_null = true;
-                }
-            }
+        if kind == ConstraintKind::PrimaryKey {
+            self.key_not_null(table, &columns);
         }
         table.constraints.push(Constraint {
             name,
@@ -1603,6 +1602,18 @@ impl Model {
             kind,
             columns,
         });
+    }
+
+    /// PostgreSQL makes a primary key's columns `NOT NULL`, and they stay so when the key is
+    /// dropped; SQLite lets any key but an `INTEGER PRIMARY KEY` hold NULL.
+    fn key_not_null(&self, table: &mut Table, columns: &[String]) {
+        if self.dialect == Dialect::Postgres {
+            for column in &mut table.columns {
+                if columns.contains(&column.name) {
+                    column.not_null = true;
+                }
+            }
+        }
     }
 
     /// Checks a foreign key's target (PostgreSQL refuses a missing one; SQLite does not look).
@@ -1893,10 +1904,14 @@ impl Model {
                             ..found.clone()
                         }),
                     );
+                    let primary = matches!(constraint, TableConstraint::PrimaryKeyUsingIndex(_));
+                    if primary {
+                        self.key_not_null(&mut table, &found.columns);
+                    }
                     table.constraints.push(Constraint {
                         name,
                         named: true,
-                        kind: if matches!(constraint, TableConstraint::PrimaryKeyUsingIndex(_)) {
+                        kind: if primary {
                             ConstraintKind::PrimaryKey
                         } else {
                             ConstraintKind::Unique
@@ -2460,11 +2475,7 @@ name.span,
             return;
         };
         self.views_unknown(&name.name);
-        let calls = |text: &str| {
-            let lower = text.to_ascii_lowercase();
-            lower.contains(&format!("{}(", name.name))
-                || lower.contains(&format!("{} (", name.name))
-        };
+        let calls = |text: &str| crate::source::call_of(text, &name.name).is_some();
         for key in self
             .keys_where(|_, o| matches!(o, Object::Index(i) if i.columns.iter().any(|c| calls(c))))
         {

@@ -168,12 +168,7 @@ fn diagnostic(model: &Model, at: &Place<'_>, later: &Later, finding: Finding) ->
     let statement = &script.statements[at.statement];
     let span = finding
         .span
-        .filter(|s| s.start.line > 0)
-        .map(|s| {
-            let start = script.source.offset_of(s.start);
-            let end = script.source.offset_of(s.end).max(start);
-            start..end
-        })
+        .and_then(|s| script.source.range_of(s))
         .filter(|r| statement.bytes.start <= r.start && r.end <= statement.bytes.end)
         .unwrap_or(statement.bytes.start..statement.bytes.start);
     let mut message = finding.message;

@@ -1155,7 +1155,7 @@ fn check_part(root: &Path, part: &Part, url: Option<&str>) -> PartOutcome {
         let Some(statement) = script.statements.get(refused.statement) else {
             continue;
         };
-        if !migrate_build::refusal_is_certain(part.dialect, statement, &refused.message) {
+        if !migrate_build::refusal_is_certain(part.dialect, script, statement, &refused.message) {
             continue;
         }
         outcome.row.certain += 1;

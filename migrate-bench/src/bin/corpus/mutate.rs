@@ -175,8 +175,10 @@ fn mutate(kind: Kind, raw: &str, script: &Script, turn: usize) -> Option<(String
             let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
             let line_end = text[at..].find('\n').map_or(text.len(), |n| at + n);
             let blank = text[line_start..line_end].trim().is_empty();
+            // The start of the last character before the line, not a byte inside it.
             let at = if blank {
-                text[..line_start].trim_end().len().saturating_sub(1)
+                let before = text[..line_start].trim_end();
+                before.char_indices().next_back().map_or(0, |(i, _)| i)
             } else {
                 at
             };

@@ -224,8 +224,15 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
             None => None,
         };
         let in_statements = migration.up.outside && !contained;
+        // Outside a transaction, where the file stopped: what ran before stays.
+        let mut stopped = None;
         let up = if in_statements {
-            migration.up.statements.iter().try_for_each(|s| db.batch(s))
+            migration
+                .up
+                .statements
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, s)| db.batch(s).inspect_err(|_| stopped = Some(i)))
         } else {
             transaction(db, begin, commit, rollback, &[&migration.up.text])
         };
@@ -233,18 +240,34 @@ fn run(db: &mut dyn Database, migrations: &[Migration], contained: bool) -> Trut
         let up = fate(up, &mut tainted);
         let up_ran = up == Fate::Accepted;
         if after_failure && !up_ran {
-            // Which statements the database refuses, each on its own; then as it was.
-            let outside = migration.up.outside && !contained;
-            record(
-                &mut truth.after_failure,
-                (index, false),
-                one_by_one(
+            // Which statements the database refuses, each on its own: in a transaction, the
+            // file again, then rolled back; outside one, the rest after where it stopped.
+            let refused = match (stopped, &up) {
+                (
+                    Some(at),
+                    Fate::Rejected {
+                        message,
+                        environment,
+                        ..
+                    },
+                ) => {
+                    let rest = &migration.up.statements[at + 1..];
+                    std::iter::once((at, (message.clone(), *environment)))
+                        .chain(
+                            one_by_one(db, rest, true, (begin, commit, rollback))
+                                .into_iter()
+                                .map(|(i, refusal)| (at + 1 + i, refusal)),
+                        )
+                        .collect()
+                }
+                _ => one_by_one(
                     db,
                     &migration.up.statements,
-                    outside,
+                    false,
                     (begin, commit, rollback),
                 ),
-            );
+            };
+            record(&mut truth.after_failure, (index, false), refused);
         }
         truth.up.push(up);
         if up_ran {

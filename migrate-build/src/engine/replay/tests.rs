@@ -171,3 +171,70 @@ fn an_up_is_reported_before_its_down() {
         ]
     );
 }
+
+#[test]
+fn an_up_that_failed_is_not_run_again_after_its_down() {
+    // The refused `SELECT` changes nothing, so nothing is missing after it; running the up
+    // again would only fail again at the same statement.
+    let checked = sqlite(&[
+        (
+            "1_t.up.sql",
+            "CREATE TABLE t (a INT);\nSELECT nope FROM t;\n",
+        ),
+        ("1_t.down.sql", "DROP TABLE t;\n"),
+    ]);
+    assert_eq!(
+        findings(&checked),
+        [(
+            Code::Rejected,
+            "migrations/1_t.up.sql:2:8".into(),
+            "SQLite refuses this statement: no such column: nope".into()
+        )]
+    );
+}
+
+#[test]
+fn a_rollback_of_the_whole_transaction_stops_the_file() {
+    // The trigger's `RAISE(ROLLBACK)` undoes the down's transaction: the rest of the down must
+    // not run outside it (it would drop the table for good), and the next migration sees it.
+    let checked = sqlite(&[
+        (
+            "1_t.up.sql",
+            "CREATE TABLE t (a INT);\n\
+             CREATE TRIGGER t_guard BEFORE INSERT ON t BEGIN SELECT RAISE(ROLLBACK, 'no rows here'); END;\n",
+        ),
+        (
+            "1_t.down.sql",
+            "INSERT INTO t (a) VALUES (1);\nDROP TRIGGER t_guard;\nDROP TABLE t;\n",
+        ),
+        ("2_more.sql", "ALTER TABLE t ADD COLUMN b INT;\n"),
+    ]);
+    assert_eq!(
+        findings(&checked),
+        [(
+            Code::Rejected,
+            "migrations/1_t.down.sql:1:1".into(),
+            "SQLite refuses this statement: no rows here".into()
+        )]
+    );
+}
+
+#[test]
+fn what_depends_on_nothing_is_reported_after_any_failure() {
+    // A default that calls a function SQLite does not have is found after an unrelated failure.
+    let checked = sqlite(&[
+        ("1_a.sql", "CREATE TABLE a (x VARCHR) STRICT;\n"),
+        ("2_b.sql", "CREATE TABLE b (d TEXT DEFAULT (now()));\n"),
+    ]);
+    let codes: Vec<(Code, String)> = findings(&checked)
+        .into_iter()
+        .map(|(code, at, _)| (code, at))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (Code::Rejected, "migrations/1_a.sql:1:1".to_owned()),
+            (Code::MissingObject, "migrations/2_b.sql:1:33".to_owned()),
+        ]
+    );
+}

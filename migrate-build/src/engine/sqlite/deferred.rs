@@ -11,8 +11,6 @@
 //!   primary key nor unique, fails every write to the table. The keys are checked once every
 //!   migration has run.
 
-use std::ops::Range;
-
 use rusqlite::Connection;
 use sqlparser::ast::{AlterTableOperation, ColumnDef, ColumnOption, Expr, Statement as Ast};
 
@@ -49,24 +47,6 @@ fn expressions(column: &ColumnDef) -> impl Iterator<Item = (&Expr, bool)> {
             } => Some((expr, true)),
             _ => None,
         })
-}
-
-/// Where a call of `function` is in `text`: its name, followed by `(`.
-fn call_of(text: &str, function: &str) -> Option<Range<usize>> {
-    let lower = text.to_ascii_lowercase();
-    let name = function.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(found) = lower[from..].find(&name) {
-        let start = from + found;
-        let end = start + name.len();
-        let before = lower[..start].chars().next_back();
-        let boundary = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
-        if boundary && lower[end..].trim_start().starts_with('(') {
-            return Some(start..end);
-        }
-        from = end;
-    }
-    None
 }
 
 /// The help for a function SQLite does not have, in a column's expression.
@@ -116,7 +96,9 @@ pub(super) fn defaults(conn: &Connection, script: &Script, index: usize) -> Vec<
                 label: "no such function",
                 note: None,
                 help: help(function, false),
-                at: call_of(text, function),
+                at: crate::source::call_of(text, function),
+                // No statement creates a SQLite function.
+                depends: crate::effects::Effects::NONE,
             });
         }
     }
@@ -134,8 +116,9 @@ pub(super) fn generated(failure: &mut Failure, script: &Script, index: usize) {
         return;
     };
     let in_generated = columns(ast).iter().any(|column| {
-        expressions(column)
-            .any(|(expr, generated)| generated && call_of(&expr.to_string(), function).is_some())
+        expressions(column).any(|(expr, generated)| {
+            generated && crate::source::call_of(&expr.to_string(), function).is_some()
+        })
     });
     if in_generated {
         failure.help = Some(help(function, true));
