@@ -57,6 +57,7 @@ pub(crate) mod cache;
 pub(crate) mod postgres;
 pub(crate) mod refusal;
 mod replay;
+pub(crate) mod run;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
 mod taint;
@@ -364,6 +365,7 @@ pub(crate) struct Dangling {
 
 /// What is missing for a foreign key.
 #[derive(Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 pub(crate) enum DanglingKind {
     /// The parent table.
     Table,

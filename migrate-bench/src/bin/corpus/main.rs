@@ -536,7 +536,7 @@ fn main() -> ExitCode {
     }
     let mutations_missed = if mutation {
         let parts: Vec<&Part> = rows.iter().map(|(part, _)| *part).collect();
-        mutation_check(&root, &parts, url.as_deref())
+        mutate::check(&root, &parts, url.as_deref())
     } else {
         0
     };
@@ -551,104 +551,6 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
-}
-
-/// Mutated files per part: about 200 over the corpus's parts.
-const MUTATIONS_PER_PART: usize = 12;
-
-/// The mutation check (`mutate.rs`) over `parts`: prints what it found, and returns how many
-/// mutations were not reported as an error at their line.
-fn mutation_check(root: &Path, parts: &[&Part], url: Option<&str>) -> usize {
-    let mut results: BTreeMap<(mutate::Kind, &str), (usize, usize)> = BTreeMap::new();
-    let mut misses = Vec::new();
-    let mut files = 0;
-    for part in parts {
-        let read = read_part(root, part, None);
-        let scripts: Vec<(FileId, &migrate_build::Script)> = read
-            .checked
-            .migrations
-            .iter()
-            .zip(&read.sources)
-            .flat_map(|(migration, source)| {
-                std::iter::once((source.up.clone(), &migration.up)).chain(
-                    source
-                        .down
-                        .as_ref()
-                        .zip(migration.down.as_ref())
-                        .map(|((file, _), script)| (file.clone(), script)),
-                )
-            })
-            .collect();
-        let copy = tempfile::tempdir().expect("temporary directory");
-        copy_dir(&root.join(part.dir), &copy.path().join(part.dir));
-        let injected = mutate::inject(&scripts, copy.path(), part.dialect, MUTATIONS_PER_PART);
-        files += injected.len();
-        // PostgreSQL parts with and without a server for the check.
-        let servers: Vec<Option<&str>> = match (part.dialect, url) {
-            (Dialect::Postgres, Some(url)) => vec![None, Some(url)],
-            _ => vec![None],
-        };
-        for server in servers {
-            let setting = if server.is_some() {
-                "with a dev database"
-            } else {
-                "without"
-            };
-            let mutated = read_part(copy.path(), part, server);
-            for injection in &injected {
-                let found = mutated.checked.diagnostics.iter().any(|d| {
-                    d.is_error()
-                        && mutated.file_of(d).trim_end_matches(" (down)") == injection.file
-                        && d.location
-                            .as_ref()
-                            .and_then(|l| l.line_col())
-                            .is_some_and(|(line, _)| line == injection.line)
-                });
-                let entry = results.entry((injection.kind, setting)).or_default();
-                entry.0 += 1;
-                if found {
-                    entry.1 += 1;
-                } else {
-                    misses.push(format!(
-                        "{} · {}:{} ({}, {setting}): `{}`",
-                        part.name,
-                        injection.file,
-                        injection.line,
-                        injection.kind.name(),
-                        injection.text
-                    ));
-                }
-            }
-        }
-    }
-    println!("\nmutation check: {files} files, one certain syntax error each");
-    println!("| mutation | check | injected | errors at their line |");
-    println!("|---|---|--:|--:|");
-    for ((kind, setting), (injected, found)) in &results {
-        println!("| {} | {setting} | {injected} | {found} |", kind.name());
-    }
-    println!(
-        "mutations not reported as an error at their line: {}",
-        misses.len()
-    );
-    for miss in &misses {
-        println!("  {miss}");
-    }
-    misses.len()
-}
-
-/// Copies a directory tree.
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create directory");
-    for entry in fs::read_dir(from).expect("read directory").flatten() {
-        let path = entry.path();
-        let target = to.join(entry.file_name());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            fs::copy(&path, &target).expect("copy file");
-        }
-    }
 }
 
 /// The schema model's table: per part, the asymmetric downs it reports against the database's,

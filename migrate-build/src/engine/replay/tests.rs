@@ -193,16 +193,33 @@ fn an_up_that_failed_is_not_run_again_after_its_down() {
     );
 }
 
+/// A table whose trigger's `RAISE(ROLLBACK)` undoes the whole transaction of any insert.
+const GUARDED: &str = "CREATE TABLE t (a INT);\n\
+     CREATE TRIGGER t_guard BEFORE INSERT ON t BEGIN SELECT RAISE(ROLLBACK, 'no rows here'); END;\n";
+
+#[test]
+fn a_rollback_raised_by_a_trigger_is_the_statements_error() {
+    let checked = sqlite(&[
+        ("1_guard.sql", GUARDED),
+        ("2_seed.sql", "INSERT INTO t (a) VALUES (1);\n"),
+        ("3_more.sql", "CREATE TABLE u (b INT);\n"),
+    ]);
+    assert_eq!(
+        findings(&checked),
+        [(
+            Code::Rejected,
+            "migrations/2_seed.sql:1:1".into(),
+            "SQLite refuses this statement: no rows here".into()
+        )]
+    );
+}
+
 #[test]
 fn a_rollback_of_the_whole_transaction_stops_the_file() {
     // The trigger's `RAISE(ROLLBACK)` undoes the down's transaction: the rest of the down must
     // not run outside it (it would drop the table for good), and the next migration sees it.
     let checked = sqlite(&[
-        (
-            "1_t.up.sql",
-            "CREATE TABLE t (a INT);\n\
-             CREATE TRIGGER t_guard BEFORE INSERT ON t BEGIN SELECT RAISE(ROLLBACK, 'no rows here'); END;\n",
-        ),
+        ("1_t.up.sql", GUARDED),
         (
             "1_t.down.sql",
             "INSERT INTO t (a) VALUES (1);\nDROP TRIGGER t_guard;\nDROP TABLE t;\n",
