@@ -280,7 +280,7 @@ impl Replay<'_> {
             // to its start): anything may be missing, and the rest of the file is not run, since
             // it would run outside the step's savepoint.
             self.taint.add(|| missing, Effects::ALL);
-            let why = format!("not run: {engine} undid the file when `{at}` failed");
+            let why = format!("not run: {engine} undid the file when {at} failed");
             for rest in index + 1..script.statements.len() {
                 self.verdict(judge, file, rest, Verdict::Undecided(why.clone()));
             }
