@@ -18,6 +18,7 @@
 //! commas; `...` accepts the rest; `$` is the statement's end; `function-options` is what
 //! follows a function's arguments (its return type and options, in any order, to the end).
 
+use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 
 use sqlparser::tokenizer::Token;
@@ -326,8 +327,12 @@ fn sequence(words: &[&'static str], at: &mut usize, stops: &[&str]) -> Pattern {
 
 /// A significant token of the statement, as the patterns see it.
 #[derive(Debug)]
-enum Tok {
-    Word { upper: String, quoted: bool },
+enum Tok<'a> {
+    /// A word as written: compared with keywords without regard to case.
+    Word {
+        value: &'a str,
+        quoted: bool,
+    },
     Str,
     Number,
     Punct(char),
@@ -387,261 +392,53 @@ impl Furthest {
 const ACCEPTED: usize = usize::MAX;
 
 struct Matcher<'a> {
-    tokens: &'a [Tok],
+    split: &'a Split,
+    raw: &'a RawStatement,
+    /// The statement's significant tokens (no whitespace, comment or final `;`), as indices of
+    /// the split's, found as the patterns ask for them: a long `INSERT` costs its first words.
+    indices: RefCell<Vec<usize>>,
+    /// The split's token to look at next for them.
+    next: Cell<usize>,
     dialect: Dialect,
     furthest: Furthest,
 }
 
-impl Matcher<'_> {
-    /// The positions `pattern` can end at when it starts at `at`.
-    fn ends(&mut self, pattern: &Pattern, at: usize) -> Vec<usize> {
-        if at == ACCEPTED {
-            return vec![ACCEPTED];
-        }
-        let token = self.tokens.get(at);
-        match pattern {
-            Pattern::Keyword(keyword) => match token {
-                Some(Tok::Word {
-                    upper,
-                    quoted: false,
-                }) if upper == keyword => vec![at + 1],
-                _ => {
-                    self.furthest.expected(at, || format!("`{keyword}`"));
-                    Vec::new()
-                }
-            },
-            Pattern::Name => match token {
-                Some(Tok::Word { .. }) => vec![at + 1],
-                Some(Tok::Str) if self.dialect == Dialect::Sqlite => vec![at + 1],
-                _ => {
-                    self.furthest.expected(at, || "a name".to_owned());
-                    Vec::new()
-                }
-            },
-            Pattern::QualifiedName => {
-                let mut ends = Vec::new();
-                for end in self.ends(&Pattern::Name, at) {
-                    let mut end = end;
-                    loop {
-                        if !matches!(self.tokens.get(end), Some(Tok::Punct('.'))) {
-                            break;
-                        }
-                        match self.tokens.get(end + 1) {
-                            Some(Tok::Word { .. }) => end += 2,
-                            _ => {
-                                self.furthest.expected(end + 1, || "a name".to_owned());
-                                break;
-                            }
-                        }
-                    }
-                    ends.push(end);
-                }
-                ends
-            }
-            Pattern::Text => match token {
-                Some(Tok::Str) => vec![at + 1],
-                _ => {
-                    self.furthest.expected(at, || "a string".to_owned());
-                    Vec::new()
-                }
-            },
-            Pattern::Number => match token {
-                Some(Tok::Number) => vec![at + 1],
-                _ => {
-                    self.furthest.expected(at, || "a number".to_owned());
-                    Vec::new()
-                }
-            },
-            Pattern::Words => {
-                // Anything up to an option's first word, at least one token: a type (`timestamp
-                // with time zone`, `s.rows`, a type named `cost`) or a list of values.
-                let word = |i: usize| match self.tokens.get(i) {
-                    Some(Tok::Word {
-                        upper,
-                        quoted: false,
-                    }) => upper.as_str(),
-                    _ => "",
-                };
-                let mut depth = 0usize;
-                let mut end = at;
-                while let Some(token) = self.tokens.get(end) {
-                    match token {
-                        Tok::Punct('(') => depth += 1,
-                        Tok::Punct(')') if depth == 0 => break,
-                        Tok::Punct(')') => depth -= 1,
-                        Tok::Word {
-                            upper,
-                            quoted: false,
-                        } if depth == 0
-                            && end > at
-                            && !matches!(self.tokens.get(end - 1), Some(Tok::Punct('.')))
-                            && !(matches!(upper.as_str(), "WITH" | "WITHOUT")
-                                && word(end + 1) == "TIME")
-                            && FUNCTION_OPTIONS.iter().any(|(w, _)| w == upper) =>
-                        {
-                            break;
-                        }
-                        _ => {}
-                    }
-                    end += 1;
-                }
-                if end == at {
-                    self.furthest
-                        .expected(at, || "a type or a value".to_owned());
-                    return Vec::new();
-                }
-                vec![end]
-            }
-            Pattern::FunctionOptions => {
-                let mut positions = vec![at];
-                let mut ends = Vec::new();
-                while let Some(&position) = positions.first() {
-                    positions.remove(0);
-                    if position == ACCEPTED || position == self.tokens.len() {
-                        ends.push(position);
-                        continue;
-                    }
-                    let option = match self.tokens.get(position) {
-                        Some(Tok::Word {
-                            upper,
-                            quoted: false,
-                        }) => FUNCTION_OPTIONS.iter().find(|(w, _)| w == upper),
-                        _ => None,
-                    };
-                    let Some((_, rest)) = option else {
-                        self.furthest.expected(position, || {
-                            "a function option (`LANGUAGE`, `AS`, `RETURNS`, ...)".to_owned()
-                        });
-                        continue;
-                    };
-                    for next in self.ends(&function_option(rest), position + 1) {
-                        if next == ACCEPTED || next > position {
-                            positions.push(next);
-                        }
-                    }
-                }
-                ends
-            }
-            Pattern::Group => {
-                if !matches!(token, Some(Tok::Punct('('))) {
-                    self.furthest.expected(at, || "`(`".to_owned());
-                    return Vec::new();
-                }
-                let mut depth = 0;
-                for (i, token) in self.tokens.iter().enumerate().skip(at) {
-                    match token {
-                        Tok::Punct('(') => depth += 1,
-                        Tok::Punct(')') => {
-                            depth -= 1;
-                            if depth == 0 {
-                                return vec![i + 1];
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                Vec::new()
-            }
-            Pattern::Punct(c) => match token {
-                Some(Tok::Punct(p)) if p == c => vec![at + 1],
-                _ => {
-                    self.furthest.expected(at, || format!("`{c}`"));
-                    Vec::new()
-                }
-            },
-            Pattern::Rest => vec![ACCEPTED],
-            Pattern::End if at == self.tokens.len() => vec![at],
-            Pattern::End => {
-                self.furthest
-                    .expected(at, || "the end of the statement".to_owned());
-                Vec::new()
-            }
-            Pattern::Sequence(items) => {
-                let mut positions = vec![at];
-                for item in items {
-                    let mut next = Vec::new();
-                    for &position in &positions {
-                        for end in self.ends(item, position) {
-                            if !next.contains(&end) {
-                                next.push(end);
-                            }
-                        }
-                    }
-                    if next.is_empty() {
-                        return next;
-                    }
-                    positions = next;
-                }
-                positions
-            }
-            Pattern::Optional(inner) => {
-                let mut ends = self.ends(inner, at);
-                if !ends.contains(&at) {
-                    ends.push(at);
-                }
-                ends
-            }
-            Pattern::Choice(choices) => {
-                let mut ends = Vec::new();
-                for choice in choices {
-                    for end in self.ends(choice, at) {
-                        if !ends.contains(&end) {
-                            ends.push(end);
-                        }
-                    }
-                }
-                ends
-            }
-            Pattern::List(item) => {
-                let mut ends = self.ends(item, at);
-                let mut frontier = ends.clone();
-                while !frontier.is_empty() {
-                    let mut next = Vec::new();
-                    for end in frontier {
-                        if !matches!(self.tokens.get(end), Some(Tok::Punct(','))) {
-                            self.furthest.expected(end, || "`,`".to_owned());
-                            continue;
-                        }
-                        for more in self.ends(item, end + 1) {
-                            if !ends.contains(&more) {
-                                ends.push(more);
-                                next.push(more);
-                            }
-                        }
-                    }
-                    frontier = next;
-                }
-                ends
-            }
+impl<'a> Matcher<'a> {
+    fn new(split: &'a Split, raw: &'a RawStatement, dialect: Dialect) -> Matcher<'a> {
+        Matcher {
+            split,
+            raw,
+            indices: RefCell::new(Vec::new()),
+            next: Cell::new(raw.tokens.start),
+            dialect,
+            furthest: Furthest::default(),
         }
     }
-}
 
-/// The error for a statement of `command` whose first words leave its synopsis, if they do.
-pub(crate) fn impossible(
-    source: &SourceFile,
-    split: &Split,
-    raw: &RawStatement,
-    dialect: Dialect,
-    command: &str,
-) -> Option<Diagnostic> {
-    let (_, pattern) = patterns(dialect).iter().find(|(c, _)| *c == command)?;
-    let mut indices: Vec<usize> = raw
-        .tokens
-        .clone()
-        .filter(|&i| !matches!(split.tokens[i].token, Token::Whitespace(_)))
-        .collect();
-    if indices
-        .last()
-        .is_some_and(|&i| split.tokens[i].token == Token::SemiColon)
-    {
-        indices.pop();
+    /// The split's index of the statement's `i`-th significant token.
+    fn index(&self, i: usize) -> Option<usize> {
+        let mut indices = self.indices.borrow_mut();
+        while indices.len() <= i {
+            let next = self.next.get();
+            if next >= self.raw.tokens.end {
+                return None;
+            }
+            self.next.set(next + 1);
+            match self.split.tokens[next].token {
+                Token::Whitespace(_) => {}
+                Token::SemiColon if next + 1 == self.raw.tokens.end => {}
+                _ => indices.push(next),
+            }
+        }
+        Some(indices[i])
     }
-    let tokens: Vec<Tok> = indices
-        .iter()
-        .map(|&i| match &split.tokens[i].token {
+
+    /// The statement's `i`-th significant token, as the patterns see it.
+    fn tok(&self, i: usize) -> Option<Tok<'a>> {
+        let index = self.index(i)?;
+        Some(match &self.split.tokens[index].token {
             Token::Word(w) => Tok::Word {
-                upper: w.value.to_ascii_uppercase(),
+                value: &w.value,
                 quoted: w.quote_style.is_some(),
             },
             Token::SingleQuotedString(_)
@@ -658,19 +455,238 @@ pub(crate) fn impossible(
             Token::Mul => Tok::Punct('*'),
             _ => Tok::Other,
         })
-        .collect();
-    let mut matcher = Matcher {
-        tokens: &tokens,
-        dialect,
-        furthest: Furthest::default(),
-    };
+    }
+
+    /// How many significant tokens the statement has.
+    fn len(&self) -> usize {
+        loop {
+            let found = self.indices.borrow().len();
+            if self.index(found).is_none() {
+                return found;
+            }
+        }
+    }
+
+    /// The positions `pattern` can end at when it starts at `at`.
+    fn ends(&mut self, pattern: &Pattern, at: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.ends_into(pattern, at, &mut out);
+        out
+    }
+
+    /// [`Matcher::ends`], added to `out` (each position once): the common patterns then need no
+    /// allocation of their own.
+    fn ends_into(&mut self, pattern: &Pattern, at: usize, out: &mut Vec<usize>) {
+        let push = |out: &mut Vec<usize>, end: usize| {
+            if !out.contains(&end) {
+                out.push(end);
+            }
+        };
+        if at == ACCEPTED {
+            return push(out, ACCEPTED);
+        }
+        let token = self.tok(at);
+        match pattern {
+            Pattern::Keyword(keyword) => match token {
+                Some(Tok::Word {
+                    value,
+                    quoted: false,
+                }) if value.eq_ignore_ascii_case(keyword) => push(out, at + 1),
+                _ => self.furthest.expected(at, || format!("`{keyword}`")),
+            },
+            Pattern::Name => match token {
+                Some(Tok::Word { .. }) => push(out, at + 1),
+                Some(Tok::Str) if self.dialect == Dialect::Sqlite => push(out, at + 1),
+                _ => self.furthest.expected(at, || "a name".to_owned()),
+            },
+            Pattern::QualifiedName => {
+                let name = matches!(token, Some(Tok::Word { .. }))
+                    || (self.dialect == Dialect::Sqlite && matches!(token, Some(Tok::Str)));
+                if !name {
+                    return self.furthest.expected(at, || "a name".to_owned());
+                }
+                let mut end = at + 1;
+                while matches!(self.tok(end), Some(Tok::Punct('.'))) {
+                    if !matches!(self.tok(end + 1), Some(Tok::Word { .. })) {
+                        self.furthest.expected(end + 1, || "a name".to_owned());
+                        break;
+                    }
+                    end += 2;
+                }
+                push(out, end);
+            }
+            Pattern::Text => match token {
+                Some(Tok::Str) => push(out, at + 1),
+                _ => self.furthest.expected(at, || "a string".to_owned()),
+            },
+            Pattern::Number => match token {
+                Some(Tok::Number) => push(out, at + 1),
+                _ => self.furthest.expected(at, || "a number".to_owned()),
+            },
+            Pattern::Words => {
+                // Anything up to an option's first word, at least one token: a type (`timestamp
+                // with time zone`, `s.rows`, a type named `cost`) or a list of values.
+                let word = |i: usize| match self.tok(i) {
+                    Some(Tok::Word {
+                        value,
+                        quoted: false,
+                    }) => value,
+                    _ => "",
+                };
+                let mut depth = 0usize;
+                let mut end = at;
+                while let Some(token) = self.tok(end) {
+                    match token {
+                        Tok::Punct('(') => depth += 1,
+                        Tok::Punct(')') if depth == 0 => break,
+                        Tok::Punct(')') => depth -= 1,
+                        Tok::Word {
+                            value,
+                            quoted: false,
+                        } if depth == 0
+                            && end > at
+                            && !matches!(self.tok(end - 1), Some(Tok::Punct('.')))
+                            && !((value.eq_ignore_ascii_case("WITH")
+                                || value.eq_ignore_ascii_case("WITHOUT"))
+                                && word(end + 1).eq_ignore_ascii_case("TIME"))
+                            && FUNCTION_OPTIONS
+                                .iter()
+                                .any(|(w, _)| w.eq_ignore_ascii_case(value)) =>
+                        {
+                            break;
+                        }
+                        _ => {}
+                    }
+                    end += 1;
+                }
+                if end == at {
+                    return self
+                        .furthest
+                        .expected(at, || "a type or a value".to_owned());
+                }
+                push(out, end);
+            }
+            Pattern::FunctionOptions => {
+                let mut positions = vec![at];
+                while let Some(position) = positions.pop() {
+                    if position == ACCEPTED || position == self.len() {
+                        push(out, position);
+                        continue;
+                    }
+                    let option = match self.tok(position) {
+                        Some(Tok::Word {
+                            value,
+                            quoted: false,
+                        }) => FUNCTION_OPTIONS
+                            .iter()
+                            .find(|(w, _)| w.eq_ignore_ascii_case(value)),
+                        _ => None,
+                    };
+                    let Some((_, rest)) = option else {
+                        self.furthest.expected(position, || {
+                            "a function option (`LANGUAGE`, `AS`, `RETURNS`, ...)".to_owned()
+                        });
+                        continue;
+                    };
+                    for next in self.ends(&function_option(rest), position + 1) {
+                        if next == ACCEPTED || next > position {
+                            positions.push(next);
+                        }
+                    }
+                }
+            }
+            Pattern::Group => {
+                if !matches!(token, Some(Tok::Punct('('))) {
+                    return self.furthest.expected(at, || "`(`".to_owned());
+                }
+                let mut depth = 0;
+                let mut i = at;
+                while let Some(token) = self.tok(i) {
+                    match token {
+                        Tok::Punct('(') => depth += 1,
+                        Tok::Punct(')') => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return push(out, i + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            Pattern::Punct(c) => match token {
+                Some(Tok::Punct(p)) if p == *c => push(out, at + 1),
+                _ => self.furthest.expected(at, || format!("`{c}`")),
+            },
+            Pattern::Rest => push(out, ACCEPTED),
+            Pattern::End if token.is_none() => push(out, at),
+            Pattern::End => self
+                .furthest
+                .expected(at, || "the end of the statement".to_owned()),
+            Pattern::Sequence(items) => {
+                let mut positions = vec![at];
+                let mut next = Vec::new();
+                for item in items {
+                    next.clear();
+                    for &position in &positions {
+                        self.ends_into(item, position, &mut next);
+                    }
+                    if next.is_empty() {
+                        return;
+                    }
+                    std::mem::swap(&mut positions, &mut next);
+                }
+                for position in positions {
+                    push(out, position);
+                }
+            }
+            Pattern::Optional(inner) => {
+                self.ends_into(inner, at, out);
+                push(out, at);
+            }
+            Pattern::Choice(choices) => {
+                for choice in choices {
+                    self.ends_into(choice, at, out);
+                }
+            }
+            Pattern::List(item) => {
+                let mut frontier = self.ends(item, at);
+                while let Some(end) = frontier.pop() {
+                    if out.contains(&end) {
+                        continue;
+                    }
+                    push(out, end);
+                    if !matches!(self.tok(end), Some(Tok::Punct(','))) {
+                        self.furthest.expected(end, || "`,`".to_owned());
+                        continue;
+                    }
+                    self.ends_into(item, end + 1, &mut frontier);
+                }
+            }
+        }
+    }
+}
+
+/// The error for a statement of `command` whose first words leave its synopsis, if they do.
+pub(crate) fn impossible(
+    source: &SourceFile,
+    split: &Split,
+    raw: &RawStatement,
+    dialect: Dialect,
+    command: &str,
+) -> Option<Diagnostic> {
+    let (_, pattern) = patterns(dialect).iter().find(|(c, _)| *c == command)?;
+    let mut matcher = Matcher::new(split, raw, dialect);
     let ends = matcher.ends(pattern, 0);
-    if ends.contains(&ACCEPTED) || ends.contains(&tokens.len()) {
+    if ends.contains(&ACCEPTED) || ends.contains(&matcher.len()) {
         return None;
     }
-    let Furthest { at, expected } = matcher.furthest;
+    let found_token = matcher.tok(matcher.furthest.at);
+    let failed_at = matcher.index(matcher.furthest.at);
+    let expected = matcher.furthest.expected;
     // A new statement where this one cannot go on: its `;` is missing.
-    if let Some(&i) = indices.get(at) {
+    if let Some(i) = failed_at {
         let next = split.ranges[i].start;
         if let Some(end) = super::semicolon::runs_on(source, dialect, raw.bytes.clone(), next) {
             let found = &source.text[split.ranges[i].clone()];
@@ -685,8 +701,8 @@ pub(crate) fn impossible(
             ));
         }
     }
-    let (span, found) = match indices.get(at) {
-        Some(&i) => (
+    let (span, found) = match failed_at {
+        Some(i) => (
             split.ranges[i].clone(),
             format!("`{}`", &source.text[split.ranges[i].clone()]),
         ),
@@ -708,7 +724,7 @@ pub(crate) fn impossible(
                 "a {} `{command}` cannot go on like this",
                 dialect.title()
             ));
-    let word = matches!(tokens.get(at), Some(Tok::Word { quoted: false, .. }))
+    let word = matches!(found_token, Some(Tok::Word { quoted: false, .. }))
         .then(|| found.trim_matches('`').to_ascii_uppercase());
     let keywords = expected
         .iter()
