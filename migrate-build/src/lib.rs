@@ -638,7 +638,7 @@ mod tests {
     use super::*;
     use crate::testing::check;
     #[cfg(feature = "sqlite")]
-    use crate::testing::{findings, sqlite};
+    use crate::testing::{codes_at, findings, sqlite};
 
     #[test]
     fn several_dialects_say_which_found_what() {
@@ -989,10 +989,7 @@ mod tests {
         let with_pragma =
             format!("PRAGMA foreign_keys = OFF;\n{rebuild}PRAGMA foreign_keys = ON;\n");
         let checked = sqlite(&[tables, ("2_rebuild.sql", &with_pragma)]);
-        let codes: Vec<(Code, String)> = findings(&checked)
-            .into_iter()
-            .map(|(code, at, _)| (code, at))
-            .collect();
+        let codes = codes_at(&checked);
         assert_eq!(
             codes,
             [

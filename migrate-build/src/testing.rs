@@ -30,3 +30,11 @@ pub(crate) fn findings(checked: &Checked) -> Vec<(Code, String, String)> {
         .map(|d| (d.code, d.position().unwrap_or_default(), d.message.clone()))
         .collect()
 }
+
+/// Code and `file:line:col` of every finding.
+pub(crate) fn codes_at(checked: &Checked) -> Vec<(Code, String)> {
+    findings(checked)
+        .into_iter()
+        .map(|(code, at, _)| (code, at))
+        .collect()
+}

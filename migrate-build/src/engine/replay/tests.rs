@@ -2,7 +2,7 @@
 //! scratch database keeps of a migration that failed.
 
 use crate::codes::Code;
-use crate::testing::{findings, sqlite};
+use crate::testing::{codes_at, findings, sqlite};
 
 #[test]
 fn a_refusal_no_earlier_failure_can_explain_is_an_error() {
@@ -131,10 +131,7 @@ fn a_failure_that_changes_nothing_a_refusal_depends_on_explains_nothing() {
             "DELETE FROM u NOT INDEXED WHERE a = 1;\nDROP INDEX t_b;\n",
         ),
     ]);
-    let found: Vec<(Code, String)> = findings(&checked)
-        .into_iter()
-        .map(|(code, at, _)| (code, at))
-        .collect();
+    let found = codes_at(&checked);
     assert_eq!(
         found,
         [
@@ -243,10 +240,7 @@ fn what_depends_on_nothing_is_reported_after_any_failure() {
         ("1_a.sql", "CREATE TABLE a (x VARCHR) STRICT;\n"),
         ("2_b.sql", "CREATE TABLE b (d TEXT DEFAULT (now()));\n"),
     ]);
-    let codes: Vec<(Code, String)> = findings(&checked)
-        .into_iter()
-        .map(|(code, at, _)| (code, at))
-        .collect();
+    let codes = codes_at(&checked);
     assert_eq!(
         codes,
         [
