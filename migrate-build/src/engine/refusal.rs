@@ -85,15 +85,7 @@ pub(crate) fn sqlite(message: &str, command: Option<&str>) -> Effects {
 /// What a refusal of PostgreSQL may depend on: its SQLSTATE, its message, and the statement
 /// (its command, and its text).
 pub(crate) fn postgres(sqlstate: &str, message: &str, command: Option<&str>, sql: &str) -> Effects {
-    // A `CREATE TABLE` of its own columns only: not `LIKE`, `INHERITS`, `PARTITION OF`, `OF`.
-    let creates_table = command == Some("CREATE TABLE")
-        && !sql
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .any(|w| {
-                ["LIKE", "INHERITS", "PARTITION", "OF"]
-                    .iter()
-                    .any(|k| w.eq_ignore_ascii_case(k))
-            });
+    let creates_table = command == Some("CREATE TABLE") && own_columns_only(sql);
     let object = |noun: &str| message.starts_with(noun);
     match sqlstate {
         // syntax_error, invalid_name, name_too_long, reserved_name, statement_too_complex:
@@ -138,6 +130,72 @@ pub(crate) fn postgres(sqlstate: &str, message: &str, command: Option<&str>, sql
             .union(Effects::ROWS),
         _ => Effects::ALL,
     }
+}
+
+/// Whether a PostgreSQL `CREATE TABLE` declares its columns itself: a column list with no
+/// `LIKE` element, and no `INHERITS` after it (`PARTITION OF` and `OF type` have no column list
+/// of their own). Read from the tokens, so a `LIKE` in a `CHECK`, a string or a comment is
+/// nothing; `false` when the text does not tokenise.
+fn own_columns_only(sql: &str) -> bool {
+    use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize() else {
+        return false;
+    };
+    let tokens: Vec<Token> = tokens
+        .into_iter()
+        .filter(|t| {
+            !matches!(
+                t,
+                Token::Whitespace(
+                    Whitespace::Space
+                        | Whitespace::Newline
+                        | Whitespace::Tab
+                        | Whitespace::SingleLineComment { .. }
+                        | Whitespace::MultiLineComment(_)
+                )
+            )
+        })
+        .collect();
+    let keyword = |t: Option<&Token>, k: &str| matches!(t, Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
+    let Some(mut at) = tokens.iter().position(|t| keyword(Some(t), "TABLE")) else {
+        return false;
+    };
+    at += 1;
+    if keyword(tokens.get(at), "IF") {
+        at += 3;
+    }
+    // The name, qualified or not.
+    at += 1;
+    while tokens.get(at) == Some(&Token::Period) {
+        at += 2;
+    }
+    if tokens.get(at) != Some(&Token::LParen) {
+        return false;
+    }
+    let mut depth = 0;
+    let mut element_starts = true;
+    for (index, token) in tokens.iter().enumerate().skip(at) {
+        if depth == 1 && element_starts && keyword(Some(token), "LIKE") {
+            return false;
+        }
+        element_starts = false;
+        match token {
+            Token::LParen => {
+                depth += 1;
+                element_starts = depth == 1;
+            }
+            Token::RParen => {
+                depth -= 1;
+                if depth == 0 {
+                    return !keyword(tokens.get(index + 1), "INHERITS");
+                }
+            }
+            Token::Comma => element_starts = depth == 1,
+            _ => {}
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -1230,22 +1288,30 @@ mod tests {
         let duplicate = "column \"a\" specified more than once";
         for sql in [
             "CREATE TABLE c (a int, LIKE p)",
-            "CREATE TABLE c (a int) INHERITS (p)",
+            "CREATE TABLE c (LIKE p INCLUDING ALL, a int)",
+            "CREATE TABLE IF NOT EXISTS s.c (a int) INHERITS (p)",
+            "CREATE TABLE c PARTITION OF p FOR VALUES IN (1)",
+            "CREATE TABLE c OF t (a WITH OPTIONS NOT NULL)",
+            "CREATE TABLE c (a int", // not a statement the check can read
         ] {
             assert!(
                 !postgres("42701", duplicate, Some("CREATE TABLE"), sql).is_none(),
                 "{sql}"
             );
         }
-        assert!(
-            postgres(
-                "42701",
-                duplicate,
-                Some("CREATE TABLE"),
-                "CREATE TABLE c (a int, a int)"
-            )
-            .is_none()
-        );
+        // Its own columns, whatever else its text holds.
+        for sql in [
+            "CREATE TABLE c (a int, a int)",
+            "CREATE TABLE c (email text CHECK (email LIKE '%@%'), email text)",
+            "CREATE TABLE IF NOT EXISTS \"s\".c (a int, a int) PARTITION BY LIST (a)",
+            "CREATE TABLE c ( -- like the old one\n a int, a int)",
+            "CREATE TABLE \"like\" (\"of\" int, \"of\" int)",
+        ] {
+            assert!(
+                postgres("42701", duplicate, Some("CREATE TABLE"), sql).is_none(),
+                "{sql}"
+            );
+        }
         // A trigger that exists, an operator, a domain's constraint.
         let trigger = Effects::kinds(Kind::Trigger.bit());
         assert!(sqlite("trigger t_guard already exists", Some("CREATE TRIGGER")).meets(trigger));
@@ -1297,7 +1363,7 @@ mod tests {
         ];
         for (code, message, command) in certain {
             assert_eq!(
-                postgres(code, message, command, ""),
+                postgres(code, message, command, "CREATE TABLE t (a int, a int)"),
                 Effects::NONE,
                 "{message}"
             );

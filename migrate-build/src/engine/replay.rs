@@ -104,8 +104,8 @@ struct Replay<'e> {
 
 /// How running a file ended.
 enum Ran {
-    /// Every statement was run or skipped as planned; `failed`: whether the database refused one
-    /// or could not run it.
+    /// The file ran to its end, or to a failure that undid it; `failed`: whether the database
+    /// refused a statement or could not run it.
     Completed { failed: bool },
     /// Running an up again after its down: a statement was refused, `(statement, failure)`.
     Refused(usize, Failure),
@@ -117,8 +117,9 @@ impl Replay<'_> {
         let (up_file, up) = step.up;
         self.engine.prepare(up)?;
         self.engine.savepoint("migrate_up")?;
-        // A refused statement is undone alone and the rest of the up runs, so that what follows
-        // sees what the up meant to leave, all but what was refused.
+        // A refused statement is undone alone and the rest of the up runs (unless the database
+        // undid the whole file), so that what follows sees what the up meant to leave, all but
+        // what was refused.
         let up_failed = matches!(
             self.run(up_file, up, true)?,
             Ran::Completed { failed: true }
@@ -199,10 +200,12 @@ impl Replay<'_> {
     /// Runs one file's statements. `judge` records verdicts (false when running an up again,
     /// which stops at the first refusal). A refusal that nothing missing from the scratch
     /// database can explain is the statement's error; one that may follow from an earlier
-    /// failure is undecided, and says which. Either way the file goes on, without what the
-    /// refused statement would have changed.
+    /// failure is undecided, and says which. Where the database undid only the refused
+    /// statement, the file goes on without what it would have changed; where it undid the file,
+    /// the rest of the file is not run.
     fn run(&mut self, file: usize, script: &Script, judge: bool) -> Result<Ran, Failure> {
         let mut failed = false;
+        let mut stopped = false;
         // How many failures there were when each statement ran, for what the end of the file
         // shows about it.
         let mut causes_at = vec![0; script.statements.len()];
@@ -284,9 +287,16 @@ impl Replay<'_> {
             for rest in index + 1..script.statements.len() {
                 self.verdict(judge, file, rest, Verdict::Undecided(why.clone()));
             }
+            stopped = true;
             break;
         }
-        for (index, notice) in self.engine.file_done() {
+        let done = self.engine.file_done();
+        // What only the end of the file shows needs the whole file run: a later statement that
+        // did not run might have answered it (a drop of the table that references a dropped one).
+        if stopped {
+            return Ok(Ran::Completed { failed });
+        }
+        for (index, notice) in done {
             let explained = self.taint.explains_before(causes_at[index], notice.depends);
             if judge && explained.is_none() {
                 self.notice(file, script, index, notice);

@@ -457,16 +457,6 @@ impl<'a> Matcher<'a> {
         })
     }
 
-    /// How many significant tokens the statement has.
-    fn len(&self) -> usize {
-        loop {
-            let found = self.indices.borrow().len();
-            if self.index(found).is_none() {
-                return found;
-            }
-        }
-    }
-
     /// The positions `pattern` can end at when it starts at `at`.
     fn ends(&mut self, pattern: &Pattern, at: usize) -> Vec<usize> {
         let mut out = Vec::new();
@@ -569,7 +559,7 @@ impl<'a> Matcher<'a> {
             Pattern::FunctionOptions => {
                 let mut positions = vec![at];
                 while let Some(position) = positions.pop() {
-                    if position == ACCEPTED || position == self.len() {
+                    if position == ACCEPTED || self.tok(position).is_none() {
                         push(out, position);
                         continue;
                     }
@@ -652,10 +642,14 @@ impl<'a> Matcher<'a> {
             }
             Pattern::List(item) => {
                 let mut frontier = self.ends(item, at);
+                // Its own ends, not `out`'s: what another alternative put there may still
+                // continue this list.
+                let mut seen = Vec::new();
                 while let Some(end) = frontier.pop() {
-                    if out.contains(&end) {
+                    if seen.contains(&end) {
                         continue;
                     }
+                    seen.push(end);
                     push(out, end);
                     if !matches!(self.tok(end), Some(Tok::Punct(','))) {
                         self.furthest.expected(end, || "`,`".to_owned());
@@ -679,7 +673,11 @@ pub(crate) fn impossible(
     let (_, pattern) = patterns(dialect).iter().find(|(c, _)| *c == command)?;
     let mut matcher = Matcher::new(split, raw, dialect);
     let ends = matcher.ends(pattern, 0);
-    if ends.contains(&ACCEPTED) || ends.contains(&matcher.len()) {
+    // Accepted, or a path that read every token.
+    if ends
+        .iter()
+        .any(|&end| end == ACCEPTED || matcher.tok(end).is_none())
+    {
         return None;
     }
     let found_token = matcher.tok(matcher.furthest.at);

@@ -249,3 +249,39 @@ fn what_depends_on_nothing_is_reported_after_any_failure() {
         ]
     );
 }
+
+#[test]
+fn a_file_the_database_undid_shows_nothing_only_its_end_could_tell() {
+    // The drop of `parent` would lose `child`'s rows only if `child` survived the file; the drop
+    // that removes it never runs, since the trigger's rollback undoes the file before it.
+    let tables = format!(
+        "{GUARDED}CREATE TABLE parent (id INTEGER PRIMARY KEY);\n\
+         CREATE TABLE child (p INTEGER REFERENCES parent (id));\n"
+    );
+    let checked = sqlite(&[
+        ("1_tables.sql", &tables),
+        (
+            "2_teardown.sql",
+            "DROP TABLE parent;\nINSERT INTO t (a) VALUES (1);\nDROP TABLE child;\n",
+        ),
+    ]);
+    assert_eq!(
+        codes_at(&checked),
+        [(Code::Rejected, "migrations/2_teardown.sql:2:1".to_owned())]
+    );
+    // Near miss: a rebuild of `parent` that leaves `child` behind, with no failure, is the trap.
+    let checked = sqlite(&[
+        ("1_tables.sql", &tables),
+        (
+            "2_rebuild.sql",
+            "DROP TABLE parent;\nCREATE TABLE parent (id INTEGER PRIMARY KEY);\n",
+        ),
+    ]);
+    assert_eq!(
+        codes_at(&checked),
+        [(
+            Code::SqliteForeignKeys,
+            "migrations/2_rebuild.sql:1:1".to_owned()
+        )]
+    );
+}
