@@ -56,16 +56,21 @@ fn check(directory: &str, dialect: Dialect) -> Checked {
     checked
 }
 
+/// The files with a finding of `code`.
+fn files_with(checked: &Checked, code: Code) -> BTreeSet<&str> {
+    checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == code)
+        .filter_map(|d| d.location.as_ref().map(|l| l.file.as_str()))
+        .collect()
+}
+
 /// Applies every migration (up; then down and up again, as the model checks them) and compares
 /// the model with the catalog after each up, and its symmetry verdicts with the catalog's.
 fn compare(checked: &Checked, db: &mut dyn Database, what: &str) {
     let facts = model_facts(checked, None);
-    let asymmetric: BTreeSet<&str> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == Code::AsymmetricDown)
-        .filter_map(|d| d.location.as_ref().map(|l| l.file.as_str()))
-        .collect();
+    let asymmetric = files_with(checked, Code::AsymmetricDown);
     for (migration, model) in checked.migrations.iter().zip(&facts) {
         let before = db.snapshot();
         db.run(&migration.up.source.text);
@@ -136,12 +141,7 @@ fn the_model_is_the_postgres_catalog_after_every_migration() {
 #[test]
 fn alter_forms_are_the_postgres_catalog() {
     let checked = check("tests/fixtures/alter_forms_postgres", Dialect::Postgres);
-    let asymmetric: Vec<&str> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == Code::AsymmetricDown)
-        .filter_map(|d| d.location.as_ref().map(|l| l.file.as_str()))
-        .collect();
+    let asymmetric = files_with(&checked, Code::AsymmetricDown);
     // The near miss is seen; the swap that restores the key's `NOT NULL` is not.
     assert!(
         asymmetric

@@ -147,20 +147,19 @@ pub(crate) fn of_command(dialect: Dialect, command: Option<&str>, words: &[Strin
 /// table lists.
 fn object_kinds(dialect: Dialect, verb: &str, object: &str) -> Option<Kinds> {
     use Kind::*;
-    let bits = |kinds: &[Kind]| kinds.iter().fold(0, |all, k| all | k.bit());
     Some(match object {
         // A table brings its constraints' indexes, its sequences and (PostgreSQL) its row type;
         // altering or dropping one reaches everything built on it.
         "TABLE" | "FOREIGN TABLE" | "VIRTUAL TABLE" if verb == "CREATE" => match dialect {
-            Dialect::Sqlite => bits(&[Table, Index]),
-            Dialect::Postgres => bits(&[Table, Index, Sequence, Type]),
+            Dialect::Sqlite => Kind::set(&[Table, Index]),
+            Dialect::Postgres => Kind::set(&[Table, Index, Sequence, Type]),
         },
         "TABLE" | "FOREIGN TABLE" | "VIRTUAL TABLE" => match (dialect, verb) {
-            (Dialect::Sqlite, "DROP") => bits(&[Table, Index, Trigger]),
+            (Dialect::Sqlite, "DROP") => Kind::set(&[Table, Index, Trigger]),
             _ => Kind::ALL,
         },
-        "VIEW" | "MATERIALIZED VIEW" if verb == "DROP" => bits(&[View, Type, Index, Trigger]),
-        "VIEW" | "MATERIALIZED VIEW" => bits(&[View, Type]),
+        "VIEW" | "MATERIALIZED VIEW" if verb == "DROP" => Kind::set(&[View, Type, Index, Trigger]),
+        "VIEW" | "MATERIALIZED VIEW" => Kind::set(&[View, Type]),
         "INDEX" => Index.bit(),
         "SEQUENCE" => Sequence.bit(),
         "TYPE" | "DOMAIN" => Type.bit(),

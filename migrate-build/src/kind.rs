@@ -28,6 +28,11 @@ impl Kind {
         self as Kinds
     }
 
+    /// The set of `kinds`.
+    pub(crate) fn set(kinds: &[Kind]) -> Kinds {
+        kinds.iter().fold(0, |all, k| all | k.bit())
+    }
+
     pub(crate) fn noun(self) -> &'static str {
         match self {
             Kind::Table => "table",

@@ -137,25 +137,15 @@ pub(crate) fn postgres(sqlstate: &str, message: &str, command: Option<&str>, sql
 /// of their own). Read from the tokens, so a `LIKE` in a `CHECK`, a string or a comment is
 /// nothing; `false` when the text does not tokenise.
 fn own_columns_only(sql: &str) -> bool {
-    use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+    use sqlparser::tokenizer::{Token, Tokenizer};
     let dialect = sqlparser::dialect::PostgreSqlDialect {};
     let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize() else {
         return false;
     };
+    // Whitespace tokens hold comments too.
     let tokens: Vec<Token> = tokens
         .into_iter()
-        .filter(|t| {
-            !matches!(
-                t,
-                Token::Whitespace(
-                    Whitespace::Space
-                        | Whitespace::Newline
-                        | Whitespace::Tab
-                        | Whitespace::SingleLineComment { .. }
-                        | Whitespace::MultiLineComment(_)
-                )
-            )
-        })
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
         .collect();
     let keyword = |t: Option<&Token>, k: &str| matches!(t, Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
     let Some(mut at) = tokens.iter().position(|t| keyword(Some(t), "TABLE")) else {

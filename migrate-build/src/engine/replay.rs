@@ -1,8 +1,8 @@
 //! The replay: every migration's up, then its down, then its up again, in an [`Engine`].
 
-use super::taint::Taint;
 use sqlparser::ast::{AlterTableOperation, ColumnOption, Statement as Ast, TableConstraint};
 
+use super::taint::Taint;
 use super::{
     Dangling, DanglingKind, Engine, Failure, Kind, Notice, Outcome, Plan, Step, Verdict, cache,
 };
@@ -553,11 +553,7 @@ fn declaration<'a>(
                 Ast::CreateTable(create) if same(last(&create.name).as_ref(), &table) => create
                     .columns
                     .iter()
-                    .flat_map(|c| &c.options)
-                    .filter_map(|o| match &o.option {
-                        ColumnOption::ForeignKey(fk) => Some(&fk.foreign_table),
-                        _ => None,
-                    })
+                    .flat_map(|c| inline_keys(&c.options))
                     .chain(create.constraints.iter().filter_map(|c| match c {
                         TableConstraint::ForeignKey(fk) => Some(&fk.foreign_table),
                         _ => None,
@@ -567,22 +563,18 @@ fn declaration<'a>(
                     let keys: Vec<_> = alter
                         .operations
                         .iter()
-                        .filter_map(|operation| match operation {
+                        .flat_map(|operation| match operation {
                             AlterTableOperation::AddColumn { column_def, .. } => {
-                                Some(&column_def.options)
+                                inline_keys(&column_def.options)
                             }
-                            _ => None,
-                        })
-                        .flatten()
-                        .filter_map(|o| match &o.option {
-                            ColumnOption::ForeignKey(fk) => Some(&fk.foreign_table),
-                            _ => None,
+                            _ => inline_keys(&[]),
                         })
                         .collect();
                     // Only an `ADD COLUMN` that declares this key: an older statement may.
-                    if !keys.iter().any(|k| {
-                        last(k).is_some_and(|i| i.value.eq_ignore_ascii_case(&dangling.parent))
-                    }) {
+                    if !keys
+                        .iter()
+                        .any(|k| same(last(k).as_ref(), &dangling.parent))
+                    {
                         continue;
                     }
                     keys
@@ -620,6 +612,16 @@ fn declaration<'a>(
         .map(|step| step.up)
         .find(|(_, script)| !script.statements.is_empty())
         .map(|(file, script)| (file, script, 0, None))
+}
+
+/// The parents of the foreign keys a column's options declare (`REFERENCES parent`).
+fn inline_keys(
+    options: &[sqlparser::ast::ColumnOptionDef],
+) -> impl Iterator<Item = &sqlparser::ast::ObjectName> {
+    options.iter().filter_map(|o| match &o.option {
+        ColumnOption::ForeignKey(fk) => Some(&fk.foreign_table),
+        _ => None,
+    })
 }
 
 /// Where a statement is, for the messages of later ones: `` `m/1_init.sql` line 3 ``.

@@ -39,7 +39,7 @@ pub(crate) fn unbalanced(
         match open.pop() {
             Some((c, _)) if c == wanted => {}
             Some((c, opened)) => {
-                let other = if c == '(' { ')' } else { ']' };
+                let other = closer(c);
                 return Some(
                     Diagnostic::new(
                         Code::Syntax,
@@ -66,7 +66,7 @@ pub(crate) fn unbalanced(
         }
     }
     let &(c, opened) = open.last()?;
-    let close = if c == '(' { ')' } else { ']' };
+    let close = closer(c);
     // Where the statement ends: its `;`, or just after its last token.
     let last = raw.tokens.end - 1;
     let end = if split.tokens[last].token == Token::SemiColon {
@@ -86,6 +86,11 @@ pub(crate) fn unbalanced(
         .label(format!("expected `{close}` before here"))
         .help(format!("close it with `{close}`")),
     )
+}
+
+/// What closes `open`: `)` for `(`, `]` for `[`.
+fn closer(open: char) -> char {
+    if open == '(' { ')' } else { ']' }
 }
 
 #[cfg(test)]

@@ -273,10 +273,19 @@ fn patterns(dialect: Dialect) -> &'static [(&'static str, Pattern)] {
     })
 }
 
-/// The pattern of what follows a function option's first word, parsed.
-fn function_option(text: &'static str) -> Pattern {
-    let words: Vec<&'static str> = text.split_whitespace().collect();
-    sequence(&words, &mut 0, &[])
+/// The pattern of what follows each function option's first word ([`FUNCTION_OPTIONS`]),
+/// parsed once.
+fn function_options() -> &'static [(&'static str, Pattern)] {
+    static OPTIONS: OnceLock<Vec<(&str, Pattern)>> = OnceLock::new();
+    OPTIONS.get_or_init(|| {
+        FUNCTION_OPTIONS
+            .iter()
+            .map(|(word, rest)| {
+                let words: Vec<&'static str> = rest.split_whitespace().collect();
+                (*word, sequence(&words, &mut 0, &[]))
+            })
+            .collect()
+    })
 }
 
 /// Parses pattern words from `at` until one of `stops` (not consumed) or the end.
@@ -559,15 +568,19 @@ impl<'a> Matcher<'a> {
             Pattern::FunctionOptions => {
                 let mut positions = vec![at];
                 while let Some(position) = positions.pop() {
-                    if position == ACCEPTED || self.tok(position).is_none() {
+                    let token = match position {
+                        ACCEPTED => None,
+                        _ => self.tok(position),
+                    };
+                    let Some(token) = token else {
                         push(out, position);
                         continue;
-                    }
-                    let option = match self.tok(position) {
-                        Some(Tok::Word {
+                    };
+                    let option = match token {
+                        Tok::Word {
                             value,
                             quoted: false,
-                        }) => FUNCTION_OPTIONS
+                        } => function_options()
                             .iter()
                             .find(|(w, _)| w.eq_ignore_ascii_case(value)),
                         _ => None,
@@ -578,7 +591,7 @@ impl<'a> Matcher<'a> {
                         });
                         continue;
                     };
-                    for next in self.ends(&function_option(rest), position + 1) {
+                    for next in self.ends(rest, position + 1) {
                         if next == ACCEPTED || next > position {
                             positions.push(next);
                         }

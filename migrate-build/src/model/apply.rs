@@ -864,13 +864,12 @@ impl Model {
             // triggers and functions of a relation's row type; a function's triggers, and the
             // views, expression indexes, defaults and checks that call it; a type's columns,
             // functions, views and indexes.
-            let bits = |kinds: &[Kind]| kinds.iter().fold(0, |all, k| all | k.bit());
             let kinds = match read.kind {
                 Kind::Table | Kind::View => {
-                    bits(&[Kind::View, Kind::Index, Kind::Trigger, Kind::Function])
+                    Kind::set(&[Kind::View, Kind::Index, Kind::Trigger, Kind::Function])
                 }
-                Kind::Function => bits(&[Kind::Trigger, Kind::View, Kind::Index, Kind::Table]),
-                Kind::Type => bits(&[Kind::Table, Kind::Function, Kind::View, Kind::Index]),
+                Kind::Function => Kind::set(&[Kind::Trigger, Kind::View, Kind::Index, Kind::Table]),
+                Kind::Type => Kind::set(&[Kind::Table, Kind::Function, Kind::View, Kind::Index]),
                 _ => Kind::ALL,
             };
             self.open(kinds);

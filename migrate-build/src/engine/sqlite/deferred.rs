@@ -152,18 +152,17 @@ pub(super) fn dangling(conn: &Connection) -> rusqlite::Result<Vec<Dangling>> {
             _ => keys.push((table, id, parent, vec![to])),
         }
     }
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     let mut found = Vec::new();
     for (table, _, parent, to) in keys {
-        let exists: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND lower(name) = lower(?1)",
-            [&parent],
-            |r| r.get(0),
-        )?;
-        if !exists {
-            let tables: Vec<String> = conn
-                .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")?
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+        // SQLite compares names without regard to ASCII case.
+        if !tables.iter().any(|t| t.eq_ignore_ascii_case(&parent)) {
             let meant = crate::source::closest(&parent, tables.iter().map(|t| (t.clone(), t)));
             found.push(Dangling {
                 table,
@@ -206,13 +205,9 @@ pub(super) fn dangling(conn: &Connection) -> rusqlite::Result<Vec<Dangling>> {
             });
             continue;
         }
-        let same = |a: &[String], b: &[String]| {
-            let (mut a, mut b) = (a.to_vec(), b.to_vec());
-            a.sort();
-            b.sort();
-            a == b
-        };
-        if wanted.is_empty() || (!same(&wanted, &primary) && !unique_on(conn, &parent, &wanted)?) {
+        if wanted.is_empty()
+            || (!same_columns(&wanted, &primary) && !unique_on(conn, &parent, &wanted)?)
+        {
             found.push(Dangling {
                 table,
                 parent,
@@ -231,19 +226,24 @@ fn unique_on(conn: &Connection, table: &str, columns: &[String]) -> rusqlite::Re
         .query_map([table], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     for index in indexes {
-        let mut on: Vec<String> = conn
+        let on: Vec<String> = conn
             .prepare("SELECT lower(name) FROM pragma_index_info(?1)")?
             .query_map([&index], |r| r.get::<_, Option<String>>(0))?
             .collect::<Result<Vec<_>, _>>()?
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect();
-        let mut wanted = columns.to_vec();
-        on.sort();
-        wanted.sort();
-        if on == wanted {
+        if same_columns(&on, columns) {
             return Ok(true);
         }
     }
     Ok(false)
+}
+
+/// Whether two lists name the same columns, in any order.
+fn same_columns(a: &[String], b: &[String]) -> bool {
+    let (mut a, mut b) = (a.to_vec(), b.to_vec());
+    a.sort();
+    b.sort();
+    a == b
 }
